@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/partgen/partgen/generator"
+)
+
+func newGenerateCmd() *cobra.Command {
+	var f specFlags
+	cmd := &cobra.Command{
+		Use:   "generate",
+		Short: "Write the migrations the folder lacks for the as-of date",
+		Long: `generate reads the spec and the goose folder (the markers in partgen's own
+files are the only record of what exists; no database is read), and writes
+one migration per table that lacks partitions from start (default: the
+as-of period) through the as-of period plus premake, and one per partition
+past retention.
+
+Same spec, same folder and same date give the same bytes; a second run writes
+nothing. Files are written atomically and the folder is locked while partgen
+works, so concurrent runs cannot interleave.
+
+Use it as a go:generate step beside the migrations:
+
+    //go:generate go run github.com/partgen/partgen/cmd/partgen generate --config partgen.yaml`,
+		Example: `  partgen generate
+  partgen generate --config migrations/postgres/partgen.yaml --as-of 2026-11-26`,
+		Args: argsNone,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, opts, err := f.load()
+			if err != nil {
+				return err
+			}
+			unlock, err := generator.LockFolder(spec.Migrations)
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			plan, err := generator.Generate(spec, opts)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if len(plan.Files) == 0 {
+				fmt.Fprintf(out, "%s is up to date for %s; nothing written\n", rel(spec.Migrations), opts.AsOf)
+				return nil
+			}
+			written, err := plan.Write()
+			if err != nil {
+				return err
+			}
+			for i, w := range written {
+				fmt.Fprintf(out, "wrote %s\n      %s\n", rel(w), plan.Files[i].Purpose)
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+// rel shortens a path for messages when it lies below the working directory.
+func rel(p string) string {
+	if r, err := filepath.Rel(".", p); err == nil && !filepath.IsAbs(r) && len(r) < len(p) {
+		return r
+	}
+	return p
+}

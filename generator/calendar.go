@@ -1,0 +1,249 @@
+package generator
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Interval is the length of one partition's period.
+type Interval string
+
+const (
+	Day     Interval = "day"
+	Week    Interval = "week" // ISO week, starting Monday
+	Month   Interval = "month"
+	Quarter Interval = "quarter" // starting January, April, July, October
+	Year    Interval = "year"
+)
+
+// ParseInterval accepts the spec's interval names.
+func ParseInterval(s string) (Interval, bool) {
+	switch iv := Interval(s); iv {
+	case Day, Week, Month, Quarter, Year:
+		return iv, true
+	}
+	return "", false
+}
+
+// Period is a half-open range [Start, End) of instants. Both ends are local
+// midnights in the spec's zone, so every bound is a pure function of
+// (zone, interval, date) and never of the hour or session a job runs in.
+type Period struct {
+	Start time.Time
+	End   time.Time
+}
+
+// Contains reports whether t lies in [Start, End).
+func (p Period) Contains(t time.Time) bool { return !t.Before(p.Start) && t.Before(p.End) }
+
+// Overlaps reports whether two periods share an instant.
+func (p Period) Overlaps(q Period) bool { return p.Start.Before(q.End) && q.Start.Before(p.End) }
+
+// Equal reports whether two periods have the same bounds.
+func (p Period) Equal(q Period) bool { return p.Start.Equal(q.Start) && p.End.Equal(q.End) }
+
+// midnight is the start of the civil date (y, m, d) in loc. Go normalises a
+// midnight that a DST change skips to the first instant that exists, so
+// periods stay contiguous: one period's End is computed exactly like the
+// next one's Start.
+func midnight(y int, m time.Month, d int, loc *time.Location) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+}
+
+// floorDate is the civil date on which the period containing date starts.
+func floorDate(iv Interval, y int, m time.Month, d int) (int, time.Month, int) {
+	switch iv {
+	case Day:
+		return y, m, d
+	case Week:
+		wd := int(time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Weekday())
+		back := (wd + 6) % 7 // days since Monday
+		t := time.Date(y, m, d-back, 12, 0, 0, 0, time.UTC)
+		return t.Year(), t.Month(), t.Day()
+	case Month:
+		return y, m, 1
+	case Quarter:
+		return y, time.Month((int(m)-1)/3*3 + 1), 1
+	case Year:
+		return y, time.January, 1
+	}
+	panic("unknown interval " + string(iv))
+}
+
+// addDate moves a period's starting civil date by n periods.
+func addDate(iv Interval, y int, m time.Month, d int, n int) (int, time.Month, int) {
+	var t time.Time
+	noon := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 12, 0, 0, 0, time.UTC) }
+	switch iv {
+	case Day:
+		t = noon(y, m, d+n)
+	case Week:
+		t = noon(y, m, d+7*n)
+	case Month:
+		t = noon(y, m+time.Month(n), 1)
+	case Quarter:
+		t = noon(y, m+time.Month(3*n), 1)
+	case Year:
+		t = noon(y+n, m, 1)
+	default:
+		panic("unknown interval " + string(iv))
+	}
+	return t.Year(), t.Month(), t.Day()
+}
+
+// PeriodOf returns the period of the interval that contains instant t, in loc.
+func PeriodOf(iv Interval, t time.Time, loc *time.Location) Period {
+	lt := t.In(loc)
+	y, m, d := floorDate(iv, lt.Year(), lt.Month(), lt.Day())
+	p := periodStarting(iv, y, m, d, loc)
+	// A zone whose midnight is skipped by DST starts that day a little after
+	// midnight; an instant in the skipped hour's wall-clock neighbourhood can
+	// then sit before Start. Step back one period in that rare case.
+	for t.Before(p.Start) {
+		p = Shift(iv, p, -1, loc)
+	}
+	for !t.Before(p.End) {
+		p = Shift(iv, p, 1, loc)
+	}
+	return p
+}
+
+// PeriodOfDate returns the period containing local midnight of the date.
+func PeriodOfDate(iv Interval, d Date, loc *time.Location) Period {
+	y, m, dd := floorDate(iv, d.Year, d.Month, d.Day)
+	return periodStarting(iv, y, m, dd, loc)
+}
+
+func periodStarting(iv Interval, y int, m time.Month, d int, loc *time.Location) Period {
+	ny, nm, nd := addDate(iv, y, m, d, 1)
+	return Period{Start: midnight(y, m, d, loc), End: midnight(ny, nm, nd, loc)}
+}
+
+// Shift returns the period n periods after p (before it for negative n).
+func Shift(iv Interval, p Period, n int, loc *time.Location) Period {
+	s := p.startDate(loc)
+	y, m, d := addDate(iv, s.Year, s.Month, s.Day, n)
+	return periodStarting(iv, y, m, d, loc)
+}
+
+// startDate is the civil date the period starts on. Start may be later than
+// midnight when DST skipped midnight, but never on another date.
+func (p Period) startDate(loc *time.Location) Date {
+	t := p.Start.In(loc)
+	return Date{t.Year(), t.Month(), t.Day()}
+}
+
+// Periods lists the consecutive periods from the one starting at first
+// through the one starting at last, inclusive.
+func Periods(iv Interval, first, last Period, loc *time.Location) []Period {
+	var out []Period
+	for p := first; !p.Start.After(last.Start); p = Shift(iv, p, 1, loc) {
+		out = append(out, p)
+	}
+	return out
+}
+
+// Label is a short human name for a period in the spec's zone: 2026-11-26,
+// 2026-W48, 2026-11, 2026-Q4, 2026.
+func Label(iv Interval, p Period, loc *time.Location) string {
+	d := p.startDate(loc)
+	switch iv {
+	case Day:
+		return d.String()
+	case Week:
+		y, w := time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).ISOWeek()
+		return fmt.Sprintf("%04d-W%02d", y, w)
+	case Month:
+		return fmt.Sprintf("%04d-%02d", d.Year, int(d.Month))
+	case Quarter:
+		return fmt.Sprintf("%04d-Q%d", d.Year, (int(d.Month)-1)/3+1)
+	case Year:
+		return fmt.Sprintf("%04d", d.Year)
+	}
+	return d.String()
+}
+
+// DefaultNaming returns the pg_partman 4 / Citus style pattern of an interval.
+func DefaultNaming(iv Interval) string {
+	switch iv {
+	case Day:
+		return "{table}_p{YYYY}_{MM}_{DD}"
+	case Week:
+		return "{table}_p{IYYY}w{IW}"
+	case Month:
+		return "{table}_p{YYYY}_{MM}"
+	case Quarter:
+		return "{table}_p{YYYY}q{Q}"
+	case Year:
+		return "{table}_p{YYYY}"
+	}
+	return "{table}_p{YYYY}_{MM}_{DD}"
+}
+
+var namingFields = []string{"{table}", "{YYYY}", "{MM}", "{DD}", "{Q}", "{IYYY}", "{IW}"}
+
+// PartitionName renders the table's naming pattern for a period.
+func PartitionName(t *Table, p Period) string {
+	return renderName(t.Naming, t.Name, p.Start.In(p.Start.Location()))
+}
+
+func renderName(pattern, table string, start time.Time) string {
+	y, m, d := start.Date()
+	iy, iw := time.Date(y, m, d, 12, 0, 0, 0, time.UTC).ISOWeek()
+	r := strings.NewReplacer(
+		"{table}", table,
+		"{YYYY}", fmt.Sprintf("%04d", y),
+		"{MM}", fmt.Sprintf("%02d", int(m)),
+		"{DD}", fmt.Sprintf("%02d", d),
+		"{Q}", fmt.Sprintf("%d", (int(m)-1)/3+1),
+		"{IYYY}", fmt.Sprintf("%04d", iy),
+		"{IW}", fmt.Sprintf("%02d", iw),
+	)
+	return r.Replace(pattern)
+}
+
+// DefaultPartitionName is the name of a table's default partition.
+func DefaultPartitionName(t *Table) string { return t.Name + "_default" }
+
+// ArchivedName is the name a retired partition keeps on SQLite, where there
+// are no schemas to move it into.
+func ArchivedName(t *Table, r *Retention, partition string) string {
+	if r == nil || r.ArchiveSchema == "" {
+		return partition
+	}
+	return r.ArchiveSchema + "_" + partition
+}
+
+// checkNaming proves a pattern on a long run of consecutive periods: every
+// name must be a valid identifier, unique, and sort like the periods do, so
+// that listings, dashboards and `ls` show partitions in time order.
+func checkNaming(t *Table) error {
+	rest := t.Naming
+	for _, f := range namingFields {
+		rest = strings.ReplaceAll(rest, f, "")
+	}
+	if strings.ContainsAny(rest, "{}") {
+		return fmt.Errorf("%q has an unknown field; the fields are %s", t.Naming, strings.Join(namingFields, " "))
+	}
+	loc := time.UTC
+	p := PeriodOfDate(t.Interval, Date{1999, time.December, 27}, loc)
+	n := map[Interval]int{Day: 800, Week: 160, Month: 60, Quarter: 40, Year: 30}[t.Interval]
+	prev := ""
+	for i := 0; i < n; i++ {
+		name := PartitionName(t, p)
+		if len(name) > maxIdentBytes {
+			return fmt.Errorf("partition names such as %q are %d bytes, over PostgreSQL's 63", name, len(name))
+		}
+		if !identRE.MatchString(name) {
+			return fmt.Errorf("%q makes %q, which is not a plain identifier", t.Naming, name)
+		}
+		if name <= prev {
+			return fmt.Errorf("%q names %s %q and the next period %q: names must be unique and sort in period order",
+				t.Naming, t.Interval, prev, name)
+		}
+		prev = name
+		p = Shift(t.Interval, p, 1, loc)
+	}
+	return nil
+}

@@ -1,0 +1,367 @@
+package generator
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// SQLiteTable is a table as the user's own migrations define it, read back
+// from sqlite_schema after replaying them.
+type SQLiteTable struct {
+	Name       string
+	SQL        string   // CREATE TABLE statement as stored in sqlite_schema
+	Columns    []string // in declaration order
+	PrimaryKey []string // in key order; empty without a declared primary key
+	Indexes    []SQLiteIndex
+}
+
+// SQLiteIndex is one index the user created (automatic indexes are left
+// out: the table's own UNIQUE and PRIMARY KEY clauses recreate them).
+type SQLiteIndex struct {
+	Name string
+	SQL  string
+}
+
+// SQLiteKeyLayout is the canonical storage form of a SQLite partition key:
+// the text go-sqlite3 writes for a UTC time.Time. It sorts as text in time
+// order, whatever the number of fractional digits.
+const SQLiteKeyLayout = "2006-01-02 15:04:05.999999999-07:00"
+
+// SQLiteKey writes an instant in the canonical form.
+func SQLiteKey(t time.Time) string { return t.UTC().Format(SQLiteKeyLayout) }
+
+// ParseSQLiteKey reads any form the view's triggers accept: the canonical
+// form, another offset, a Z, a T separator, or no offset (SQLite's own
+// convention for UTC, as datetime('now') writes it).
+func ParseSQLiteKey(s string) (time.Time, error) {
+	for _, layout := range []string{
+		"2006-01-02 15:04:05.999999999-07:00",
+		"2006-01-02T15:04:05.999999999-07:00",
+		"2006-01-02 15:04:05.999999999Z07:00",
+		"2006-01-02T15:04:05.999999999Z07:00",
+	} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a timestamp in a form partgen accepts (such as %s)", s, SQLiteKey(time.Date(2026, 11, 26, 4, 12, 12, 500000000, time.UTC)))
+}
+
+const sqliteDateTimeGlob = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
+
+// canonicalKeyCheck is true when x is already in the canonical form:
+// seconds, optional fractional digits, and +00:00.
+func canonicalKeyCheck(x string) string {
+	return fmt.Sprintf("(%[1]s GLOB '%[2]s+00:00' OR (%[1]s GLOB '%[2]s.[0-9]*+00:00' AND substr(%[1]s, 21, length(%[1]s) - 26) NOT GLOB '*[^0-9]*'))",
+		x, sqliteDateTimeGlob)
+}
+
+// canonicalKeyExpr converts x to the canonical form, or NULL when x is not
+// a timestamp. The fraction is carried over digit for digit: SQLite's date
+// functions keep only milliseconds and would round 12.9999999 up to 13.
+func canonicalKeyExpr(x string) string {
+	offLen := fmt.Sprintf("(CASE WHEN %[1]s GLOB '*Z' THEN 1 WHEN %[1]s GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)", x)
+	rest := fmt.Sprintf("substr(%s, 20, length(%s) - 19 - %s)", x, x, offLen)
+	frac := fmt.Sprintf("(CASE WHEN %[1]s = '' THEN '' WHEN %[1]s GLOB '.[0-9]*' AND substr(%[1]s, 2) NOT GLOB '*[^0-9]*' THEN %[1]s END)", rest)
+	off := fmt.Sprintf("(CASE WHEN %[1]s GLOB '*Z' THEN 'Z' WHEN %[1]s GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(%[1]s, -6) ELSE '' END)", x)
+	return fmt.Sprintf("(CASE WHEN %s THEN %s WHEN %s GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%%Y-%%m-%%d %%H:%%M:%%S', substr(%s, 1, 19) || %s) || %s || '+00:00' END)",
+		canonicalKeyCheck(x), x, x, x, off, frac)
+}
+
+// sqliteToken is a lexical token of a SQLite statement: enough to find
+// names and parentheses without being fooled by strings and comments.
+type sqliteToken struct {
+	text       string
+	start, end int
+}
+
+func sqliteTokens(sql string) []sqliteToken {
+	var toks []sqliteToken
+	i := 0
+	for i < len(sql) {
+		c := sql[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
+			for i < len(sql) && sql[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+			j := strings.Index(sql[i+2:], "*/")
+			if j < 0 {
+				i = len(sql)
+			} else {
+				i += j + 4
+			}
+		case c == '\'' || c == '"' || c == '`' || c == '[':
+			closer := c
+			if c == '[' {
+				closer = ']'
+			}
+			j := i + 1
+			for j < len(sql) {
+				if sql[j] == closer {
+					if closer != ']' && j+1 < len(sql) && sql[j+1] == closer {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			toks = append(toks, sqliteToken{sql[i:min(j+1, len(sql))], i, min(j+1, len(sql))})
+			i = j + 1
+		case isWordByte(c):
+			j := i
+			for j < len(sql) && isWordByte(sql[j]) {
+				j++
+			}
+			toks = append(toks, sqliteToken{sql[i:j], i, j})
+			i = j
+		default:
+			toks = append(toks, sqliteToken{sql[i : i+1], i, i + 1})
+			i++
+		}
+	}
+	return toks
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
+// nameSpan finds a possibly schema-qualified name starting at token i and
+// returns the index of the token after it.
+func nameSpan(toks []sqliteToken, i int) int {
+	if i+2 < len(toks) && toks[i+1].text == "." {
+		return i + 3
+	}
+	return i + 1
+}
+
+func skipIfNotExists(toks []sqliteToken, i int) int {
+	if i+2 < len(toks) && strings.EqualFold(toks[i].text, "IF") && strings.EqualFold(toks[i+1].text, "NOT") && strings.EqualFold(toks[i+2].text, "EXISTS") {
+		return i + 3
+	}
+	return i
+}
+
+// PartitionDDL turns the user's CREATE TABLE into one for a partition: the
+// new name, and an extra table constraint before the closing parenthesis.
+func (st *SQLiteTable) PartitionDDL(name, constraint string) (string, error) {
+	toks := sqliteTokens(st.SQL)
+	i := 0
+	for i < len(toks) && !strings.EqualFold(toks[i].text, "TABLE") {
+		i++
+	}
+	i = skipIfNotExists(toks, i+1)
+	if i >= len(toks) {
+		return "", fmt.Errorf("cannot read the CREATE TABLE of %s", st.Name)
+	}
+	nameEnd := nameSpan(toks, i)
+	if nameEnd >= len(toks) || toks[nameEnd].text != "(" {
+		return "", fmt.Errorf("table %s is not created with a column list (CREATE TABLE ... AS SELECT is not supported)", st.Name)
+	}
+	depth, close := 0, -1
+	for j := nameEnd; j < len(toks); j++ {
+		switch toks[j].text {
+		case "(":
+			depth++
+		case ")":
+			depth--
+			if depth == 0 {
+				close = j
+			}
+		}
+		if close >= 0 {
+			break
+		}
+	}
+	if close < 0 {
+		return "", fmt.Errorf("cannot find the end of the column list of %s", st.Name)
+	}
+	body := st.SQL[toks[nameEnd].start:toks[close].start]
+	body = strings.TrimRight(body, " \t\r\n")
+	tail := st.SQL[toks[close].start:]
+	out := "CREATE TABLE " + quoteIdent(name) + " " + body
+	if constraint != "" {
+		out += ",\n    " + constraint + "\n"
+	}
+	return out + tail, nil
+}
+
+// IndexDDL rewrites one of the user's CREATE INDEX statements for a partition.
+func (st *SQLiteTable) IndexDDL(ix SQLiteIndex, partition string) (string, error) {
+	toks := sqliteTokens(ix.SQL)
+	i := 0
+	for i < len(toks) && !strings.EqualFold(toks[i].text, "INDEX") {
+		i++
+	}
+	i = skipIfNotExists(toks, i+1)
+	if i >= len(toks) {
+		return "", fmt.Errorf("cannot read index %s", ix.Name)
+	}
+	nameEnd := nameSpan(toks, i)
+	if nameEnd >= len(toks) || !strings.EqualFold(toks[nameEnd].text, "ON") || nameEnd+1 >= len(toks) {
+		return "", fmt.Errorf("cannot read index %s", ix.Name)
+	}
+	tblEnd := nameSpan(toks, nameEnd+1)
+	if tblEnd > len(toks) {
+		return "", fmt.Errorf("cannot read index %s", ix.Name)
+	}
+	newName := PartitionIndexName(st.Name, ix.Name, partition)
+	var b strings.Builder
+	b.WriteString(ix.SQL[:toks[i].start])
+	b.WriteString(quoteIdent(newName))
+	b.WriteString(" ON ")
+	b.WriteString(quoteIdent(partition))
+	if tblEnd < len(toks) {
+		b.WriteString(" ")
+		b.WriteString(ix.SQL[toks[tblEnd].start:])
+	}
+	return b.String(), nil
+}
+
+// PartitionIndexName names a partition's copy of an index: the table's name
+// in the index name is replaced by the partition's, else it is prefixed.
+func PartitionIndexName(table, index, partition string) string {
+	if rest, ok := strings.CutPrefix(index, table+"_"); ok {
+		return partition + "_" + rest
+	}
+	return partition + "_" + index
+}
+
+// Identity is the columns that pick out one row for UPDATE and DELETE
+// through the view: the primary key, or every column when there is none.
+func (st *SQLiteTable) Identity() []string {
+	if len(st.PrimaryKey) > 0 {
+		return st.PrimaryKey
+	}
+	return st.Columns
+}
+
+// sqliteRange is a merged run of contiguous partitions, for the catch-all.
+type sqliteRange struct{ Lower, Upper string }
+
+func mergedRanges(parts []tmplPart) []sqliteRange {
+	var out []sqliteRange
+	for _, p := range parts {
+		if n := len(out); n > 0 && out[n-1].Upper == p.Lower {
+			out[n-1].Upper = p.Upper
+			continue
+		}
+		out = append(out, sqliteRange{p.Lower, p.Upper})
+	}
+	return out
+}
+
+// sqliteView is what the view-and-triggers template needs.
+type sqliteView struct {
+	T          tmplTable
+	Table      *SQLiteTable
+	Parts      []tmplPart
+	Default    *tmplPart
+	Ranges     []sqliteRange
+	Columns    string   // quoted column list
+	NewValues  string   // NEW."c", ... with the key as is
+	NormValues string   // NEW."c", ... with the key normalised
+	IdentityOf []string // "c" IS OLD."c" terms
+	Canonical  string   // canonical check of NEW.key
+	Normalised string   // canonical form of NEW.key
+	NormSelect string   // the columns, the key normalised, for copying the user's table
+}
+
+func (r *renderer) viewOf(d *tmplData, parts []tmplPart, withDefault bool) sqliteView {
+	st := d.SQLite
+	v := sqliteView{T: d.T, Table: st, Parts: parts, Ranges: mergedRanges(parts)}
+	if withDefault {
+		dp := d.Default
+		v.Default = &dp
+	}
+	newKey := "NEW." + d.T.Key
+	var cols, news, norms, sel []string
+	for _, c := range st.Columns {
+		q := quoteIdent(c)
+		cols = append(cols, q)
+		news = append(news, "NEW."+q)
+		if c == d.T.KeyBare {
+			norms = append(norms, canonicalKeyExpr(newKey))
+			sel = append(sel, canonicalKeyExpr(q)+" AS "+q)
+		} else {
+			norms = append(norms, "NEW."+q)
+			sel = append(sel, q)
+		}
+	}
+	v.NormSelect = strings.Join(sel, ", ")
+	for _, c := range st.Identity() {
+		v.IdentityOf = append(v.IdentityOf, fmt.Sprintf("%s IS OLD.%s", quoteIdent(c), quoteIdent(c)))
+	}
+	v.Columns = strings.Join(cols, ", ")
+	v.NewValues = strings.Join(news, ", ")
+	v.NormValues = strings.Join(norms, ", ")
+	v.Canonical = canonicalKeyCheck(newKey)
+	v.Normalised = canonicalKeyExpr(newKey)
+	return v
+}
+
+func (r *renderer) sqliteTable(t *Table) (*SQLiteTable, error) {
+	if st, ok := r.sqlite[t.Name]; ok {
+		return st, nil
+	}
+	if r.opts.SQLiteSchema == nil {
+		return nil, fmt.Errorf("internal: no SQLite schema reader configured")
+	}
+	st, err := r.opts.SQLiteSchema(r.folder, t.Name)
+	if err != nil {
+		return nil, err
+	}
+	found := false
+	for _, c := range st.Columns {
+		if c == t.Key {
+			found = true
+		}
+	}
+	if !found {
+		return nil, &SpecError{File: r.spec.File, Line: t.Line, Column: 1,
+			Msg: fmt.Sprintf("table %s has no column %q (its columns: %s)", t.Name, t.Key, strings.Join(st.Columns, ", ")),
+			Fix: "set `key:` to the table's timestamp column"}
+	}
+	r.sqlite[t.Name] = st
+	return st, nil
+}
+
+// partitionDDL is the CREATE TABLE of one SQLite partition: the user's
+// definition plus a CHECK that holds the key to the period and to the
+// canonical form, so no direct write can put a row in the wrong table.
+func (r *renderer) partitionDDL(d *tmplData, p tmplPart) (string, error) {
+	k := d.T.Key
+	c := fmt.Sprintf("CONSTRAINT partgen_bounds CHECK (%s >= %s AND %s < %s AND %s)", k, p.Lower, k, p.Upper, canonicalKeyCheck(k))
+	return d.SQLite.PartitionDDL(p.Bare, c)
+}
+
+// defaultDDL is the CREATE TABLE of the default partition: any period, but
+// still the canonical form (or NULL, which no range takes).
+func (r *renderer) defaultDDL(d *tmplData) (string, error) {
+	k := d.T.Key
+	c := fmt.Sprintf("CONSTRAINT partgen_key_form CHECK (%s IS NULL OR %s)", k, canonicalKeyCheck(k))
+	return d.SQLite.PartitionDDL(d.Default.Bare, c)
+}
+
+func (r *renderer) indexDDLs(d *tmplData, partition string) ([]string, error) {
+	var out []string
+	for _, ix := range d.SQLite.Indexes {
+		s, err := d.SQLite.IndexDDL(ix, partition)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
