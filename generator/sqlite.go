@@ -14,6 +14,10 @@ type SQLiteTable struct {
 	Columns    []string // in declaration order
 	PrimaryKey []string // in key order; empty without a declared primary key
 	Indexes    []SQLiteIndex
+	// NotNullDefaults maps NOT NULL columns that have a DEFAULT to its SQL.
+	// A view has no defaults, so an INSERT through it that omits such a
+	// column arrives as NULL; the triggers apply the default instead.
+	NotNullDefaults map[string]string
 }
 
 // SQLiteIndex is one index the user created (automatic indexes are left
@@ -53,13 +57,11 @@ func ParseSQLiteKey(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a timestamp in a form partgen accepts (such as %s)", s, SQLiteKey(time.Date(2026, 11, 26, 4, 12, 12, 500000000, time.UTC)))
 }
 
-const sqliteDateTimeGlob = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
-
 // canonicalKeyCheck is true when x is already in the canonical form:
-// seconds, optional fractional digits, and +00:00.
+// seconds, optional fractional digits, and +00:00. Short enough to read in
+// every CHECK and trigger; the range bounds beside it pin the digits.
 func canonicalKeyCheck(x string) string {
-	return fmt.Sprintf("(%[1]s GLOB '%[2]s+00:00' OR (%[1]s GLOB '%[2]s.[0-9]*+00:00' AND substr(%[1]s, 21, length(%[1]s) - 26) NOT GLOB '*[^0-9]*'))",
-		x, sqliteDateTimeGlob)
+	return fmt.Sprintf("(%[1]s GLOB '????-??-?? ??:??:??+00:00' OR %[1]s GLOB '????-??-?? ??:??:??.[0-9]*+00:00')", x)
 }
 
 // canonicalKeyExpr converts x to the canonical form, or NULL when x is not
@@ -248,16 +250,16 @@ func (st *SQLiteTable) Identity() []string {
 }
 
 // sqliteRange is a merged run of contiguous partitions, for the catch-all.
-type sqliteRange struct{ Lower, Upper string }
+type sqliteRange struct{ Lower, Upper, LowerText, UpperText string }
 
 func mergedRanges(parts []tmplPart) []sqliteRange {
 	var out []sqliteRange
 	for _, p := range parts {
 		if n := len(out); n > 0 && out[n-1].Upper == p.Lower {
-			out[n-1].Upper = p.Upper
+			out[n-1].Upper, out[n-1].UpperText = p.Upper, p.UpperText
 			continue
 		}
-		out = append(out, sqliteRange{p.Lower, p.Upper})
+		out = append(out, sqliteRange{p.Lower, p.Upper, p.LowerText, p.UpperText})
 	}
 	return out
 }
@@ -275,7 +277,6 @@ type sqliteView struct {
 	IdentityOf []string // "c" IS OLD."c" terms
 	Canonical  string   // canonical check of NEW.key
 	Normalised string   // canonical form of NEW.key
-	NormSelect string   // the columns, the key normalised, for copying the user's table
 }
 
 func (r *renderer) viewOf(d *tmplData, parts []tmplPart, withDefault bool) sqliteView {
@@ -286,20 +287,21 @@ func (r *renderer) viewOf(d *tmplData, parts []tmplPart, withDefault bool) sqlit
 		v.Default = &dp
 	}
 	newKey := "NEW." + d.T.Key
-	var cols, news, norms, sel []string
+	var cols, news, norms []string
 	for _, c := range st.Columns {
 		q := quoteIdent(c)
 		cols = append(cols, q)
-		news = append(news, "NEW."+q)
+		val := "NEW." + q
+		if dflt, ok := st.NotNullDefaults[c]; ok {
+			val = fmt.Sprintf("coalesce(%s, %s)", val, dflt)
+		}
+		news = append(news, val)
 		if c == d.T.KeyBare {
 			norms = append(norms, canonicalKeyExpr(newKey))
-			sel = append(sel, canonicalKeyExpr(q)+" AS "+q)
 		} else {
-			norms = append(norms, "NEW."+q)
-			sel = append(sel, q)
+			norms = append(norms, val)
 		}
 	}
-	v.NormSelect = strings.Join(sel, ", ")
 	for _, c := range st.Identity() {
 		v.IdentityOf = append(v.IdentityOf, fmt.Sprintf("%s IS OLD.%s", quoteIdent(c), quoteIdent(c)))
 	}

@@ -79,21 +79,27 @@ func Read(folder *generator.Folder, table string) (*generator.SQLiteTable, error
 			Fix: "partgen converts an ordinary table; check the folder's hand-written migrations"}
 	}
 	st := &generator.SQLiteTable{Name: table, SQL: ddl}
-	rows, err := db.QueryContext(ctx, `SELECT name, pk FROM pragma_table_info(?) ORDER BY cid`, table)
+	rows, err := db.QueryContext(ctx, `SELECT name, pk, "notnull", dflt_value FROM pragma_table_info(?) ORDER BY cid`, table)
 	if err != nil {
 		return nil, err
 	}
 	pk := map[int]string{}
+	st.NotNullDefaults = map[string]string{}
 	for rows.Next() {
 		var name string
 		var k int
-		if err := rows.Scan(&name, &k); err != nil {
+		var notNull bool
+		var dflt sql.NullString
+		if err := rows.Scan(&name, &k, &notNull, &dflt); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		st.Columns = append(st.Columns, name)
 		if k > 0 {
 			pk[k] = name
+		}
+		if notNull && dflt.Valid {
+			st.NotNullDefaults[name] = "(" + dflt.String + ")"
 		}
 	}
 	rows.Close()
