@@ -1,7 +1,6 @@
 package generator
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -156,12 +155,16 @@ func parseGenerated(mf *MigrationFile, data []byte) error {
 	}
 	mf.Partgen = true
 	mf.Actual = Checksum(data)
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	rest := data
 	line := 0
-	for sc.Scan() {
+	for len(rest) > 0 {
 		line++
-		text := sc.Text()
+		var text string
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			text, rest = string(rest[:i]), rest[i+1:]
+		} else {
+			text, rest = string(rest), nil
+		}
 		switch {
 		case strings.HasPrefix(text, checksumPrefix):
 			mf.Checksum = strings.TrimPrefix(text, checksumPrefix)

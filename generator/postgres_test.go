@@ -94,12 +94,20 @@ func lastInstant(keyType string, p generator.Period) time.Time {
 // spec's, so a bound that followed the session would land visibly wrong.
 func pgDatabase(t *testing.T) *sql.DB {
 	t.Helper()
-	db, _ := testdb.Postgres(t)
+	first, dsn := testdb.Postgres(t)
 	var name string
-	must(t, db.QueryRow("SELECT current_database()").Scan(&name))
-	_, err := db.Exec("ALTER DATABASE " + name + " SET timezone = 'Pacific/Chatham'")
+	must(t, first.QueryRow("SELECT current_database()").Scan(&name))
+	_, err := first.Exec("ALTER DATABASE " + name + " SET timezone = 'Pacific/Chatham'")
 	must(t, err)
-	db.SetMaxIdleConns(0) // new connections pick the setting up
+	first.Close()
+	db, err := sql.Open("pgx", dsn) // new sessions pick the setting up
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	var tz string
+	must(t, db.QueryRow("SHOW timezone").Scan(&tz))
+	if tz != "Pacific/Chatham" {
+		t.Fatalf("session time zone is %s", tz)
+	}
 	return db
 }
 
