@@ -2,6 +2,7 @@ package generator_test
 
 import (
 	"context"
+	"flag"
 	"database/sql"
 	"fmt"
 	"sort"
@@ -129,6 +130,10 @@ func sqliteEngine(t *testing.T) *engine {
 	}
 }
 
+// simMonths is how far the retention simulation steps: ten years by
+// default; `-sim-months 26` gives a two-year run for quick iterations.
+var simMonths = flag.Int("sim-months", 120, "months the retention simulation steps through")
+
 // expected is what the test itself knows of a partition's rows.
 type expected struct{ rows, sum int64 }
 
@@ -156,7 +161,7 @@ func runRetentionSimulation(t *testing.T, e *engine, specText, base string, reti
 	id := 0
 	audits := 0
 	start := generator.Date{Year: 2026, Month: time.January, Day: 15}
-	for step := 0; step < 26; step++ {
+	for step := 0; step < *simMonths; step++ {
 		asOfT := start.In(loc).AddDate(0, step, 0)
 		asOf := generator.Date{Year: asOfT.Year(), Month: asOfT.Month(), Day: asOfT.Day()}
 		plan := w.generate(asOf.String())
@@ -175,7 +180,9 @@ func runRetentionSimulation(t *testing.T, e *engine, specText, base string, reti
 		if _, err := w.provider(e.db, e.dialect).Up(ctx); err != nil {
 			t.Fatalf("as of %s: goose up: %v", asOf, err)
 		}
-		t.Logf("as of %s: %d file(s) applied in %s", asOf, len(plan.Files), time.Since(began).Round(time.Millisecond))
+		if testing.Verbose() {
+			t.Logf("as of %s: %d file(s) applied in %s", asOf, len(plan.Files), time.Since(began).Round(time.Millisecond))
+		}
 		folder, err := generator.ReadFolder(w.dir)
 		must(t, err)
 

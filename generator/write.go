@@ -37,6 +37,7 @@ func LockFolder(dir string) (unlock func(), err error) {
 // partial migration behind.
 func (p *Plan) Write() ([]string, error) {
 	dir := p.Folder.Dir
+	removeStaleTemps(dir)
 	type pending struct{ tmp, final string }
 	var done []pending
 	cleanup := func() {
@@ -76,6 +77,10 @@ func (p *Plan) Write() ([]string, error) {
 			return nil, err
 		}
 	}
+	if os.Getenv("PARTGEN_FAILPOINT") == "after-temp-files" {
+		// The crash tests stop here, as a kill -9 between writing and renaming would.
+		os.Exit(70)
+	}
 	var written []string
 	for _, d := range done {
 		if err := os.Rename(d.tmp, d.final); err != nil {
@@ -89,4 +94,13 @@ func (p *Plan) Write() ([]string, error) {
 		d.Close()
 	}
 	return written, nil
+}
+
+// removeStaleTemps deletes temporary files an interrupted run left behind.
+// The caller holds the folder lock, so no other run is writing them.
+func removeStaleTemps(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, ".partgen-*.tmp"))
+	for _, f := range stale {
+		os.Remove(f)
+	}
 }
