@@ -2,8 +2,8 @@ package generator_test
 
 import (
 	"context"
-	"flag"
 	"database/sql"
+	"flag"
 	"fmt"
 	"sort"
 	"strings"
@@ -126,7 +126,9 @@ func sqliteEngine(t *testing.T) *engine {
 			return testdb.Count(t, db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", name) == 1
 		},
 		countRows: func(name string) int64 { return testdb.Count(t, db, fmt.Sprintf("SELECT count(*) FROM %q", name)) },
-		sumRows:   func(name string) int64 { return testdb.Count(t, db, fmt.Sprintf("SELECT coalesce(sum(v), 0) FROM %q", name)) },
+		sumRows: func(name string) int64 {
+			return testdb.Count(t, db, fmt.Sprintf("SELECT coalesce(sum(v), 0) FROM %q", name))
+		},
 	}
 }
 
