@@ -28,6 +28,19 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 
+# Each fuzz target of the generator for FUZZTIME (go test fuzzes one target
+# per run). Seeds live in generator/testdata/fuzz/<target>/; a failing input
+# is written there too, and replays in every plain `go test`.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := FuzzParseSpec FuzzPeriodOf FuzzReadFolder
+
+.PHONY: fuzz
+fuzz:
+	@for f in $(FUZZ_TARGETS); do \
+		echo "== $$f ($(FUZZTIME))"; \
+		$(GO) test ./generator -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
 # Regenerate everything generated that is committed: the example's
 # migrations (pinned as-of date) and sqlc's Go code.
 generate:

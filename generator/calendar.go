@@ -43,12 +43,26 @@ func (p Period) Overlaps(q Period) bool { return p.Start.Before(q.End) && q.Star
 // Equal reports whether two periods have the same bounds.
 func (p Period) Equal(q Period) bool { return p.Start.Equal(q.Start) && p.End.Equal(q.End) }
 
-// midnight is the start of the civil date (y, m, d) in loc. Go normalises a
-// midnight that a DST change skips to the first instant that exists, so
-// periods stay contiguous: one period's End is computed exactly like the
-// next one's Start.
+// midnight is the first instant of the civil date (y, m, d) in loc. One
+// period's End is computed exactly like the next one's Start, so periods stay
+// contiguous. Where DST skips midnight itself (America/Havana, Santiago,
+// Asuncion), time.Date answers with an instant of the day before in zones
+// west of UTC (Havana's 2026-03-08 00:00 becomes 03-07 23:00 -05); the date
+// then starts where that zone ends, at 01:00 of the new offset.
 func midnight(y int, m time.Month, d int, loc *time.Location) time.Time {
-	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	for i := 0; i < 4; i++ {
+		ty, tm, td := t.Date()
+		if ty == y && tm == m && td == d {
+			break
+		}
+		_, end := t.ZoneBounds()
+		if end.IsZero() || !end.After(t) {
+			break
+		}
+		t = end
+	}
+	return t
 }
 
 // floorDate is the civil date on which the period containing date starts.

@@ -181,11 +181,23 @@ func ParseSpec(path string, data []byte) (*Spec, error) {
 		return nil, yamlError(path, err, "fix the YAML syntax at that position")
 	}
 	var raw rawSpec
-	if err := yaml.UnmarshalWithOptions(data, &raw, yaml.Strict()); err != nil {
+	if err := decodeYAML(data, &raw); err != nil {
 		return nil, yamlError(path, err, "")
 	}
 	v := &validator{path: path, file: file}
 	return v.spec(&raw)
+}
+
+// decodeYAML turns a panic of the YAML decoder into an error: go-yaml
+// v1.19.2 dereferences nil on `tables: !!` (a tag without a value where a
+// list belongs), found by FuzzParseSpec.
+func decodeYAML(data []byte, raw *rawSpec) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML decoder failed (%v); look for a tag (!...) without a value", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(data, raw, yaml.Strict())
 }
 
 func yamlError(path string, err error, fix string) error {
@@ -251,6 +263,9 @@ func (v *validator) spec(raw *rawSpec) (*Spec, error) {
 	s := &Spec{File: v.path, Version: 1, Timezone: "UTC", LockTimeout: DefaultLockTimeout}
 	if raw.Version == nil {
 		return nil, v.errf("$", "add `version: 1` at the top", "the spec has no version")
+	}
+	if err := v.whole("$.version", "version"); err != nil {
+		return nil, err
 	}
 	if *raw.Version != 1 {
 		return nil, v.errf("$.version", "write `version: 1`", "unsupported spec version %d", *raw.Version)
@@ -320,6 +335,27 @@ func loadZone(name string) (*time.Location, error) {
 	return time.LoadLocation(name)
 }
 
+// whole rejects a count not written as a YAML integer. The decoder truncates
+// 2.9 to 2 and reads "3" as 3; `keep: 2.9` would retire a period early.
+func (v *validator) whole(p, key string) error {
+	yp, err := yaml.PathString(p)
+	if err != nil {
+		return nil
+	}
+	n, err := yp.FilterFile(v.file)
+	for err == nil && n != nil {
+		switch nn := n.(type) {
+		case *ast.IntegerNode, *ast.AliasNode:
+			return nil
+		case *ast.AnchorNode:
+			n = nn.Value
+			continue
+		}
+		return v.errf(p, "write a whole number, such as 3, without quotes", "%s must be a whole number, not %s", key, n.String())
+	}
+	return nil
+}
+
 func (v *validator) ident(p, what, name string) error {
 	if name == "" {
 		return v.errf(p, "give the "+what+" a name", "empty %s", what)
@@ -384,6 +420,9 @@ func (v *validator) table(s *Spec, i int, r *rawTable) (*Table, error) {
 	}
 	t.Interval = iv
 	if r.Premake != nil {
+		if err := v.whole(base+".premake", "premake"); err != nil {
+			return nil, err
+		}
 		if *r.Premake < 0 {
 			return nil, v.errf(base+".premake", "write 0 or more periods", "premake is %d; it cannot be negative", *r.Premake)
 		}
@@ -419,6 +458,9 @@ func (v *validator) table(s *Spec, i int, r *rawTable) (*Table, error) {
 		t.Naming = *r.Naming
 	}
 	if err := checkNaming(t); err != nil {
+		if r.Naming == nil { // the default pattern only fails on a long name
+			return nil, v.errf(base+".name", "use a shorter table name, or a shorter `naming:` pattern", "table name %q: %v", t.Name, err)
+		}
 		return nil, v.errf(base+".naming", "use a pattern such as "+DefaultNaming(t.Interval)+" whose fields identify and order every period", "naming: %v", err)
 	}
 	if t.DefaultPartition {
@@ -440,6 +482,9 @@ func (v *validator) retention(s *Spec, p string, t *Table, r *rawRetention) (*Re
 	ret := &Retention{}
 	if r.Keep == nil {
 		return nil, v.errf(p, "add `keep: N` (periods kept attached before the current one)", "retention has no keep")
+	}
+	if err := v.whole(p+".keep", "keep"); err != nil {
+		return nil, err
 	}
 	if *r.Keep < 1 {
 		return nil, v.errf(p+".keep", "keep at least 1 period", "retention keep is %d", *r.Keep)
@@ -475,6 +520,9 @@ func (v *validator) retention(s *Spec, p string, t *Table, r *rawRetention) (*Re
 		if ret.Action == ActionDrop {
 			return nil, v.errf(p+".drop_after", "remove drop_after, or use action detach or archive for two-phase retention",
 				"drop_after does not apply to action drop")
+		}
+		if err := v.whole(p+".drop_after", "drop_after"); err != nil {
+			return nil, err
 		}
 		if *r.DropAfter < 1 {
 			return nil, v.errf(p+".drop_after", "write 1 or more periods", "drop_after is %d", *r.DropAfter)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	_ "github.com/mattn/go-sqlite3" // the engine partgen emulates partitions on
 	"github.com/pressly/goose/v3"
@@ -19,43 +20,100 @@ import (
 	"github.com/partgen/partgen/generator"
 )
 
+// Reader reads table definitions for one partgen run. It replays the
+// folder's hand-written migrations once and answers every table from that
+// database; only a table it cannot find there (or a folder whose
+// hand-written files need partgen's to replay) costs a replay of its own, up
+// to the table's first partgen migration.
+type Reader struct {
+	mu     sync.Mutex
+	shared map[*generator.Folder]*sql.DB
+	failed map[*generator.Folder]bool
+}
+
+// NewReader returns a Reader; Close releases its databases.
+func NewReader() *Reader {
+	return &Reader{shared: map[*generator.Folder]*sql.DB{}, failed: map[*generator.Folder]bool{}}
+}
+
+// Close releases the in-memory databases.
+func (r *Reader) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, db := range r.shared {
+		db.Close()
+	}
+	r.shared = map[*generator.Folder]*sql.DB{}
+}
+
+// Read implements generator.SQLiteSchemaFunc.
+func (r *Reader) Read(folder *generator.Folder, table string) (*generator.SQLiteTable, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	db := r.shared[folder]
+	if db == nil && !r.failed[folder] {
+		var err error
+		db, err = replay(folder, func(f generator.MigrationFile) bool { return !f.Partgen })
+		if err != nil {
+			r.failed[folder] = true
+		} else {
+			r.shared[folder] = db
+		}
+	}
+	if db != nil {
+		if st, err := definition(context.Background(), db, folder, table); err == nil {
+			return st, nil
+		}
+	}
+	return Read(folder, table)
+}
+
 // Read returns the definition of table as the folder's migrations create
 // it, before the first partgen migration that touches it.
 func Read(folder *generator.Folder, table string) (*generator.SQLiteTable, error) {
+	var first int64 = -1
+	for _, f := range folder.Files {
+		if first >= 0 {
+			break
+		}
+		for _, m := range f.Markers {
+			if m.Table == table {
+				first = f.Version
+				break
+			}
+		}
+	}
+	db, err := replay(folder, func(f generator.MigrationFile) bool { return first < 0 || f.Version < first })
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return definition(context.Background(), db, folder, table)
+}
+
+// replay applies the folder's SQL migrations that keep() selects to a new
+// in-memory database, with goose, as goose up would.
+func replay(folder *generator.Folder, keep func(generator.MigrationFile) bool) (*sql.DB, error) {
 	ctx := context.Background()
 	db, err := sql.Open("sqlite3", ":memory:")
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
 	db.SetMaxOpenConns(1) // one connection, one in-memory database
-
-	upTo := int64(-1)
+	names := map[string]bool{}
 	for _, f := range folder.Files {
-		if !f.Partgen {
-			continue
-		}
-		for _, m := range f.Markers {
-			if m.Table == table {
-				upTo = f.Version - 1
-				break
-			}
-		}
-		if upTo >= 0 {
-			break
+		if strings.HasSuffix(f.Name, ".sql") && keep(f) {
+			names[f.Name] = true
 		}
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sqlOnly{os.DirFS(folder.Dir)}, goose.WithLogger(goose.NopLogger()))
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, selected{os.DirFS(folder.Dir), names}, goose.WithLogger(goose.NopLogger()))
 	if err != nil {
+		db.Close()
 		return nil, &generator.SpecError{File: folder.Dir, Msg: "goose cannot read the folder: " + err.Error(),
 			Fix: "fix the migration goose names; partgen replays the folder to learn the table's columns"}
 	}
-	if upTo < 0 {
-		_, err = p.Up(ctx)
-	} else if upTo > 0 {
-		_, err = p.UpTo(ctx, upTo)
-	}
-	if err != nil {
+	if _, err := p.Up(ctx); err != nil {
+		db.Close()
 		file := folder.Dir
 		var pe *goose.PartialError
 		if errors.As(err, &pe) && pe.Failed != nil && pe.Failed.Source != nil {
@@ -63,10 +121,15 @@ func Read(folder *generator.Folder, table string) (*generator.SQLiteTable, error
 			err = pe.Err
 		}
 		return nil, &generator.SpecError{File: file, Msg: "replaying the migrations into an in-memory SQLite failed: " + err.Error(),
-			Fix: "make the migration valid SQLite; partgen replays the folder to learn the columns of " + table}
+			Fix: "make the migration valid SQLite; partgen replays the folder to learn the tables' columns"}
 	}
+	return db, nil
+}
+
+// definition reads one table's definition from a replayed database.
+func definition(ctx context.Context, db *sql.DB, folder *generator.Folder, table string) (*generator.SQLiteTable, error) {
 	var typ, ddl string
-	err = db.QueryRowContext(ctx, `SELECT type, coalesce(sql, '') FROM sqlite_schema WHERE name = ? COLLATE NOCASE`, table).Scan(&typ, &ddl)
+	err := db.QueryRowContext(ctx, `SELECT type, coalesce(sql, '') FROM sqlite_schema WHERE name = ? COLLATE NOCASE`, table).Scan(&typ, &ddl)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &generator.SpecError{File: folder.Dir, Msg: fmt.Sprintf("the migrations never create table %s", table),
 			Fix: "create the table in your own goose migration (an ordinary CREATE TABLE) before partgen's files"}
@@ -121,20 +184,24 @@ func Read(folder *generator.Folder, table string) (*generator.SQLiteTable, error
 	return st, rows.Err()
 }
 
-// sqlOnly hides Go migrations (and everything else) from goose: partgen
-// replays SQL only, and an unregistered Go migration would stop the replay.
-type sqlOnly struct{ fsys fs.FS }
+// selected shows goose only the named SQL files of a folder: partgen
+// replays SQL only (an unregistered Go migration would stop the replay), and
+// sometimes only the hand-written part.
+type selected struct {
+	fsys  fs.FS
+	names map[string]bool
+}
 
-func (s sqlOnly) Open(name string) (fs.File, error) { return s.fsys.Open(name) }
+func (s selected) Open(name string) (fs.File, error) { return s.fsys.Open(name) }
 
-func (s sqlOnly) ReadDir(name string) ([]fs.DirEntry, error) {
+func (s selected) ReadDir(name string) ([]fs.DirEntry, error) {
 	entries, err := fs.ReadDir(s.fsys, name)
 	if err != nil {
 		return nil, err
 	}
 	var out []fs.DirEntry
 	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".sql") && !strings.HasPrefix(e.Name(), ".") {
+		if !e.IsDir() && s.names[e.Name()] {
 			out = append(out, e)
 		}
 	}

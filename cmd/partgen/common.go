@@ -27,7 +27,9 @@ func (f *specFlags) load() (*generator.Spec, generator.Options, error) {
 	if err != nil {
 		return nil, generator.Options{}, err
 	}
-	opts := generator.Options{SQLiteSchema: sqliteschema.Read}
+	// One replay of the folder serves every table of the run; the process
+	// ends with the command, and the in-memory database with it.
+	opts := generator.Options{SQLiteSchema: sqliteschema.NewReader().Read}
 	if f.asOf == "" {
 		now := time.Now().In(spec.Location)
 		opts.AsOf = generator.Date{Year: now.Year(), Month: now.Month(), Day: now.Day()}
