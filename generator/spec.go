@@ -39,8 +39,8 @@ const (
 const DefaultPremake = 4
 
 // DefaultLockTimeout bounds how long a PostgreSQL migration waits for a lock
-// before it gives up (and can simply be rerun).
-const DefaultLockTimeout = "5s"
+// before it gives up (and can simply be rerun), as written into migrations.
+const DefaultLockTimeout = "5000ms"
 
 // Spec is a validated partgen.yaml.
 type Spec struct {
@@ -185,7 +185,49 @@ func ParseSpec(path string, data []byte) (*Spec, error) {
 		return nil, yamlError(path, err, "")
 	}
 	v := &validator{path: path, file: file}
+	if err := v.noEmptyValues(); err != nil {
+		return nil, err
+	}
 	return v.spec(&raw)
+}
+
+// noEmptyValues refuses `key:` with nothing after it. The decoder would
+// take it as absent, and a half-written `retention:` would silently mean
+// "keep everything forever".
+func (v *validator) noEmptyValues() error {
+	var found error
+	for _, doc := range v.file.Docs {
+		ast.Walk(visitorFunc(func(n ast.Node) bool {
+			if found != nil {
+				return false
+			}
+			mv, ok := n.(*ast.MappingValueNode)
+			if !ok {
+				return true
+			}
+			if _, null := mv.Value.(*ast.NullNode); null {
+				key := mv.Key.String()
+				line, col := 0, 0
+				if tk := mv.Key.GetToken(); tk != nil && tk.Position != nil {
+					line, col = tk.Position.Line, tk.Position.Column
+				}
+				found = &SpecError{File: v.path, Line: line, Column: col, Msg: fmt.Sprintf("%s has no value", key),
+					Fix: "give " + key + " a value, or remove the key to take its default"}
+				return false
+			}
+			return true
+		}), doc)
+	}
+	return found
+}
+
+type visitorFunc func(ast.Node) bool
+
+func (f visitorFunc) Visit(n ast.Node) ast.Visitor {
+	if f(n) {
+		return f
+	}
+	return nil
 }
 
 // decodeYAML turns a panic of the YAML decoder into an error: go-yaml
@@ -302,8 +344,6 @@ func (v *validator) spec(raw *rawSpec) (*Spec, error) {
 				"lock_timeout %q is not a usable duration", *raw.LockTimeout)
 		}
 		s.LockTimeout = fmt.Sprintf("%dms", d.Milliseconds())
-	} else {
-		s.LockTimeout = "5000ms"
 	}
 	if len(raw.Tables) == 0 {
 		return nil, v.errf("$", "list at least one table under `tables:`", "the spec names no tables")
@@ -322,7 +362,43 @@ func (v *validator) spec(raw *rawSpec) (*Spec, error) {
 		seen[q] = t.Line
 		s.Tables = append(s.Tables, *t)
 	}
+	if err := v.distinctNames(s); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// distinctNames makes sure no two tables of one schema would name a
+// partition (or a default partition) alike, or like another spec table:
+// a naming pattern without {table} could otherwise make two tables share
+// partitions. It compares two years of names from 2026.
+func (v *validator) distinctNames(s *Spec) error {
+	owner := map[string]int{}
+	for i := range s.Tables {
+		t := &s.Tables[i]
+		owner[t.Schema+"."+t.Name] = i
+	}
+	for i := range s.Tables {
+		t := &s.Tables[i]
+		names := []string{}
+		if t.DefaultPartition {
+			names = append(names, DefaultPartitionName(t))
+		}
+		p := PeriodOfDate(t.Interval, Date{2026, time.January, 1}, time.UTC)
+		for end := p.Start.AddDate(2, 0, 0); p.Start.Before(end); p = Shift(t.Interval, p, 1, time.UTC) {
+			names = append(names, PartitionName(t, p))
+		}
+		for _, n := range names {
+			key := t.Schema + "." + n
+			if j, taken := owner[key]; taken && j != i {
+				other := &s.Tables[j]
+				return v.errf(fmt.Sprintf("$.tables[%d].naming", i), "include {table} in the naming pattern, or make the patterns of the two tables differ",
+					"table %s would name a partition %q, which %s already uses (line %d)", t.Name, n, other.Name, other.Line)
+			}
+			owner[key] = i
+		}
+	}
+	return nil
 }
 
 func loadZone(name string) (*time.Location, error) {
@@ -489,6 +565,9 @@ func (v *validator) retention(s *Spec, p string, t *Table, r *rawRetention) (*Re
 	if *r.Keep < 1 {
 		return nil, v.errf(p+".keep", "keep at least 1 period", "retention keep is %d", *r.Keep)
 	}
+	if *r.Keep > 100000 {
+		return nil, v.errf(p+".keep", "keep at most 100000 periods, or remove retention to keep everything", "retention keep is %d", *r.Keep)
+	}
 	ret.Keep = *r.Keep
 	if r.Action == nil {
 		return nil, v.errf(p, "add `action: drop|detach|archive`", "retention has no action")
@@ -524,8 +603,8 @@ func (v *validator) retention(s *Spec, p string, t *Table, r *rawRetention) (*Re
 		if err := v.whole(p+".drop_after", "drop_after"); err != nil {
 			return nil, err
 		}
-		if *r.DropAfter < 1 {
-			return nil, v.errf(p+".drop_after", "write 1 or more periods", "drop_after is %d", *r.DropAfter)
+		if *r.DropAfter < 1 || *r.DropAfter > 100000 {
+			return nil, v.errf(p+".drop_after", "write a number of periods from 1 to 100000", "drop_after is %d", *r.DropAfter)
 		}
 		ret.DropAfter = *r.DropAfter
 	}

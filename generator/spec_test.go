@@ -40,6 +40,13 @@ var brokenSpecs = []brokenSpec{
 	{"empty tag where the tables belong", pgHead[:len(pgHead)-1] + " !!\n", 0, 0, "the YAML decoder failed"},
 	{"tab indentation", pgHead + "\t- name: ev\n", 5, 1, "found character"},
 
+	// Keys written without a value.
+	{"retention without a value", pgTable + "    retention:\n", 8, 5, "retention has no value"},
+	{"premake without a value", pgTable + "    premake:\n", 8, 5, "premake has no value"},
+	{"timezone without a value", "version: 1\ndialect: postgres\nmigrations: .\ntimezone:\ntables:\n" + entry, 4, 1, "timezone has no value"},
+	{"keep beyond reason", pgTable + "    retention: {keep: 1000000, action: drop}\n", 8, 23, "retention keep is 1000000"},
+	{"two tables share partition names", pgHead + "  - {name: a, key: ts, interval: month, naming: \"x_p{YYYY}_{MM}\"}\n  - {name: b, key: ts, interval: month, naming: \"x_p{YYYY}_{MM}\"}\n", 6, 49, `which a already uses`},
+
 	// Unknown keys.
 	{"unknown top-level key", "version: 1\ndialect: postgres\nmigrations: .\nbogus: 2\ntables:\n" + entry, 4, 1, `unknown field "bogus"`},
 	{"misspelt table key", pgTable + "    intervall: month\n", 8, 5, `unknown field "intervall"`},
