@@ -4,12 +4,14 @@ GO      ?= go
 BIN     := bin/partgen
 RUN_DIR := run
 
-.PHONY: all build run test test-short bench generate check-generated lint clean
+.PHONY: all build run test test-short bench generate check-generated sqlc-check lint clean
 
 all: build
 
+# sqlite_dbstat compiles SQLite's dbstat table into go-sqlite3, so that
+# `partgen status` can give SQLite partitions their size in bytes.
 build:
-	$(GO) build -o $(BIN) ./cmd/partgen
+	$(GO) build -tags sqlite_dbstat -o $(BIN) ./cmd/partgen
 
 # The main job on the embedded default: copy the example SQLite folder,
 # let partgen bring it up to date for today, apply it with goose to a local
@@ -24,6 +26,7 @@ run: build
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -tags sqlite_dbstat ./status
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
@@ -45,10 +48,27 @@ fuzz:
 # migrations (pinned as-of date) and sqlc's Go code.
 generate:
 	$(GO) generate ./...
+	$(SQLITE_DUMP) -out queries/sqlite/schema/migrations.sql
+	$(SQLC) generate -f ../sqlc.yaml
 
 # Fails when committed generated files are stale.
 check-generated: generate
-	git diff --exit-code -- migrations internal/db
+	git diff --exit-code -- migrations internal/db queries
+
+# sqlc through the pinned tool module (tools/go.mod; the first build from the
+# module proxy takes a few minutes). SQLite's sqlc schema is the dump of what
+# migrations/sqlite builds (see internal/db/sqlitedump).
+SQLC        := $(GO) -C tools tool sqlc
+SQLITE_DUMP := $(GO) run ./internal/db/sqlitedump -dir migrations/sqlite
+
+# Fails when a query does not compile or the committed sqlc output (or the
+# SQLite schema dump it reads) is stale; `make generate` fixes staleness.
+sqlc-check:
+	@$(SQLITE_DUMP) | diff -u queries/sqlite/schema/migrations.sql - \
+		|| (echo "queries/sqlite/schema/migrations.sql is stale: run make generate" && exit 1)
+	$(SQLC) compile -f ../sqlc.yaml
+	$(SQLC) vet -f ../sqlc.yaml
+	$(SQLC) diff -f ../sqlc.yaml || (echo "internal/db is stale: run make generate" && exit 1)
 
 lint:
 	$(GO) vet ./...

@@ -88,6 +88,7 @@ spec error (nothing is written).`,
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
 	root.AddCommand(newGenerateCmd(), newPlanCmd())
+	root.AddCommand(newStatusCmd(), newCheckCmd())
 	return root
 }
 

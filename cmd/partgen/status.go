@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	_ "github.com/mattn/go-sqlite3" // sqlite: URLs
+	"github.com/spf13/cobra"
+
+	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/status"
+)
+
+// Exit codes of status, for cron monitors. 2 is both "critical" and a usage
+// or spec error: a monitor must page either way, and the message on stderr
+// says which.
+const (
+	exitStatusWarning  = 1
+	exitStatusCritical = 2
+	exitStatusUnread   = 3
+)
+
+// envDatabaseURL is the fallback for --db, so the URL (and its password)
+// need not be on the command line.
+const envDatabaseURL = "PARTGEN_DATABASE_URL"
+
+func newStatusCmd() *cobra.Command {
+	var (
+		config  string
+		dbURL   string
+		format  string
+		exact   bool
+		nowFlag string
+		timeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "status --db URL",
+		Short: "Report the partitions, runway and health of the spec's tables in a database",
+		Long: `status reads the spec's tables from a live database and reports every
+partition (bounds, state, rows, bytes, whether partgen created it), the runway
+left from now, gaps and overlaps, rows in the default partition, partitions
+past retention that are still attached, retired (detached or archived)
+tables, partgen_archive_log and the migrations goose has applied. It only
+reads.
+
+--db is postgres://... (or postgresql://...) or sqlite:PATH; without it,
+$` + envDatabaseURL + ` is used. The goose folder the spec names is read too,
+when it exists, to tell partgen's partitions from others and to find
+pending migrations (for SQLite it also names retired tables).
+
+Health:
+  critical  a spec table is missing or not partitioned, no partition covers
+            now, less than one whole period is ready after the current one
+            (premake >= 1), or attached partitions leave a gap or overlap
+  warning   fewer whole periods ready than premake, rows in the default
+            partition, a partition past retention still attached, an
+            interrupted DETACH, unreadable bounds, or a pending migration that
+            goose would refuse as out of order
+  ok        none of these
+
+Rows: PostgreSQL estimates (pg_class.reltuples) unless --exact; the default
+partition is always counted exactly; SQLite always counts. Bytes:
+pg_total_relation_size; on SQLite the dbstat table, which exists only in
+builds with -tags sqlite_dbstat (make build sets it); without it bytes are
+left empty (null in JSON) and the whole file's size is shown instead.
+
+Formats: table (default), json (schema in README, "partgen status"),
+prometheus (text exposition, every metric a gauge).
+
+Exit codes (for cron monitors):
+  0  ok
+  1  warning
+  2  critical, and also a usage or spec error (a bad flag, no --db, a spec
+     that does not load): either way a monitor should alert; stderr says which
+  3  the database cannot be reached or read`,
+		Example: `  partgen status --db sqlite:run/quickstart.db --config migrations/sqlite/partgen.yaml
+  PARTGEN_DATABASE_URL=postgres://app@db/app partgen status --format prometheus > /var/lib/node_exporter/partgen.prom
+  partgen status --db postgres://app@db/app --format json --exact`,
+		Args: argsNone,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "table", "json", "prometheus":
+			default:
+				return usageError{fmt.Errorf("--format %q: use table, json or prometheus", format)}
+			}
+			if dbURL == "" {
+				dbURL = os.Getenv(envDatabaseURL)
+			}
+			if dbURL == "" {
+				return usageError{fmt.Errorf("no database: pass --db postgres://... or --db sqlite:PATH, or set %s", envDatabaseURL)}
+			}
+			now := time.Now()
+			if nowFlag != "" {
+				t, err := parseNow(nowFlag)
+				if err != nil {
+					return usageError{fmt.Errorf("--now: %v", err)}
+				}
+				now = t
+			}
+			spec, err := generator.LoadSpec(config)
+			if err != nil {
+				return err
+			}
+			var folder *generator.Folder
+			if _, err := os.Stat(spec.Migrations); err == nil {
+				if folder, err = generator.ReadFolder(spec.Migrations); err != nil {
+					return err
+				}
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			src, label, closeDB, err := openDatabase(ctx, dbURL, spec)
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			report, err := status.Read(ctx, src, spec, status.Options{Now: now, Exact: exact, Folder: folder, Database: label})
+			if err != nil {
+				var re *status.ReadError
+				if errors.As(err, &re) || ctx.Err() != nil {
+					return &exitError{code: exitStatusUnread, err: fmt.Errorf("cannot read %s: %w", label, err)}
+				}
+				return usageError{err}
+			}
+			if err := render(cmd.OutOrStdout(), report, format); err != nil {
+				return err
+			}
+			switch report.Health {
+			case status.Warning:
+				return &exitError{code: exitStatusWarning, err: errors.New("")}
+			case status.Critical:
+				return &exitError{code: exitStatusCritical, err: errors.New("")}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&config, "config", "c", "partgen.yaml", "the spec file")
+	cmd.Flags().StringVar(&dbURL, "db", "", "postgres://... or sqlite:PATH (default $"+envDatabaseURL+")")
+	cmd.Flags().StringVar(&format, "format", "table", "table, json or prometheus")
+	cmd.Flags().BoolVar(&exact, "exact", false, "count every partition's rows with count(*) (PostgreSQL; SQLite always counts)")
+	cmd.Flags().StringVar(&nowFlag, "now", "", "report as of this instant (RFC 3339, or YYYY-MM-DD for midnight UTC) instead of the clock: for tests and what-ifs")
+	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "give up (exit 3) after this long")
+	return cmd
+}
+
+func parseNow(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is neither RFC 3339 (2026-11-26T12:00:00Z) nor YYYY-MM-DD", s)
+}
+
+func render(w io.Writer, r *status.Report, format string) error {
+	switch format {
+	case "json":
+		return r.WriteJSON(w)
+	case "prometheus":
+		return r.WritePrometheus(w)
+	}
+	return r.WriteTable(w)
+}
+
+// openDatabase connects to the URL and checks it matches the spec's dialect.
+// The label names the database in the report without its password.
+func openDatabase(ctx context.Context, raw string, spec *generator.Spec) (status.Source, string, func(), error) {
+	switch {
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		if spec.Dialect != generator.Postgres {
+			return nil, "", nil, usageError{fmt.Errorf("%s is a %s spec but --db is a PostgreSQL URL; pass the matching --config", spec.File, spec.Dialect)}
+		}
+		label := redact(raw)
+		cfg, err := pgx.ParseConfig(raw)
+		if err != nil {
+			return nil, "", nil, usageError{fmt.Errorf("--db: %v", err)}
+		}
+		// Bounds are read back from their printed form: pin the print
+		// settings, and make the session unable to write anything.
+		cfg.RuntimeParams["datestyle"] = "ISO, MDY"
+		cfg.RuntimeParams["timezone"] = "UTC"
+		cfg.RuntimeParams["default_transaction_read_only"] = "on"
+		cfg.RuntimeParams["application_name"] = "partgen status"
+		if cfg.ConnectTimeout == 0 {
+			cfg.ConnectTimeout = 10 * time.Second
+		}
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			return nil, "", nil, &exitError{code: exitStatusUnread, err: fmt.Errorf("cannot connect to %s: %v", label, err)}
+		}
+		return status.Postgres(conn), label, func() { conn.Close(context.Background()) }, nil
+	case strings.HasPrefix(raw, "sqlite:"):
+		if spec.Dialect != generator.SQLite {
+			return nil, "", nil, usageError{fmt.Errorf("%s is a %s spec but --db is a SQLite database; pass the matching --config", spec.File, spec.Dialect)}
+		}
+		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
+		if path == "" {
+			return nil, "", nil, usageError{errors.New("--db sqlite: names no file; write sqlite:PATH")}
+		}
+		// A missing file is "cannot connect": opening it would create an
+		// empty database and report every table missing.
+		if _, err := os.Stat(path); err != nil {
+			return nil, "", nil, &exitError{code: exitStatusUnread, err: fmt.Errorf("cannot open SQLite database %s: %v", path, errors.Unwrap(err))}
+		}
+		dsn := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path) + "?mode=ro&_busy_timeout=5000"
+		db, err := sql.Open("sqlite3", dsn)
+		if err != nil {
+			return nil, "", nil, &exitError{code: exitStatusUnread, err: fmt.Errorf("cannot open SQLite database %s: %v", path, err)}
+		}
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, "", nil, &exitError{code: exitStatusUnread, err: fmt.Errorf("cannot open SQLite database %s: %v", path, err)}
+		}
+		return status.SQLite(db), path, func() { db.Close() }, nil
+	}
+	return nil, "", nil, usageError{fmt.Errorf("--db %q: write postgres://... or sqlite:PATH", redact(raw))}
+}
+
+// redact hides a URL's password.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

@@ -1,0 +1,68 @@
+-- name: Relation :many
+-- Status queries for PostgreSQL, read by package status through
+-- internal/db/pgdb. Catalog tables are always qualified with pg_catalog.:
+-- sqlc resolves unqualified names against the migrations only.
+--
+-- Relation: one row when name (quoted, optionally schema-qualified) resolves to a
+-- relation on the search_path, none otherwise: a missing spec table is a
+-- finding, not an error. relkind 'p' is a partitioned table.
+SELECT c.relname::text   AS name,
+       n.nspname::text   AS schema,
+       c.relkind::text   AS relkind,
+       c.relispartition  AS is_partition,
+       c.reltuples::float8 AS reltuples,
+       pg_catalog.pg_total_relation_size(c.oid)::bigint AS total_bytes
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.oid = pg_catalog.to_regclass(sqlc.arg(name)::text);
+
+-- name: Partitions :many
+-- The direct partitions of a parent with their bound expression as
+-- PostgreSQL prints it ("FOR VALUES FROM (...) TO (...)" or "DEFAULT"),
+-- the planner's row estimate (-1: never analysed) and the on-disk size with
+-- indexes and TOAST. pg_get_expr is wrapped in coalesce: sqlc types it as
+-- non-null, and a partition that is still being attached has no bound yet.
+SELECT c.relname::text   AS name,
+       n.nspname::text   AS schema,
+       coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid), '')::text AS bound,
+       c.reltuples::float8 AS reltuples,
+       pg_catalog.pg_total_relation_size(c.oid)::bigint AS total_bytes,
+       i.inhdetachpending AS detach_pending
+FROM pg_catalog.pg_inherits i
+JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE i.inhparent = sqlc.arg(parent)::text::regclass
+ORDER BY c.relname;
+
+-- name: CountRows :one
+-- An exact count(*) of one relation whose name is only known at run time.
+-- A table name cannot be a bind parameter, so the statement is built by
+-- format() from a regclass (which quotes it) and run by query_to_xml; the
+-- single value comes back through xpath. Keeps every query of the report in
+-- sqlc, typed, with no string concatenation in Go.
+SELECT ((pg_catalog.xpath('/row/n/text()',
+        pg_catalog.query_to_xml(pg_catalog.format('SELECT count(*) AS n FROM %s', sqlc.arg(rel)::text::regclass),
+                                false, true, '')))[1])::text::bigint AS n;
+
+-- name: ArchiveLogExists :one
+SELECT (pg_catalog.to_regclass('partgen_archive_log') IS NOT NULL)::boolean AS present;
+
+-- name: ArchiveLog :many
+SELECT id, parent_table, partition_name, lower_bound, upper_bound, action,
+       archived_as, row_count, total_bytes, migration_version, archived_at
+FROM partgen_archive_log
+ORDER BY id;
+
+-- name: GooseTableExists :one
+SELECT (pg_catalog.to_regclass('goose_db_version') IS NOT NULL)::boolean AS present;
+
+-- name: AppliedVersions :many
+-- goose's latest row per version decides (older goose wrote is_applied =
+-- false rows on down; goose v3 deletes them). Version 0 is goose's own
+-- bootstrap row.
+SELECT version_id, tstamp
+FROM (SELECT DISTINCT ON (version_id) version_id, is_applied, tstamp
+      FROM goose_db_version
+      ORDER BY version_id, id DESC) latest
+WHERE is_applied AND version_id > 0
+ORDER BY version_id;

@@ -1,0 +1,168 @@
+package status
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/internal/db/pgdb"
+)
+
+// PgxQuerier is what *pgx.Conn, *pgxpool.Pool and pgx.Tx provide. The
+// connection should use DateStyle ISO (PostgreSQL's default): partition
+// bounds are read back from their printed form.
+type PgxQuerier interface {
+	Exec(context.Context, string, ...interface{}) (pgconn.CommandTag, error)
+	Query(context.Context, string, ...interface{}) (pgx.Rows, error)
+	QueryRow(context.Context, string, ...interface{}) pgx.Row
+}
+
+// Postgres reads declarative partitions from pg_inherits and relpartbound,
+// row estimates from pg_class.reltuples and sizes from
+// pg_total_relation_size. It only reads; a read-only session is enough.
+func Postgres(db PgxQuerier) Source { return pgSource{q: pgdb.New(db)} }
+
+type pgSource struct{ q *pgdb.Queries }
+
+func (pgSource) engine() generator.Dialect { return generator.Postgres }
+
+func (s pgSource) collect(ctx context.Context, spec *generator.Spec, folder *generator.Folder, exact bool) (*facts, error) {
+	f := &facts{engine: string(generator.Postgres), exact: exact, bytesSource: "pg_total_relation_size", tables: map[string]*tableFacts{}}
+	present, err := s.q.ArchiveLogExists(ctx)
+	if err != nil {
+		return nil, readErr("look for partgen_archive_log", err)
+	}
+	if present {
+		rows, err := s.q.ArchiveLog(ctx)
+		if err != nil {
+			return nil, readErr("read partgen_archive_log", err)
+		}
+		for _, r := range rows {
+			f.archiveLog = append(f.archiveLog, ArchiveEntry{
+				ID: r.ID, ParentTable: r.ParentTable, PartitionName: r.PartitionName,
+				Lower: r.LowerBound.Time.UTC(), Upper: r.UpperBound.Time.UTC(),
+				Action: r.Action, ArchivedAs: r.ArchivedAs, RowCount: r.RowCount,
+				TotalBytes: int8Ptr(r.TotalBytes), MigrationVersion: r.MigrationVersion,
+				ArchivedAt: r.ArchivedAt.Time.UTC(),
+			})
+		}
+	}
+	for i := range spec.Tables {
+		t := &spec.Tables[i]
+		tf, err := s.table(ctx, spec, t, folder, f.archiveLog, exact)
+		if err != nil {
+			return nil, err
+		}
+		f.tables[generator.TableKey(t)] = tf
+	}
+	if f.gooseTable, err = s.q.GooseTableExists(ctx); err != nil {
+		return nil, readErr("look for goose_db_version", err)
+	}
+	if f.gooseTable {
+		rows, err := s.q.AppliedVersions(ctx)
+		if err != nil {
+			return nil, readErr("read goose_db_version", err)
+		}
+		for _, r := range rows {
+			f.applied = append(f.applied, r.VersionID)
+		}
+	}
+	return f, nil
+}
+
+func (s pgSource) table(ctx context.Context, spec *generator.Spec, t *generator.Table, folder *generator.Folder, log []ArchiveEntry, exact bool) (*tableFacts, error) {
+	key := generator.TableKey(t)
+	tf := &tableFacts{}
+	rels, err := s.q.Relation(ctx, t.Qualified())
+	if err != nil {
+		return nil, readErr("look up table "+key, err)
+	}
+	if len(rels) == 0 {
+		return tf, nil
+	}
+	tf.exists = true
+	if rels[0].Relkind != "p" {
+		tf.what = fmt.Sprintf("%s, not a partitioned table", relkindName(rels[0].Relkind))
+		return tf, nil
+	}
+	tf.partitioned = true
+	parts, err := s.q.Partitions(ctx, t.Qualified())
+	if err != nil {
+		return nil, readErr("list the partitions of "+key, err)
+	}
+	attached := map[string]bool{}
+	for _, p := range parts {
+		pf := partFact{name: p.Name, schema: p.Schema, bytes: ptr(p.TotalBytes), detachPending: p.DetachPending}
+		var ok bool
+		pf.lower, pf.upper, pf.dflt, ok = parsePGBound(p.Bound, t.KeyType, spec.Location)
+		if !ok {
+			pf.bound = p.Bound
+		}
+		if pf.rows, pf.exact, err = s.rows(ctx, p.Schema, p.Name, p.Reltuples, exact || pf.dflt); err != nil {
+			return nil, err
+		}
+		attached[p.Name] = true
+		tf.attached = append(tf.attached, pf)
+	}
+	for _, c := range retiredCandidates(spec, t, folder, log) {
+		if attached[c.partition] {
+			continue // its retirement is not applied yet
+		}
+		rels, err := s.q.Relation(ctx, c.locate)
+		if err != nil {
+			return nil, readErr("look up retired partition "+c.locate, err)
+		}
+		if len(rels) == 0 || rels[0].IsPartition {
+			continue // dropped since, or attached elsewhere
+		}
+		r := rels[0]
+		pf := partFact{name: r.Name, schema: r.Schema, lower: c.lower, upper: c.upper, bytes: ptr(r.TotalBytes), state: c.state, partition: c.partition}
+		if pf.rows, pf.exact, err = s.rows(ctx, r.Schema, r.Name, r.Reltuples, exact); err != nil {
+			return nil, err
+		}
+		tf.retired = append(tf.retired, pf)
+	}
+	return tf, nil
+}
+
+// rows is an exact count when asked, otherwise the planner's estimate;
+// reltuples is -1 until the first VACUUM or ANALYZE, which is "unknown".
+func (s pgSource) rows(ctx context.Context, schema, name string, reltuples float64, exact bool) (*int64, bool, error) {
+	if exact {
+		n, err := s.q.CountRows(ctx, quoteIdent(schema)+"."+quoteIdent(name))
+		if err != nil {
+			return nil, false, readErr("count the rows of "+schema+"."+name, err)
+		}
+		return &n, true, nil
+	}
+	if reltuples < 0 {
+		return nil, false, nil
+	}
+	return ptr(int64(math.Round(reltuples))), false, nil
+}
+
+func relkindName(k string) string {
+	switch k {
+	case "r":
+		return "an ordinary table"
+	case "v":
+		return "a view"
+	case "m":
+		return "a materialized view"
+	case "f":
+		return "a foreign table"
+	}
+	return "a relation of kind " + k
+}
+
+func int8Ptr(v pgtype.Int8) *int64 {
+	if !v.Valid {
+		return nil
+	}
+	return &v.Int64
+}

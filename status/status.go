@@ -1,0 +1,155 @@
+package status
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/partgen/partgen/generator"
+)
+
+// Source is one database a report reads: Postgres or SQLite.
+type Source interface {
+	engine() generator.Dialect
+	collect(ctx context.Context, spec *generator.Spec, folder *generator.Folder, exact bool) (*facts, error)
+}
+
+// Options steer one report.
+type Options struct {
+	// Now is the instant the report is for: states, runway and retention
+	// are computed from it. Required; the package never reads the clock.
+	Now time.Time
+	// Exact counts every partition with count(*) instead of PostgreSQL's
+	// reltuples estimate. The default partition is always counted exactly,
+	// since its rule must not depend on the last ANALYZE; SQLite has no
+	// estimate and always counts.
+	Exact bool
+	// Folder is the spec's goose folder (generator.ReadFolder). It tells
+	// which partitions partgen created, where retired ones went and which
+	// migrations are pending. Optional: without it those fields are null.
+	Folder *generator.Folder
+	// Database labels the report (a URL without its password, a path).
+	Database string
+}
+
+// ReadError is a failure to read the database (as opposed to a finding
+// about it): the connection broke, a catalog query failed, a permission is
+// missing. `partgen status` exits 3 on it.
+type ReadError struct {
+	Op  string // what was being read
+	Err error
+}
+
+func (e *ReadError) Error() string { return fmt.Sprintf("status: %s: %v", e.Op, e.Err) }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+func readErr(op string, err error) error { return &ReadError{Op: op, Err: err} }
+
+// Read collects the status of every table of spec from src and judges it.
+// Findings (a missing table, a short runway) are in the report; an error
+// means the database could not be read at all.
+func Read(ctx context.Context, src Source, spec *generator.Spec, opts Options) (*Report, error) {
+	if opts.Now.IsZero() {
+		return nil, errors.New("status: Options.Now is required (pass time.Now() or the instant to report on)")
+	}
+	if src.engine() != spec.Dialect {
+		return nil, fmt.Errorf("status: %s is a %s spec but the database is %s; pass the spec for this database", spec.File, spec.Dialect, src.engine())
+	}
+	f, err := src.collect(ctx, spec, opts.Folder, opts.Exact)
+	if err != nil {
+		return nil, err
+	}
+	r := evaluate(spec, opts.Folder, f, opts.Now)
+	r.Database = opts.Database
+	return r, nil
+}
+
+// retiredCandidate is a table that once was a partition of t: where to look
+// for it, and what it covered.
+type retiredCandidate struct {
+	partition string // its name while attached
+	locate    string // PostgreSQL: schema-qualified name for to_regclass; SQLite: the table name
+	state     string
+	lower     *time.Time
+	upper     *time.Time
+}
+
+// retiredCandidates lists the detached and archived tables of t that should
+// still exist: from partgen_archive_log (which says where each one went)
+// and from the folder's markers; a later purge or drop removes a candidate.
+func retiredCandidates(spec *generator.Spec, t *generator.Table, folder *generator.Folder, log []ArchiveEntry) []retiredCandidate {
+	key := generator.TableKey(t)
+	var out []retiredCandidate
+	idx := map[string]int{}
+	put := func(c retiredCandidate) {
+		if i, ok := idx[c.partition]; ok {
+			out[i] = c
+			return
+		}
+		idx[c.partition] = len(out)
+		out = append(out, c)
+	}
+	gone := map[string]bool{}
+	if folder != nil {
+		for _, p := range folder.Partitions(key) {
+			var c retiredCandidate
+			switch p.State {
+			case generator.StateDetached:
+				c = retiredCandidate{state: StateDetached, locate: qualified(spec, t.Schema, p.Name)}
+			case generator.StateArchived:
+				c = retiredCandidate{state: StateArchived}
+				if spec.Dialect == generator.Postgres && t.Retention != nil {
+					c.locate = qualified(spec, t.Retention.ArchiveSchema, p.Name)
+				} else {
+					c.locate = generator.ArchivedName(t, t.Retention, p.Name)
+				}
+			case generator.StateDropped:
+				gone[p.Name] = true
+				continue
+			default:
+				continue
+			}
+			c.partition = p.Name
+			l, u := p.Period.Start, p.Period.End
+			c.lower, c.upper = &l, &u
+			put(c)
+		}
+	}
+	for _, e := range log {
+		if e.ParentTable != key {
+			continue
+		}
+		switch e.Action {
+		case "detach", "archive":
+			if e.ArchivedAs == "" {
+				continue
+			}
+			state := StateDetached
+			if e.Action == "archive" {
+				state = StateArchived
+			}
+			l, u := e.Lower, e.Upper
+			delete(gone, e.PartitionName)
+			put(retiredCandidate{partition: e.PartitionName, locate: e.ArchivedAs, state: state, lower: &l, upper: &u})
+		case "drop", "purge":
+			gone[e.PartitionName] = true
+		}
+	}
+	var kept []retiredCandidate
+	for _, c := range out {
+		if !gone[c.partition] {
+			kept = append(kept, c)
+		}
+	}
+	return kept
+}
+
+func qualified(spec *generator.Spec, schema, name string) string {
+	if spec.Dialect != generator.Postgres || schema == "" {
+		return name
+	}
+	return schema + "." + name
+}
+
+func ptr[T any](v T) *T { return &v }
