@@ -28,8 +28,13 @@ test:
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags sqlite_dbstat ./status
 
+# Issue 6's benchmarks (bench/, see BENCHMARKS.md): each figure a ratio
+# partgen / baseline from alternated rounds in one run, then a summary table.
+# Default sizes take a few minutes on 2 cores; the issue's full sizes:
+#   make bench BENCHFLAGS=-bench-full
+BENCHFLAGS ?=
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+	$(GO) test -tags sqlite_dbstat ./bench -run '^$$' -bench . -benchtime 1x -timeout 30m $(BENCHFLAGS)
 
 # Each fuzz target of the generator for FUZZTIME (go test fuzzes one target
 # per run). Seeds live in generator/testdata/fuzz/<target>/; a failing input

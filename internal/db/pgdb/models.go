@@ -8,6 +8,21 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type AlertLog struct {
+	ID           int64
+	InstrumentID int64
+	RaisedAt     pgtype.Timestamptz
+	Severity     string
+	Message      string
+}
+
+type MarketData struct {
+	InstrumentID int64
+	Ts           pgtype.Timestamptz
+	Price        float64
+	Volume       int64
+}
+
 type PartgenArchiveLog struct {
 	ID               int64
 	ParentTable      string

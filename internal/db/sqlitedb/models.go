@@ -8,6 +8,21 @@ import (
 	"database/sql"
 )
 
+type AlertLog struct {
+	ID           int64
+	InstrumentID int64
+	RaisedAt     string
+	Severity     string
+	Message      string
+}
+
+type MarketData struct {
+	InstrumentID int64
+	Ts           string
+	Price        float64
+	Volume       int64
+}
+
 type PartgenArchiveLog struct {
 	ID               int64
 	ParentTable      string

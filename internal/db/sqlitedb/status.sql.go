@@ -10,7 +10,7 @@ import (
 	"database/sql"
 )
 
-const appliedVersions = `-- name: AppliedVersions :many
+const AppliedVersions = `-- name: AppliedVersions :many
 SELECT g.version_id, g.tstamp
 FROM goose_db_version g
 WHERE g.id = (SELECT max(l.id) FROM goose_db_version l WHERE l.version_id = g.version_id)
@@ -25,7 +25,7 @@ type AppliedVersionsRow struct {
 
 // goose's latest row per version decides; version 0 is goose's bootstrap row.
 func (q *Queries) AppliedVersions(ctx context.Context) ([]AppliedVersionsRow, error) {
-	rows, err := q.db.QueryContext(ctx, appliedVersions)
+	rows, err := q.db.QueryContext(ctx, AppliedVersions)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (q *Queries) AppliedVersions(ctx context.Context) ([]AppliedVersionsRow, er
 	return items, nil
 }
 
-const archiveLog = `-- name: ArchiveLog :many
+const ArchiveLog = `-- name: ArchiveLog :many
 SELECT id, parent_table, partition_name, lower_bound, upper_bound, action,
        archived_as, row_count, total_bytes, migration_version, archived_at
 FROM partgen_archive_log
@@ -55,7 +55,7 @@ ORDER BY id
 `
 
 func (q *Queries) ArchiveLog(ctx context.Context) ([]PartgenArchiveLog, error) {
-	rows, err := q.db.QueryContext(ctx, archiveLog)
+	rows, err := q.db.QueryContext(ctx, ArchiveLog)
 	if err != nil {
 		return nil, err
 	}
@@ -89,41 +89,41 @@ func (q *Queries) ArchiveLog(ctx context.Context) ([]PartgenArchiveLog, error) {
 	return items, nil
 }
 
-const archiveLogExists = `-- name: ArchiveLogExists :one
+const ArchiveLogExists = `-- name: ArchiveLogExists :one
 SELECT count(*) > 0 AS present FROM sqlite_schema WHERE type = 'table' AND name = 'partgen_archive_log'
 `
 
 func (q *Queries) ArchiveLogExists(ctx context.Context) (bool, error) {
-	row := q.db.QueryRowContext(ctx, archiveLogExists)
+	row := q.db.QueryRowContext(ctx, ArchiveLogExists)
 	var present bool
 	err := row.Scan(&present)
 	return present, err
 }
 
-const databaseBytes = `-- name: DatabaseBytes :one
+const DatabaseBytes = `-- name: DatabaseBytes :one
 SELECT CAST((SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size) AS INTEGER) AS bytes
 `
 
 // The whole database file as SQLite sees it: always available.
 func (q *Queries) DatabaseBytes(ctx context.Context) (int64, error) {
-	row := q.db.QueryRowContext(ctx, databaseBytes)
+	row := q.db.QueryRowContext(ctx, DatabaseBytes)
 	var bytes int64
 	err := row.Scan(&bytes)
 	return bytes, err
 }
 
-const gooseTableExists = `-- name: GooseTableExists :one
+const GooseTableExists = `-- name: GooseTableExists :one
 SELECT count(*) > 0 AS present FROM sqlite_schema WHERE type = 'table' AND name = 'goose_db_version'
 `
 
 func (q *Queries) GooseTableExists(ctx context.Context) (bool, error) {
-	row := q.db.QueryRowContext(ctx, gooseTableExists)
+	row := q.db.QueryRowContext(ctx, GooseTableExists)
 	var present bool
 	err := row.Scan(&present)
 	return present, err
 }
 
-const schemaObject = `-- name: SchemaObject :many
+const SchemaObject = `-- name: SchemaObject :many
 SELECT type, name, coalesce(sql, '') AS sql
 FROM sqlite_schema
 WHERE name = ?1 AND type IN ('table', 'view')
@@ -143,7 +143,7 @@ type SchemaObjectRow struct {
 // SchemaObject: the table or view called name, if any, with its SQL: a view's SQL lists
 // the partitions attached to it, a table's SQL carries its bounds CHECK.
 func (q *Queries) SchemaObject(ctx context.Context, name string) ([]SchemaObjectRow, error) {
-	rows, err := q.db.QueryContext(ctx, schemaObject, name)
+	rows, err := q.db.QueryContext(ctx, SchemaObject, name)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func (q *Queries) SchemaObject(ctx context.Context, name string) ([]SchemaObject
 	return items, nil
 }
 
-const tableBytes = `-- name: TableBytes :one
+const TableBytes = `-- name: TableBytes :one
 SELECT CAST(coalesce(sum(d.pgsize), 0) AS INTEGER) AS bytes
 FROM dbstat d
 WHERE d.name = ?1
@@ -175,7 +175,7 @@ WHERE d.name = ?1
 // Pages of a table and of its indexes (the primary key's automatic index
 // included). Needs the dbstat virtual table (build tag sqlite_dbstat).
 func (q *Queries) TableBytes(ctx context.Context, name string) (int64, error) {
-	row := q.db.QueryRowContext(ctx, tableBytes, name)
+	row := q.db.QueryRowContext(ctx, TableBytes, name)
 	var bytes int64
 	err := row.Scan(&bytes)
 	return bytes, err

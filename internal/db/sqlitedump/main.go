@@ -82,7 +82,14 @@ func dump(dir string) ([]byte, error) {
 		if err := rows.Scan(&typ, &name, &ddl); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(&b, "\n-- %s %s\n%s;\n", typ, name, strings.TrimSpace(ddl))
+		ddl = strings.TrimSpace(ddl)
+		if typ == "view" {
+			// sqlc's SQLite catalog cannot find a view created under a quoted
+			// name ("relation does not exist"); partgen quotes every name it
+			// writes, and plain identifiers mean the same unquoted.
+			ddl = strings.Replace(ddl, "CREATE VIEW "+`"`+name+`"`, "CREATE VIEW "+name, 1)
+		}
+		fmt.Fprintf(&b, "\n-- %s %s\n%s;\n", typ, name, ddl)
 	}
 	return b.Bytes(), rows.Err()
 }

@@ -234,7 +234,7 @@ CREATE TABLE "alert_log_default" (
 );
 
 -- view market_data
-CREATE VIEW "market_data" AS
+CREATE VIEW market_data AS
 SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_01"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_02"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_03"
@@ -251,7 +251,7 @@ UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p202
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2027_02";
 
 -- view alert_log
-CREATE VIEW "alert_log" AS
+CREATE VIEW alert_log AS
 SELECT "id", "instrument_id", "raised_at", "severity", "message" FROM "alert_log_p2026q1"
 UNION ALL SELECT "id", "instrument_id", "raised_at", "severity", "message" FROM "alert_log_p2026q2"
 UNION ALL SELECT "id", "instrument_id", "raised_at", "severity", "message" FROM "alert_log_p2026q3"

@@ -1,0 +1,164 @@
+package repository
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/partgen/partgen/generator"
+)
+
+// partition is one SQLite partition table and its range.
+type partition struct {
+	Name         string
+	Lower, Upper time.Time
+}
+
+// boundsRE reads the range back from the CHECK partgen puts on every SQLite
+// partition: CONSTRAINT partgen_bounds CHECK ("ts" >= '...' AND "ts" < '...' ...).
+var boundsRE = regexp.MustCompile(`CONSTRAINT partgen_bounds CHECK \("(\w+)" >= '([^']+)' AND "\w+" < '([^']+)'`)
+
+// catalog knows the partitions of the SQLite tables. It reads them from the
+// database itself (the CHECK constraints in sqlite_schema), so a deployed
+// program needs no migrations folder, and reloads when a key falls outside
+// what it knows (a migration may have added partitions since).
+type catalog struct {
+	db     *sql.DB
+	mu     sync.RWMutex
+	tables map[string][]partition // parent -> partitions in time order
+	dflt   map[string]string      // parent -> default partition, if any
+}
+
+func newCatalog(db *sql.DB) *catalog { return &catalog{db: db} }
+
+func (c *catalog) load(ctx context.Context) error {
+	// One query at a time: a program may give SQLite a single connection.
+	views := map[string]string{} // name -> definition
+	vrows, err := c.db.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'view'`)
+	if err != nil {
+		return err
+	}
+	for vrows.Next() {
+		var v, def string
+		if err := vrows.Scan(&v, &def); err != nil {
+			vrows.Close()
+			return err
+		}
+		views[v] = def
+	}
+	vrows.Close()
+	rows, err := c.db.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%partgen_%'`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	tables := map[string][]partition{}
+	dflt := map[string]string{}
+	for rows.Next() {
+		var name, ddl string
+		if err := rows.Scan(&name, &ddl); err != nil {
+			return err
+		}
+		for parent, def := range views {
+			if name == parent+"_default" && strings.Contains(def, `"`+name+`"`) {
+				dflt[parent] = name
+			}
+		}
+		m := boundsRE.FindStringSubmatch(ddl)
+		if m == nil {
+			continue
+		}
+		lo, err1 := generator.ParseSQLiteKey(m[2])
+		hi, err2 := generator.ParseSQLiteKey(m[3])
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("partition %s: unreadable bounds %q, %q", name, m[2], m[3])
+		}
+		parent := parentOf(name, views)
+		if parent == "" {
+			continue // retired (renamed) partitions keep their CHECK but belong to no view
+		}
+		tables[parent] = append(tables[parent], partition{Name: name, Lower: lo, Upper: hi})
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, ps := range tables {
+		sort.Slice(ps, func(i, j int) bool { return ps[i].Lower.Before(ps[j].Lower) })
+	}
+	c.mu.Lock()
+	c.tables, c.dflt = tables, dflt
+	c.mu.Unlock()
+	return nil
+}
+
+// parentOf finds the view a partition table belongs to: the view whose
+// definition reads it. A detached partition keeps its name and CHECK but
+// is no longer in any view.
+func parentOf(name string, views map[string]string) string {
+	for v, def := range views {
+		if strings.Contains(def, `FROM "`+name+`"`) {
+			return v
+		}
+	}
+	return ""
+}
+
+// find returns the partition of table holding key, reloading once when the
+// key is outside what the catalog knew.
+func (c *catalog) find(ctx context.Context, table string, key time.Time) (partition, bool, error) {
+	for attempt := 0; attempt < 2; attempt++ {
+		c.mu.RLock()
+		loaded := c.tables != nil
+		ps := c.tables[table]
+		c.mu.RUnlock()
+		if loaded {
+			if i := sort.Search(len(ps), func(i int) bool { return ps[i].Upper.After(key) }); i < len(ps) && !key.Before(ps[i].Lower) {
+				return ps[i], true, nil
+			}
+			if attempt == 1 {
+				break
+			}
+		}
+		if err := c.load(ctx); err != nil {
+			return partition{}, false, err
+		}
+	}
+	return partition{}, false, nil
+}
+
+// overlapping lists the partitions of table that share an instant with
+// [from, to), and the default partition if any (it may hold any key).
+func (c *catalog) overlapping(ctx context.Context, table string, from, to time.Time) ([]string, error) {
+	c.mu.RLock()
+	loaded := c.tables != nil
+	c.mu.RUnlock()
+	if !loaded {
+		if err := c.load(ctx); err != nil {
+			return nil, err
+		}
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []string
+	for _, p := range c.tables[table] {
+		if p.Lower.Before(to) && from.Before(p.Upper) {
+			out = append(out, p.Name)
+		}
+	}
+	if d := c.dflt[table]; d != "" {
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// defaultOf returns the default partition of table, if it has one.
+func (c *catalog) defaultOf(table string) string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.dflt[table]
+}
