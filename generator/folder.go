@@ -67,6 +67,27 @@ type Folder struct {
 	Files       []MigrationFile // in version order
 	Timestamped bool            // versions are YYYYMMDDhhmmss
 	Width       int             // digits of the version prefix
+
+	byTable map[string][]fileMarker // built on first use; Files must not change after
+}
+
+// fileMarker is one marker with the file it stands in.
+type fileMarker struct {
+	file string
+	m    Marker
+}
+
+// markers returns a table's markers in version order.
+func (f *Folder) markers(table string) []fileMarker {
+	if f.byTable == nil {
+		f.byTable = map[string][]fileMarker{}
+		for _, mf := range f.Files {
+			for _, m := range mf.Markers {
+				f.byTable[m.Table] = append(f.byTable[m.Table], fileMarker{mf.Name, m})
+			}
+		}
+	}
+	return f.byTable[table]
 }
 
 // MaxVersion is the highest version in the folder, 0 when empty.
@@ -250,31 +271,27 @@ func Checksum(data []byte) string {
 func (f *Folder) Partitions(table string) []PartitionState {
 	byName := map[string]*PartitionState{}
 	var order []string
-	for _, mf := range f.Files {
-		for _, m := range mf.Markers {
-			if m.Table != table {
-				continue
-			}
-			ps := byName[m.Name]
-			if ps == nil {
-				ps = &PartitionState{Table: table, Name: m.Name}
-				byName[m.Name] = ps
-				order = append(order, m.Name)
-			}
-			switch m.Op {
-			case OpCreate:
-				ps.Period, ps.State, ps.CreatedBy = m.Period(), StateAttached, mf.Name
-			case OpDefault:
-				ps.Default, ps.State, ps.CreatedBy = true, StateAttached, mf.Name
-			case OpDetach:
-				ps.State, ps.RetiredBy = StateDetached, mf.Name
-			case OpArchive:
-				ps.State, ps.RetiredBy = StateArchived, mf.Name
-			case OpDrop:
-				ps.State, ps.RetiredBy = StateDropped, mf.Name
-			case OpPurge:
-				ps.State, ps.PurgedBy = StateDropped, mf.Name
-			}
+	for _, fm := range f.markers(table) {
+		m, file := fm.m, fm.file
+		ps := byName[m.Name]
+		if ps == nil {
+			ps = &PartitionState{Table: table, Name: m.Name}
+			byName[m.Name] = ps
+			order = append(order, m.Name)
+		}
+		switch m.Op {
+		case OpCreate:
+			ps.Period, ps.State, ps.CreatedBy = m.Period(), StateAttached, file
+		case OpDefault:
+			ps.Default, ps.State, ps.CreatedBy = true, StateAttached, file
+		case OpDetach:
+			ps.State, ps.RetiredBy = StateDetached, file
+		case OpArchive:
+			ps.State, ps.RetiredBy = StateArchived, file
+		case OpDrop:
+			ps.State, ps.RetiredBy = StateDropped, file
+		case OpPurge:
+			ps.State, ps.PurgedBy = StateDropped, file
 		}
 	}
 	out := make([]PartitionState, 0, len(order))
@@ -290,14 +307,5 @@ func (f *Folder) Partitions(table string) []PartitionState {
 	return out
 }
 
-// TableMarkers reports whether any partgen file mentions the table.
-func (f *Folder) HasTable(table string) bool {
-	for _, mf := range f.Files {
-		for _, m := range mf.Markers {
-			if m.Table == table {
-				return true
-			}
-		}
-	}
-	return false
-}
+// HasTable reports whether any partgen file mentions the table.
+func (f *Folder) HasTable(table string) bool { return len(f.markers(table)) > 0 }
