@@ -21,6 +21,9 @@ run: build
 	cp migrations/sqlite/*.sql migrations/sqlite/partgen.yaml $(RUN_DIR)/sqlite/
 	$(BIN) generate --config $(RUN_DIR)/sqlite/partgen.yaml
 	$(GO) run ./examples/quickstart --dir $(RUN_DIR)/sqlite --db $(RUN_DIR)/quickstart.db
+	@echo
+	@echo '$$ partgen status --db sqlite:$(RUN_DIR)/quickstart.db --config $(RUN_DIR)/sqlite/partgen.yaml'
+	-@$(BIN) status --db sqlite:$(RUN_DIR)/quickstart.db --config $(RUN_DIR)/sqlite/partgen.yaml
 
 # The whole suite, against the real PostgreSQL server and real SQLite files.
 test:

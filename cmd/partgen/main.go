@@ -78,7 +78,8 @@ Engines: PostgreSQL declarative partitions, and SQLite, where partitions are
 emulated with one table per period, a view and triggers.
 
 Exit codes: 0 success, 1 failure (or a problem found by check), 2 a usage or
-spec error (nothing is written).`,
+spec error (nothing is written). status answers for a cron monitor: 0 ok,
+1 warning, 2 critical (or a usage error), 3 the database cannot be read.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
