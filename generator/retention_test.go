@@ -363,3 +363,32 @@ func TestRetentionNeverTouchesKeptPartitions(t *testing.T) {
 		}
 	}
 }
+
+// A table with retention whose partitions are all inside the window gets
+// its creation file and no retention file.
+func TestRetentionWithNothingToRetireWritesNoFile(t *testing.T) {
+	spec := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: t, key: ts, interval: month, premake: 2, start: 2026-01-01, retention: {keep: 24, action: archive, archive_schema: cold, drop_after: 3}}\n"
+	w := newWorkspace(t, spec, "")
+	plan := w.generate("2026-11-26")
+	if len(plan.Files) != 1 || !strings.Contains(plan.Files[0].Name, "_create_") {
+		t.Fatalf("files: %v", plan.Files)
+	}
+	for _, asOf := range []string{"2026-12-01", "2027-06-30", "2027-12-31"} {
+		for _, f := range w.generate(asOf).Files {
+			if !strings.Contains(f.Name, "_create_") {
+				t.Fatalf("as of %s: %s retires a partition inside the window", asOf, f.Name)
+			}
+		}
+	}
+	// The first month leaves the window as of 2028-02: 24 months before it begin at 2026-02-01.
+	plan = w.generate("2028-02-01")
+	var retired []string
+	for _, f := range plan.Files {
+		if strings.Contains(f.Name, "_archive_") {
+			retired = append(retired, f.Name)
+		}
+	}
+	if len(retired) != 1 || !strings.Contains(retired[0], "t_p2026_01") {
+		t.Fatalf("as of 2028-02-01 retired %v, want only t_p2026_01", retired)
+	}
+}
