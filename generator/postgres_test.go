@@ -185,3 +185,31 @@ func TestPostgresScenarios(t *testing.T) {
 		})
 	}
 }
+
+// A spec whose key or key_type does not match the parent is stopped by the
+// migration itself, before any bound is written in the wrong type.
+func TestPostgresRefusesAParentUnlikeTheSpec(t *testing.T) {
+	for _, c := range []struct{ name, spec, base, want string }{
+		{"key type", "    key_type: date\n", "ts timestamptz NOT NULL", "with ts of type date; found r 1 ts timestamp with time zone"},
+		{"key column", "", "ts timestamptz NOT NULL, at timestamptz", "found r 1 at timestamp with time zone"},
+		{"not partitioned", "", "", "found a table that is not partitioned"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			spec := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - name: ev\n    key: ts\n    interval: month\n    premake: 1\n" + c.spec
+			base := "-- +goose Up\nCREATE TABLE ev (" + c.base + ") PARTITION BY RANGE (" + map[bool]string{true: "at", false: "ts"}[c.name == "key column"] + ");\n"
+			if c.base == "" {
+				base = "-- +goose Up\nCREATE TABLE ev (ts timestamptz NOT NULL);\n"
+			}
+			w := newWorkspace(t, spec, base)
+			w.generate("2026-11-26")
+			db := pgDatabase(t)
+			_, err := w.provider(db, goose.DialectPostgres).Up(context.Background())
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+			if n := testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_class WHERE relname LIKE 'ev\\_p%'"); n != 0 {
+				t.Fatalf("%d partition tables created", n)
+			}
+		})
+	}
+}

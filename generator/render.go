@@ -50,6 +50,7 @@ type tmplData struct {
 	Op          string
 	T           tmplTable
 	LockTimeout string
+	KeyTypeName string // the key's type as format_type prints it
 
 	Creates         []tmplPart
 	CreatesReversed []tmplPart
@@ -188,6 +189,7 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 		SpecFile:    filepath.Base(r.spec.File),
 		SpecValues:  specValues(r.spec, t),
 		Adopt:       s.adopt,
+		KeyTypeName: map[string]string{"timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone", "date": "date"}[t.KeyType],
 	}
 	d.Title = titleCase(purpose(r.spec, s)) + "."
 	d.Why = s.why

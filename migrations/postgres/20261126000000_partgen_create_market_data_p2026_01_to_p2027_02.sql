@@ -25,10 +25,29 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=734f49cffd017729835ce012f8b71e634856a5ada4648a692273392bb3fa5734
+-- partgen:checksum sha256=6b9f6e01139f2e6d6004b1733b31d3546b204ce14f4e43c26a4c206ac911188e
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
+
+-- The parent must be what the spec says: the bounds below are typed for it.
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
+      INTO found
+      FROM pg_catalog.pg_partitioned_table pt
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+     WHERE pt.partrelid = '"market_data"'::regclass;
+    IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
+        RAISE EXCEPTION 'partgen: market_data must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone; found %', coalesce(found, 'a table that is not partitioned')
+            USING HINT = 'Correct key: or key_type: for market_data in the spec (then delete this file and run partgen generate again), or the table.';
+    END IF;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- The audit trail of every partition partgen detaches, archives or drops.
 CREATE TABLE IF NOT EXISTS partgen_archive_log (

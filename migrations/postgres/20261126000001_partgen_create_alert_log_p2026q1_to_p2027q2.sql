@@ -19,10 +19,29 @@
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=5bd15a6554157c356fa5b41c65a9b6a0a5cba1c6cd56da2779f6dccc3c6cb188
+-- partgen:checksum sha256=43b0677e0ce964bdd3747ae0e232c98f001fb542f66e09281856ad8c605b1696
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
+
+-- The parent must be what the spec says: the bounds below are typed for it.
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
+      INTO found
+      FROM pg_catalog.pg_partitioned_table pt
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+     WHERE pt.partrelid = '"alert_log"'::regclass;
+    IF found IS DISTINCT FROM 'r 1 raised_at timestamp with time zone' THEN
+        RAISE EXCEPTION 'partgen: alert_log must be PARTITION BY RANGE (raised_at) with raised_at of type timestamp with time zone; found %', coalesce(found, 'a table that is not partitioned')
+            USING HINT = 'Correct key: or key_type: for alert_log in the spec (then delete this file and run partgen generate again), or the table.';
+    END IF;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- alert_log_default catches rows outside every range. Each later file checks it
 -- before it attaches a new range.
