@@ -335,6 +335,22 @@ func (r *renderer) sqliteTable(t *Table) (*SQLiteTable, error) {
 			Msg: fmt.Sprintf("table %s has no column %q (its columns: %s)", t.Name, t.Key, strings.Join(st.Columns, ", ")),
 			Fix: "set `key:` to the table's timestamp column"}
 	}
+	if len(st.PrimaryKey) > 0 {
+		has := false
+		for _, c := range st.PrimaryKey {
+			has = has || c == t.Key
+		}
+		if !has {
+			// As PostgreSQL requires of a partitioned table: each partition
+			// enforces its key alone, so one that omits the partition key
+			// (an INTEGER PRIMARY KEY above all, a rowid of each table) would
+			// repeat across partitions.
+			return nil, &SpecError{File: r.spec.File, Line: t.Line, Column: 1,
+				Msg: fmt.Sprintf("the primary key of %s (%s) does not include the partition key %s: each partition would enforce it alone",
+					t.Name, strings.Join(st.PrimaryKey, ", "), t.Key),
+				Fix: fmt.Sprintf("make it PRIMARY KEY (%s, %s) in your migration, as PostgreSQL requires of partitioned tables", strings.Join(st.PrimaryKey, ", "), t.Key)}
+		}
+	}
 	r.sqlite[t.Name] = st
 	return st, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -14,7 +15,10 @@ import (
 
 	"github.com/partgen/partgen/generator"
 	"github.com/partgen/partgen/internal/testdb"
+	"github.com/partgen/partgen/sqliteschema"
 )
+
+var sqliteschemaRead = sqliteschema.Read
 
 const sqliteSpec = `version: 1
 dialect: sqlite
@@ -298,5 +302,16 @@ func TestSQLiteAdoptionRefusesRowsOutsideEveryPartition(t *testing.T) {
 	}
 	if n := testdb.Count(t, db, "SELECT count(*) FROM market_data"); n != 2 {
 		t.Fatalf("market_data holds %d rows after the refused adoption, want 2", n)
+	}
+}
+
+func TestSQLitePrimaryKeyMustIncludeTheKey(t *testing.T) {
+	base := "-- +goose Up\nCREATE TABLE market_data (id INTEGER PRIMARY KEY, ts TEXT NOT NULL);\nCREATE TABLE alert_log (id INTEGER NOT NULL, raised_at TEXT NOT NULL, PRIMARY KEY (id, raised_at));\n"
+	w := newWorkspace(t, sqliteSpec, base)
+	d, _ := generator.ParseDate("2026-11-26")
+	_, err := generator.Generate(w.loadSpec(), generator.Options{AsOf: d, SQLiteSchema: sqliteschemaRead})
+	var se *generator.SpecError
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, "primary key of market_data (id) does not include the partition key ts") || se.Line != 6 {
+		t.Fatalf("err = %v", err)
 	}
 }

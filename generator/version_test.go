@@ -1,0 +1,49 @@
+package generator_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const versionSpec = "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: a, key: ts, interval: month, premake: 1}\n  - {name: b, key: ts, interval: quarter, premake: 1}\n"
+
+func names(files []string) string { return strings.Join(files, " ") }
+
+func TestVersionsInATimestampedFolder(t *testing.T) {
+	w := newWorkspace(t, versionSpec, "-- +goose Up\nSELECT 1;\n")
+	p := w.plan("2026-11-26")
+	var got []string
+	for _, f := range p.Files {
+		got = append(got, f.Name[:14])
+	}
+	if names(got) != "20261126000000 20261126000001" {
+		t.Fatalf("versions %v, want the as-of midnight and the next", got)
+	}
+	// A hand-written migration later than the as-of date: partgen follows it.
+	must(t, os.WriteFile(filepath.Join(w.dir, "20261126093000_hand.sql"), []byte("-- +goose Up\nSELECT 1;\n"), 0o644))
+	p = w.plan("2026-11-26")
+	got = got[:0]
+	for _, f := range p.Files {
+		got = append(got, f.Name[:14])
+	}
+	if names(got) != "20261126093001 20261126093002" {
+		t.Fatalf("versions %v, want the last version + 1 and + 2", got)
+	}
+}
+
+func TestVersionsInASequentialFolder(t *testing.T) {
+	w := newWorkspace(t, versionSpec, "")
+	must(t, os.WriteFile(filepath.Join(w.dir, "00001_base.sql"), []byte("-- +goose Up\nSELECT 1;\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(w.dir, "00007_more.sql"), []byte("-- +goose Up\nSELECT 1;\n"), 0o644))
+	p := w.generate("2026-11-26")
+	if len(p.Files) != 2 || !strings.HasPrefix(p.Files[0].Name, "00008_partgen_create_a_") || !strings.HasPrefix(p.Files[1].Name, "00009_partgen_create_b_") {
+		t.Fatalf("files %v, want 00008 and 00009 with the folder's width", p.Files)
+	}
+	// The next month: one more file, after the folder's highest version.
+	p = w.generate("2026-12-02")
+	if len(p.Files) != 1 || !strings.HasPrefix(p.Files[0].Name, "00010_partgen_create_a_p2027_01") {
+		t.Fatalf("files %v", p.Files)
+	}
+}
