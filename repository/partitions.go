@@ -25,13 +25,36 @@ var boundsRE = regexp.MustCompile(`CONSTRAINT partgen_bounds CHECK \("(\w+)" >= 
 
 // catalog knows the partitions of the SQLite tables. It reads them from the
 // database itself (the CHECK constraints in sqlite_schema), so a deployed
-// program needs no migrations folder, and reloads when a key falls outside
-// what it knows (a migration may have added partitions since).
+// program needs no migrations folder, and reads them again whenever SQLite's
+// schema_version says the schema changed (a migration added or retired
+// partitions since): one cheap pragma per call, never a stale answer.
 type catalog struct {
-	db     *sql.DB
-	mu     sync.RWMutex
-	tables map[string][]partition // parent -> partitions in time order
-	dflt   map[string]string      // parent -> default partition, if any
+	db      *sql.DB
+	mu      sync.RWMutex
+	version int64                  // PRAGMA schema_version the tables were read at
+	tables  map[string][]partition // parent -> partitions in time order
+	dflt    map[string]string      // parent -> default partition, if any
+}
+
+// fresh reloads the catalog when the schema changed since it was read.
+func (c *catalog) fresh(ctx context.Context) error {
+	var v int64
+	if err := c.db.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&v); err != nil {
+		return err
+	}
+	c.mu.RLock()
+	current := c.tables != nil && c.version == v
+	c.mu.RUnlock()
+	if current {
+		return nil
+	}
+	if err := c.load(ctx); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.version = v
+	c.mu.Unlock()
+	return nil
 }
 
 func newCatalog(db *sql.DB) *catalog { return &catalog{db: db} }
@@ -108,25 +131,16 @@ func parentOf(name string, views map[string]string) string {
 	return ""
 }
 
-// find returns the partition of table holding key, reloading once when the
-// key is outside what the catalog knew.
+// find returns the partition of table holding key.
 func (c *catalog) find(ctx context.Context, table string, key time.Time) (partition, bool, error) {
-	for attempt := 0; attempt < 2; attempt++ {
-		c.mu.RLock()
-		loaded := c.tables != nil
-		ps := c.tables[table]
-		c.mu.RUnlock()
-		if loaded {
-			if i := sort.Search(len(ps), func(i int) bool { return ps[i].Upper.After(key) }); i < len(ps) && !key.Before(ps[i].Lower) {
-				return ps[i], true, nil
-			}
-			if attempt == 1 {
-				break
-			}
-		}
-		if err := c.load(ctx); err != nil {
-			return partition{}, false, err
-		}
+	if err := c.fresh(ctx); err != nil {
+		return partition{}, false, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	ps := c.tables[table]
+	if i := sort.Search(len(ps), func(i int) bool { return ps[i].Upper.After(key) }); i < len(ps) && !key.Before(ps[i].Lower) {
+		return ps[i], true, nil
 	}
 	return partition{}, false, nil
 }
@@ -134,13 +148,8 @@ func (c *catalog) find(ctx context.Context, table string, key time.Time) (partit
 // overlapping lists the partitions of table that share an instant with
 // [from, to), and the default partition if any (it may hold any key).
 func (c *catalog) overlapping(ctx context.Context, table string, from, to time.Time) ([]string, error) {
-	c.mu.RLock()
-	loaded := c.tables != nil
-	c.mu.RUnlock()
-	if !loaded {
-		if err := c.load(ctx); err != nil {
-			return nil, err
-		}
+	if err := c.fresh(ctx); err != nil {
+		return nil, err
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()

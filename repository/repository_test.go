@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +15,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pressly/goose/v3"
 
+	"github.com/partgen/partgen/generator"
 	"github.com/partgen/partgen/internal/testdb"
 	"github.com/partgen/partgen/migrations"
 	"github.com/partgen/partgen/repository"
+	"github.com/partgen/partgen/sqliteschema"
 )
 
 // harness is one engine with the example domain applied.
@@ -276,5 +280,49 @@ func TestInTxAlwaysEnds(t *testing.T) {
 	// With one connection, a transaction left open would block this query.
 	if n := testdb.Count(t, db, "SELECT coalesce(sum(x), 0) FROM t"); n != 3 {
 		t.Fatalf("sum = %d, want only the committed 3", n)
+	}
+}
+
+// A repository that outlives a migration sees the partitions it added: the
+// catalog follows SQLite's schema_version.
+func TestSQLiteRepositorySeesNewPartitions(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"partgen.yaml", "20260101000000_create_market_tables.sql"} {
+		b, err := os.ReadFile(filepath.Join("..", "migrations", "sqlite", name))
+		testdb.Must(t, "read", err)
+		testdb.Must(t, "write", os.WriteFile(filepath.Join(dir, name), b, 0o644))
+	}
+	generate := func(asOf string) {
+		spec, err := generator.LoadSpec(filepath.Join(dir, "partgen.yaml"))
+		testdb.Must(t, "spec", err)
+		d, _ := generator.ParseDate(asOf)
+		plan, err := generator.Generate(spec, generator.Options{AsOf: d, SQLiteSchema: sqliteschema.Read})
+		testdb.Must(t, "generate", err)
+		_, err = plan.Write()
+		testdb.Must(t, "write", err)
+	}
+	db, _ := testdb.SQLite(t)
+	up := func() {
+		p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS(dir), goose.WithLogger(goose.NopLogger()))
+		testdb.Must(t, "provider", err)
+		_, err = p.Up(context.Background())
+		testdb.Must(t, "up", err)
+	}
+	generate("2026-11-26")
+	up()
+	repo := repository.NewSQLite(db)
+	ctx := context.Background()
+	april := repository.Tick{InstrumentID: 1, TS: time.Date(2027, 4, 2, 0, 0, 0, 0, time.UTC), Price: 1}
+	if err := repo.InsertTick(ctx, april); !errors.Is(err, repository.ErrNoPartition) {
+		t.Fatalf("April 2027 before its partition exists: %v", err)
+	}
+	generate("2027-01-15")
+	up()
+	if err := repo.InsertTick(ctx, april); err != nil {
+		t.Fatalf("April 2027 after the migration: %v", err)
+	}
+	got, err := repo.LatestTicks(ctx, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(got) != 1 || !got[0].TS.Equal(april.TS) {
+		t.Fatalf("LatestTicks = %+v, %v", got, err)
 	}
 }

@@ -141,17 +141,8 @@ func (r *SQLite) insertTicks(ctx context.Context, op string, ticks []Tick) (int6
 	return n, nil
 }
 
-// overlapping lists the partitions a range touches, reloading the catalog
-// once when the range reaches past what it knows (a migration may have
-// added partitions since).
+// overlapping lists the partitions a range touches.
 func (r *SQLite) overlapping(ctx context.Context, view string, from, to time.Time) ([]string, error) {
-	if _, ok, err := r.cat.find(ctx, view, to.Add(-time.Nanosecond)); err != nil {
-		return nil, err
-	} else if !ok {
-		if err := r.cat.load(ctx); err != nil {
-			return nil, err
-		}
-	}
 	return r.cat.overlapping(ctx, view, from, to)
 }
 
@@ -289,12 +280,14 @@ func (r *SQLite) InsertAlert(ctx context.Context, a Alert) (int64, error) {
 	}
 	r.alertMu.Lock()
 	defer r.alertMu.Unlock()
+	// Read the partitions before the transaction: a program may give
+	// SQLite a single connection, which the transaction then holds.
+	all, err := r.cat.overlapping(ctx, "alert_log", time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return 0, classify(op, "alert_log", err)
+	}
 	var id int64
 	err = InTx(ctx, r.db, func(tx *sql.Tx) error {
-		all, err := r.cat.overlapping(ctx, "alert_log", time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
-		if err != nil {
-			return err
-		}
 		for _, p := range all {
 			m, err := r.on(tx, "alert_log", p).MaxAlertID(ctx)
 			if err != nil {
