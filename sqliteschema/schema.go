@@ -141,6 +141,18 @@ func definition(ctx context.Context, db *sql.DB, folder *generator.Folder, table
 		return nil, &generator.SpecError{File: folder.Dir, Msg: fmt.Sprintf("%s is a %s before partgen's first migration for it, not a table", table, typ),
 			Fix: "partgen converts an ordinary table; check the folder's hand-written migrations"}
 	}
+	// A foreign key cannot point at a view: converting a referenced table
+	// would leave the referencing table checking against nothing.
+	var referrer string
+	err = db.QueryRowContext(ctx, `SELECT m.name FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
+		WHERE m.type = 'table' AND f."table" = ? COLLATE NOCASE LIMIT 1`, table).Scan(&referrer)
+	if err == nil {
+		return nil, &generator.SpecError{File: folder.Dir, Msg: fmt.Sprintf("table %s is referenced by a foreign key of %s; SQLite cannot point a foreign key at the view partgen would put in its place", table, referrer),
+			Fix: "drop that foreign key in a migration of yours (check the reference in the application), or do not partition " + table}
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
 	st := &generator.SQLiteTable{Name: table, SQL: ddl}
 	rows, err := db.QueryContext(ctx, `SELECT name, pk, "notnull", dflt_value FROM pragma_table_info(?) ORDER BY cid`, table)
 	if err != nil {

@@ -84,3 +84,20 @@ func TestReaderNamesTheBrokenMigration(t *testing.T) {
 		t.Fatalf("err = %v, want one naming the broken file", err)
 	}
 }
+
+func TestReaderRefusesATableOthersReference(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "20260101000000_base.sql", `-- +goose Up
+CREATE TABLE ticks (id INTEGER NOT NULL, ts TEXT NOT NULL, PRIMARY KEY (id, ts));
+CREATE TABLE fills (id INTEGER PRIMARY KEY, tick_id INTEGER, tick_ts TEXT, FOREIGN KEY (tick_id, tick_ts) REFERENCES ticks (id, ts));
+`)
+	folder, err := generator.ReadFolder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sqliteschema.NewReader().Read(folder, "ticks")
+	var se *generator.SpecError
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, "referenced by a foreign key of fills") {
+		t.Fatalf("err = %v", err)
+	}
+}
