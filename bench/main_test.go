@@ -250,3 +250,16 @@ func retentionFile(tb testing.TB, plan *generator.Plan) generator.File {
 	}
 	return found[0]
 }
+
+// alternate runs partgen's side and the baseline in one round, partgen
+// first in odd rounds and the baseline first in even ones, so that neither
+// side always meets a cold or a warm machine.
+func alternate(round int, partgen, baseline func()) {
+	if round%2 == 1 {
+		partgen()
+		baseline()
+		return
+	}
+	baseline()
+	partgen()
+}

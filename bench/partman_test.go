@@ -139,13 +139,7 @@ func BenchmarkPartman(b *testing.B) {
 			must(b, "goose up", err)
 			partgenMS = append(partgenMS, ms(d))
 		}
-		if r%2 == 1 {
-			partgen()
-			partman()
-		} else {
-			partman()
-			partgen()
-		}
+		alternate(r, partgen, partman)
 		after := map[string][]string{"pm_side": partitionBounds(b, db, "pm_side"), "pg_side": partitionBounds(b, db, "pg_side")}
 		for _, t := range []string{"pm_side", "pg_side"} {
 			if len(after[t]) != len(before[t]) || after[t][1] == before[t][1] || after[t][len(after[t])-1] == before[t][len(before[t])-1] {

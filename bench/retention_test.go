@@ -175,13 +175,7 @@ func BenchmarkRetentionPostgres(b *testing.B) {
 				s.delVacuum = append(s.delVacuum, ms(del+vac))
 			}
 		}
-		if r%2 == 1 {
-			partgen()
-			plain()
-		} else {
-			plain()
-			partgen()
-		}
+		alternate(r, partgen, plain)
 	}
 	b.StopTimer()
 	if got := queryInt(b, db, "SELECT count(*) FROM market_data"); got != queryInt(b, db, "SELECT count(*) FROM plain") {
@@ -309,13 +303,7 @@ func BenchmarkRetentionSQLite(b *testing.B) {
 				s.delVacuum = append(s.delVacuum, ms(del+vac))
 			}
 		}
-		if r%2 == 1 {
-			partgen()
-			plain()
-		} else {
-			plain()
-			partgen()
-		}
+		alternate(r, partgen, plain)
 	}
 	b.StopTimer()
 	if got, want := queryInt(b, part, "SELECT count(*) FROM market_data"), queryInt(b, plainDB, "SELECT count(*) FROM plain"); got != want {

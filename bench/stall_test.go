@@ -212,13 +212,7 @@ func BenchmarkWriterStall(b *testing.B) {
 			controlWorst = append(controlWorst, ms(res.worst))
 			b.Logf("round %d no DDL: worst insert %v over %d inserts", r, res.worst.Round(time.Microsecond), res.inserts)
 		}
-		if r%2 == 1 {
-			partgen()
-			plain()
-		} else {
-			plain()
-			partgen()
-		}
+		alternate(r, partgen, plain)
 		control()
 	}
 	b.StopTimer()
