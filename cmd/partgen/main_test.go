@@ -47,9 +47,10 @@ tables:
 
 const sqliteBase = `-- +goose Up
 CREATE TABLE events (
-    id INTEGER PRIMARY KEY,
+    id INTEGER NOT NULL,
     ts TEXT NOT NULL,
-    payload TEXT
+    payload TEXT,
+    PRIMARY KEY (id, ts)
 );
 CREATE INDEX events_ts ON events (ts);
 
