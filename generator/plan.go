@@ -96,6 +96,17 @@ func planTable(spec *Spec, folder *Folder, t *Table, asOf Date) ([]step, error) 
 	if t.Start != nil {
 		first = PeriodOfDate(t.Interval, *t.Start, loc)
 	}
+	// Pick up where the folder ends: a period in which nobody ran generate
+	// must still get its partition, or it stays a hole for good.
+	var newest time.Time
+	for _, p := range existing {
+		if !p.Default && p.Period.End.After(newest) {
+			newest = p.Period.End
+		}
+	}
+	if !newest.IsZero() && newest.Before(first.Start) {
+		first = PeriodOf(t.Interval, newest, loc)
+	}
 	last := Shift(t.Interval, current, t.Premake, loc)
 
 	var cutoff, purgeCutoff time.Time // partitions ending at or before these are retired / purged
@@ -248,10 +259,13 @@ func createWhy(spec *Spec, t *Table, asOf Date, current, last Period, missing, a
 // fmtInstant shows an instant as PostgreSQL prints a timestamptz.
 func fmtInstant(t time.Time) string {
 	_, off := t.Zone()
-	if off%3600 == 0 {
+	switch {
+	case off%3600 == 0:
 		return t.Format("2006-01-02 15:04:05-07")
+	case off%60 == 0:
+		return t.Format("2006-01-02 15:04:05-07:00")
 	}
-	return t.Format("2006-01-02 15:04:05-07:00")
+	return t.Format("2006-01-02 15:04:05-07:00:00") // historical offsets such as Monrovia's -00:44:30
 }
 
 func fileSlug(s *step) string {

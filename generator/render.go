@@ -266,6 +266,12 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 // the same wall time as in the SQL.
 func localMarker(m Marker, loc *time.Location) Marker {
 	m.From, m.To = m.From.In(loc), m.To.In(loc)
+	_, off1 := m.From.Zone()
+	_, off2 := m.To.Zone()
+	if off1%60 != 0 || off2%60 != 0 {
+		// RFC 3339 has no seconds in offsets: such instants go in UTC.
+		m.From, m.To = m.From.UTC(), m.To.UTC()
+	}
 	return m
 }
 

@@ -277,6 +277,7 @@ type sqliteView struct {
 	IdentityOf []string // "c" IS OLD."c" terms
 	Canonical  string   // canonical check of NEW.key
 	Normalised string   // canonical form of NEW.key
+	NewKey     string   // NEW.key, with the column's DEFAULT when the insert omits it
 }
 
 func (r *renderer) viewOf(d *tmplData, parts []tmplPart, withDefault bool) sqliteView {
@@ -287,6 +288,11 @@ func (r *renderer) viewOf(d *tmplData, parts []tmplPart, withDefault bool) sqlit
 		v.Default = &dp
 	}
 	newKey := "NEW." + d.T.Key
+	if dflt, ok := st.NotNullDefaults[d.T.KeyBare]; ok {
+		// The view has no defaults: an insert that omits the key brings NULL.
+		newKey = fmt.Sprintf("coalesce(NEW.%s, %s)", d.T.Key, dflt)
+	}
+	v.NewKey = newKey
 	var cols, news, norms []string
 	for _, c := range st.Columns {
 		q := quoteIdent(c)

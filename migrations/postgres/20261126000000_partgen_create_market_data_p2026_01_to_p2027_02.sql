@@ -25,7 +25,7 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=6b9f6e01139f2e6d6004b1733b31d3546b204ce14f4e43c26a4c206ac911188e
+-- partgen:checksum sha256=af7fc73814f458ec00cc0c8193847be374fd06e2c7299d3952028e462bf19c97
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -36,7 +36,7 @@ DO $partgen$
 DECLARE
     found text;
 BEGIN
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL)
       INTO found
       FROM pg_catalog.pg_partitioned_table pt
       JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
@@ -50,6 +50,7 @@ $partgen$;
 -- +goose StatementEnd
 
 -- The audit trail of every partition partgen detaches, archives or drops.
+-- Every file that writes to it makes sure it exists.
 CREATE TABLE IF NOT EXISTS partgen_archive_log (
     id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     parent_table      text        NOT NULL,

@@ -19,7 +19,7 @@
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=43b0677e0ce964bdd3747ae0e232c98f001fb542f66e09281856ad8c605b1696
+-- partgen:checksum sha256=519abbc84d84d681d042adf7ce6f9c54f8fad9949432807f4b4e1361f8f74597
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -30,7 +30,7 @@ DO $partgen$
 DECLARE
     found text;
 BEGIN
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL)
       INTO found
       FROM pg_catalog.pg_partitioned_table pt
       JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
@@ -56,12 +56,6 @@ LOCK TABLE "alert_log_default" IN EXCLUSIVE MODE;
 CREATE TABLE "alert_log_p2026q1" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alert_log_p2026q1" ADD CONSTRAINT partgen_bounds
     CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-01-01 00:00:00+00'::timestamptz AND "raised_at" < '2026-04-01 00:00:00+00'::timestamptz);
-WITH moved AS (
-    DELETE FROM "alert_log_default"
-    WHERE "raised_at" >= '2026-01-01 00:00:00+00'::timestamptz AND "raised_at" < '2026-04-01 00:00:00+00'::timestamptz
-    RETURNING *
-)
-INSERT INTO "alert_log_p2026q1" SELECT * FROM moved;
 ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q1"
     FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-04-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log_p2026q1" DROP CONSTRAINT partgen_bounds;
@@ -70,12 +64,6 @@ ALTER TABLE "alert_log_p2026q1" DROP CONSTRAINT partgen_bounds;
 CREATE TABLE "alert_log_p2026q2" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alert_log_p2026q2" ADD CONSTRAINT partgen_bounds
     CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-04-01 00:00:00+00'::timestamptz AND "raised_at" < '2026-07-01 00:00:00+00'::timestamptz);
-WITH moved AS (
-    DELETE FROM "alert_log_default"
-    WHERE "raised_at" >= '2026-04-01 00:00:00+00'::timestamptz AND "raised_at" < '2026-07-01 00:00:00+00'::timestamptz
-    RETURNING *
-)
-INSERT INTO "alert_log_p2026q2" SELECT * FROM moved;
 ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q2"
     FOR VALUES FROM ('2026-04-01 00:00:00+00'::timestamptz) TO ('2026-07-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log_p2026q2" DROP CONSTRAINT partgen_bounds;
@@ -84,12 +72,6 @@ ALTER TABLE "alert_log_p2026q2" DROP CONSTRAINT partgen_bounds;
 CREATE TABLE "alert_log_p2026q3" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alert_log_p2026q3" ADD CONSTRAINT partgen_bounds
     CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-07-01 00:00:00+00'::timestamptz AND "raised_at" < '2026-10-01 00:00:00+00'::timestamptz);
-WITH moved AS (
-    DELETE FROM "alert_log_default"
-    WHERE "raised_at" >= '2026-07-01 00:00:00+00'::timestamptz AND "raised_at" < '2026-10-01 00:00:00+00'::timestamptz
-    RETURNING *
-)
-INSERT INTO "alert_log_p2026q3" SELECT * FROM moved;
 ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q3"
     FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log_p2026q3" DROP CONSTRAINT partgen_bounds;
@@ -98,12 +80,6 @@ ALTER TABLE "alert_log_p2026q3" DROP CONSTRAINT partgen_bounds;
 CREATE TABLE "alert_log_p2026q4" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alert_log_p2026q4" ADD CONSTRAINT partgen_bounds
     CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-10-01 00:00:00+00'::timestamptz AND "raised_at" < '2027-01-01 00:00:00+00'::timestamptz);
-WITH moved AS (
-    DELETE FROM "alert_log_default"
-    WHERE "raised_at" >= '2026-10-01 00:00:00+00'::timestamptz AND "raised_at" < '2027-01-01 00:00:00+00'::timestamptz
-    RETURNING *
-)
-INSERT INTO "alert_log_p2026q4" SELECT * FROM moved;
 ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q4"
     FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log_p2026q4" DROP CONSTRAINT partgen_bounds;
@@ -112,12 +88,6 @@ ALTER TABLE "alert_log_p2026q4" DROP CONSTRAINT partgen_bounds;
 CREATE TABLE "alert_log_p2027q1" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alert_log_p2027q1" ADD CONSTRAINT partgen_bounds
     CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "raised_at" < '2027-04-01 00:00:00+00'::timestamptz);
-WITH moved AS (
-    DELETE FROM "alert_log_default"
-    WHERE "raised_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "raised_at" < '2027-04-01 00:00:00+00'::timestamptz
-    RETURNING *
-)
-INSERT INTO "alert_log_p2027q1" SELECT * FROM moved;
 ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2027q1"
     FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-04-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log_p2027q1" DROP CONSTRAINT partgen_bounds;
@@ -126,12 +96,6 @@ ALTER TABLE "alert_log_p2027q1" DROP CONSTRAINT partgen_bounds;
 CREATE TABLE "alert_log_p2027q2" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alert_log_p2027q2" ADD CONSTRAINT partgen_bounds
     CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-04-01 00:00:00+00'::timestamptz AND "raised_at" < '2027-07-01 00:00:00+00'::timestamptz);
-WITH moved AS (
-    DELETE FROM "alert_log_default"
-    WHERE "raised_at" >= '2027-04-01 00:00:00+00'::timestamptz AND "raised_at" < '2027-07-01 00:00:00+00'::timestamptz
-    RETURNING *
-)
-INSERT INTO "alert_log_p2027q2" SELECT * FROM moved;
 ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2027q2"
     FOR VALUES FROM ('2027-04-01 00:00:00+00'::timestamptz) TO ('2027-07-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log_p2027q2" DROP CONSTRAINT partgen_bounds;

@@ -26,10 +26,11 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=1722118cc34d5afcc33778c70d85e0e7866fce88b9a068d641c7763fc13014aa
+-- partgen:checksum sha256=2d535706cf7881f13d27b5a946828068893d67db6868ece0bd77d17d09e652b7
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
+-- Every file that writes to it makes sure it exists.
 CREATE TABLE IF NOT EXISTS partgen_archive_log (
     id                INTEGER PRIMARY KEY,
     parent_table      TEXT    NOT NULL,

@@ -1,0 +1,111 @@
+package generator_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/partgen/partgen/internal/testdb"
+)
+
+// A period in which nobody ran generate still gets its partition.
+func TestSkippedPeriodIsFilled(t *testing.T) {
+	w := newWorkspace(t, "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: a, key: ts, interval: month, premake: 0}\n", "")
+	w.generate("2026-11-26")
+	p := w.generate("2027-01-26")
+	if len(p.Files) != 1 || !strings.Contains(p.Files[0].Name, "create_a_p2026_12_to_p2027_01") {
+		t.Fatalf("files %v, want December and January", p.Files)
+	}
+}
+
+// Moving rows out of an existing default partition works with a stored
+// generated column, which PostgreSQL refuses to be given a value for.
+func TestPostgresMoveFromDefaultWithGeneratedColumn(t *testing.T) {
+	spec := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: ev, key: ts, interval: month, premake: 0, default_partition: true, on_default_rows: move}\n"
+	base := "-- +goose Up\nCREATE TABLE ev (ts timestamptz NOT NULL, v int NOT NULL, v2 int GENERATED ALWAYS AS (v * 2) STORED) PARTITION BY RANGE (ts);\n"
+	w := newWorkspace(t, spec, base)
+	db := pgDatabase(t)
+	w.generate("2026-11-26")
+	w.up(db, goose.DialectPostgres)
+	_, err := db.Exec("INSERT INTO ev (ts, v) VALUES ('2027-01-05 00:00:00+00', 21), ('2030-01-01 00:00:00+00', 1)")
+	must(t, err)
+	w.generate("2027-01-10")
+	w.up(db, goose.DialectPostgres)
+	var where string
+	var v2 int
+	must(t, db.QueryRow("SELECT tableoid::regclass::text, v2 FROM ev WHERE v = 21").Scan(&where, &v2))
+	if where != "ev_p2027_01" || v2 != 42 {
+		t.Fatalf("moved row is in %s with v2 %d, want ev_p2027_01 and 42", where, v2)
+	}
+	if n := testdb.Count(t, db, "SELECT count(*) FROM ev_default"); n != 1 {
+		t.Fatalf("default holds %d rows, want the 2030 one", n)
+	}
+}
+
+// A key column with a precision is still the type key_type names.
+func TestPostgresKeyWithPrecision(t *testing.T) {
+	w := newWorkspace(t, "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: ev, key: ts, interval: month, premake: 1}\n",
+		"-- +goose Up\nCREATE TABLE ev (ts timestamptz(3) NOT NULL) PARTITION BY RANGE (ts);\n")
+	w.generate("2026-11-26")
+	w.up(pgDatabase(t), goose.DialectPostgres)
+}
+
+// A retention file recreates the audit table if the file that made it was
+// deleted and regenerated (as partgen's own hints suggest).
+func TestArchiveLogExistsForEveryRetentionFile(t *testing.T) {
+	spec := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: a, key: ts, interval: month, premake: 0, retention: {keep: 1, action: drop}}\n"
+	w := newWorkspace(t, spec, "-- +goose Up\nCREATE TABLE a (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
+	db := pgDatabase(t)
+	w.generate("2026-11-26")
+	w.up(db, goose.DialectPostgres)
+	_, err := db.Exec("DROP TABLE partgen_archive_log")
+	must(t, err)
+	w.generate("2027-01-26")
+	w.up(db, goose.DialectPostgres)
+	if n := testdb.Count(t, db, "SELECT count(*) FROM partgen_archive_log WHERE partition_name = 'a_p2026_11'"); n != 1 {
+		t.Fatalf("%d audit rows", n)
+	}
+}
+
+// Zones whose historical offsets have seconds keep generate idempotent.
+func TestOffsetWithSecondsIsIdempotent(t *testing.T) {
+	w := newWorkspace(t, "version: 1\ndialect: postgres\nmigrations: .\ntimezone: Africa/Monrovia\ntables:\n  - {name: a, key: ts, interval: year, premake: 1, start: 1970-01-01}\n",
+		"-- +goose Up\nCREATE TABLE a (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
+	p := w.generate("1971-06-01")
+	if !strings.Contains(string(p.Files[0].Body), "'1970-01-01 00:00:00-00:44:30'::timestamptz") {
+		t.Fatalf("bounds lose the offset's seconds:\n%s", p.Files[0].Body)
+	}
+	if again := w.plan("1971-06-01"); len(again.Files) != 0 {
+		t.Fatalf("second run would write %v", again.Files)
+	}
+	db := pgDatabase(t)
+	w.up(db, goose.DialectPostgres)
+	var where string
+	must(t, db.QueryRow("INSERT INTO a VALUES ('1970-01-01 00:44:30+00') RETURNING tableoid::regclass::text").Scan(&where))
+	if where != "a_p1970" {
+		t.Fatalf("local midnight of 1970 is in %s", where)
+	}
+}
+
+// SQLite: a DEFAULT on the key column applies through the view.
+func TestSQLiteKeyDefault(t *testing.T) {
+	spec := "version: 1\ndialect: sqlite\nmigrations: .\ntables:\n  - {name: ev, key: created_at, interval: year, premake: 1, start: 2020-01-01}\n"
+	base := "-- +goose Up\nCREATE TABLE ev (id INTEGER NOT NULL, created_at TEXT NOT NULL DEFAULT '2026-05-05 10:00:00', PRIMARY KEY (id, created_at));\n"
+	w := newWorkspace(t, spec, base)
+	db, _ := testdb.SQLite(t)
+	w.generate("2026-11-26")
+	_, err := w.provider(db, goose.DialectSQLite3).Up(context.Background())
+	must(t, err)
+	_, err = db.Exec("INSERT INTO ev (id) VALUES (1)")
+	must(t, err)
+	var key string
+	must(t, db.QueryRow("SELECT created_at FROM ev WHERE id = 1").Scan(&key))
+	if key != "2026-05-05 10:00:00+00:00" {
+		t.Fatalf("defaulted key %q, want it in canonical form", key)
+	}
+	if n := testdb.Count(t, db, "SELECT count(*) FROM ev_p2026"); n != 1 {
+		t.Fatal("the defaulted row is not in ev_p2026")
+	}
+}
