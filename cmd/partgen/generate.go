@@ -17,8 +17,9 @@ func newGenerateCmd() *cobra.Command {
 		Long: `generate reads the spec and the goose folder (the markers in partgen's own
 files are the only record of what exists; no database is read), and writes
 one migration per table that lacks partitions from start (default: the
-as-of period) through the as-of period plus premake, and one per partition
-past retention.
+as-of period, or the end of the folder's newest partition when that is
+earlier) through the as-of period plus premake, and one per partition past
+retention.
 
 Same spec, same folder and same date give the same bytes; a second run writes
 nothing. Files are written atomically and the folder is locked while partgen
