@@ -131,6 +131,18 @@ func parentOf(name string, views map[string]string) string {
 	return ""
 }
 
+// current reports whether the catalog was read at the schema version a
+// transaction sees, so that rows routed by it go where the schema says.
+func (c *catalog) current(ctx context.Context, tx *sql.Tx) (bool, error) {
+	var v int64
+	if err := tx.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&v); err != nil {
+		return false, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.version == v, nil
+}
+
 // find returns the partition of table holding key.
 func (c *catalog) find(ctx context.Context, table string, key time.Time) (partition, bool, error) {
 	if err := c.fresh(ctx); err != nil {

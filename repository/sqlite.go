@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -98,12 +99,28 @@ func (r *SQLite) InsertTicks(ctx context.Context, ticks []Tick) (int64, error) {
 	return r.insertTicks(ctx, "InsertTicks", ticks)
 }
 
+// errSchemaMoved says a migration changed the partitions between routing
+// the rows and writing them; the write is retried once on the new schema.
+var errSchemaMoved = fmt.Errorf("the partitions changed while writing")
+
 func (r *SQLite) insertTicks(ctx context.Context, op string, ticks []Tick) (int64, error) {
-	tables := make([]string, len(ticks))
-	for i, t := range ticks {
+	for _, t := range ticks {
 		if err := validTick(op, t); err != nil {
 			return 0, err
 		}
+	}
+	for attempt := 0; ; attempt++ {
+		n, err := r.tryInsertTicks(ctx, op, ticks)
+		if errors.Is(err, errSchemaMoved) && attempt == 0 {
+			continue
+		}
+		return n, err
+	}
+}
+
+func (r *SQLite) tryInsertTicks(ctx context.Context, op string, ticks []Tick) (int64, error) {
+	tables := make([]string, len(ticks))
+	for i, t := range ticks {
 		table, err := r.target(ctx, op, "market_data", t.TS)
 		if err != nil {
 			return 0, err
@@ -112,6 +129,13 @@ func (r *SQLite) insertTicks(ctx context.Context, op string, ticks []Tick) (int6
 	}
 	var n int64
 	err := InTx(ctx, r.db, func(tx *sql.Tx) error {
+		// The transaction's own view of the schema must be the one the rows
+		// were routed by (a retirement may have committed in between).
+		if ok, err := r.cat.current(ctx, tx); err != nil {
+			return err
+		} else if !ok {
+			return errSchemaMoved
+		}
 		stmts := map[string]*sql.Stmt{}
 		defer func() {
 			for _, s := range stmts {
@@ -135,6 +159,9 @@ func (r *SQLite) insertTicks(ctx context.Context, op string, ticks []Tick) (int6
 		}
 		return nil
 	})
+	if errors.Is(err, errSchemaMoved) {
+		return 0, err
+	}
 	if err != nil {
 		return 0, classify(op, "market_data", err)
 	}
@@ -274,12 +301,22 @@ func (r *SQLite) InsertAlert(ctx context.Context, a Alert) (int64, error) {
 	if err := validAlert(op, a); err != nil {
 		return 0, err
 	}
+	r.alertMu.Lock()
+	defer r.alertMu.Unlock()
+	for attempt := 0; ; attempt++ {
+		id, err := r.tryInsertAlert(ctx, op, a)
+		if errors.Is(err, errSchemaMoved) && attempt == 0 {
+			continue
+		}
+		return id, err
+	}
+}
+
+func (r *SQLite) tryInsertAlert(ctx context.Context, op string, a Alert) (int64, error) {
 	table, err := r.target(ctx, op, "alert_log", a.RaisedAt)
 	if err != nil {
 		return 0, err
 	}
-	r.alertMu.Lock()
-	defer r.alertMu.Unlock()
 	// Read the partitions before the transaction: a program may give
 	// SQLite a single connection, which the transaction then holds.
 	all, err := r.cat.overlapping(ctx, "alert_log", time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -288,6 +325,11 @@ func (r *SQLite) InsertAlert(ctx context.Context, a Alert) (int64, error) {
 	}
 	var id int64
 	err = InTx(ctx, r.db, func(tx *sql.Tx) error {
+		if ok, err := r.cat.current(ctx, tx); err != nil {
+			return err
+		} else if !ok {
+			return errSchemaMoved
+		}
 		for _, p := range all {
 			m, err := r.on(tx, "alert_log", p).MaxAlertID(ctx)
 			if err != nil {
@@ -299,6 +341,9 @@ func (r *SQLite) InsertAlert(ctx context.Context, a Alert) (int64, error) {
 		return r.on(tx, "alert_log", table).InsertAlert(ctx, sqlitedb.InsertAlertParams{
 			ID: id, InstrumentID: a.InstrumentID, RaisedAt: generator.SQLiteKey(a.RaisedAt), Severity: a.Severity, Message: a.Message})
 	})
+	if errors.Is(err, errSchemaMoved) {
+		return 0, err
+	}
 	if err != nil {
 		return 0, classify(op, "alert_log", err)
 	}
