@@ -45,11 +45,10 @@ func (c *catalog) fresh(ctx context.Context) error {
 	c.mu.RLock()
 	current := c.tables != nil && c.version == v
 	c.mu.RUnlock()
-	if current {
-		return nil
-	}
-	if err := c.load(ctx); err != nil {
-		return err
+	if !current {
+		if err := c.load(ctx); err != nil {
+			return err
+		}
 	}
 	c.mu.Lock()
 	c.version = v

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,21 +23,63 @@ import (
 // partition table in the view's place: every partition has the view's
 // columns.
 type SQLite struct {
-	db  *sql.DB
-	cat *catalog
+	db    *sql.DB
+	cat   *catalog
+	stmts *stmtCache
 
 	alertMu sync.Mutex // alert ids are max + 1 over the partitions
 }
 
 // NewSQLite works on a database whose market_data and alert_log are
 // partgen's views. Keys are written in partgen's canonical UTC text.
-func NewSQLite(db *sql.DB) *SQLite { return &SQLite{db: db, cat: newCatalog(db)} }
+func NewSQLite(db *sql.DB) *SQLite {
+	cat := newCatalog(db)
+	return &SQLite{db: db, cat: cat, stmts: &stmtCache{db: db, cat: cat}}
+}
 
 // onPartition runs sqlc's statements for a view against one partition table.
 type onPartition struct {
 	inner sqlitedb.DBTX
 	view  string
 	table string
+	stmts *stmtCache // reads outside a transaction reuse prepared statements
+}
+
+// stmtCache keeps one prepared statement per rewritten read: preparing
+// against a schema of a hundred partitions, their indexes and the view's
+// triggers costs more than a one-day read itself.
+type stmtCache struct {
+	mu      sync.Mutex
+	db      *sql.DB
+	cat     *catalog
+	version int64 // the catalog's schema version the statements belong to
+	stmts   map[string]*sql.Stmt
+}
+
+func (c *stmtCache) catalogVersion() int64 {
+	c.cat.mu.RLock()
+	defer c.cat.mu.RUnlock()
+	return c.cat.version
+}
+
+func (c *stmtCache) get(ctx context.Context, version int64, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version != version || c.stmts == nil {
+		for _, s := range c.stmts {
+			s.Close()
+		}
+		c.stmts, c.version = map[string]*sql.Stmt{}, version
+	}
+	if s, ok := c.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.stmts[query] = s
+	return s, nil
 }
 
 var rewrites sync.Map // view + "\x00" + table + "\x00" + query -> rewritten query
@@ -61,15 +104,33 @@ func (p onPartition) PrepareContext(ctx context.Context, q string) (*sql.Stmt, e
 }
 
 func (p onPartition) QueryContext(ctx context.Context, q string, args ...interface{}) (*sql.Rows, error) {
+	if p.stmts != nil {
+		s, err := p.stmts.get(ctx, p.stmts.catalogVersion(), p.rewrite(q))
+		if err != nil {
+			return nil, err
+		}
+		return s.QueryContext(ctx, args...)
+	}
 	return p.inner.QueryContext(ctx, p.rewrite(q), args...)
 }
 
 func (p onPartition) QueryRowContext(ctx context.Context, q string, args ...interface{}) *sql.Row {
+	if p.stmts != nil {
+		if s, err := p.stmts.get(ctx, p.stmts.catalogVersion(), p.rewrite(q)); err == nil {
+			return s.QueryRowContext(ctx, args...)
+		}
+	}
 	return p.inner.QueryRowContext(ctx, p.rewrite(q), args...)
 }
 
+// on runs sqlc's statements for view against one partition table: through
+// the statement cache on the database, directly on a transaction.
 func (r *SQLite) on(db sqlitedb.DBTX, view, table string) *sqlitedb.Queries {
-	return sqlitedb.New(onPartition{inner: db, view: view, table: table})
+	p := onPartition{inner: db, view: view, table: table}
+	if db == sqlitedb.DBTX(r.db) {
+		p.stmts = r.stmts
+	}
+	return sqlitedb.New(p)
 }
 
 // target finds the partition table a key belongs in: its range partition,
@@ -173,6 +234,27 @@ func (r *SQLite) overlapping(ctx context.Context, view string, from, to time.Tim
 	return r.cat.overlapping(ctx, view, from, to)
 }
 
+// readParts runs a read over the partitions a range touches. When a
+// migration retired one of them between the catalog check and the query,
+// SQLite answers "no such table" and the read runs once more on the schema
+// as it is now.
+func (r *SQLite) readParts(ctx context.Context, view string, from, to time.Time, read func(parts []string) error) error {
+	for attempt := 0; ; attempt++ {
+		parts, err := r.overlapping(ctx, view, from, to)
+		if err != nil {
+			return err
+		}
+		err = read(parts)
+		if err != nil && attempt == 0 && strings.Contains(err.Error(), "no such table") {
+			if ferr := r.cat.fresh(ctx); ferr != nil {
+				return ferr
+			}
+			continue
+		}
+		return err
+	}
+}
+
 func sqliteTick(m sqlitedb.MarketData) (Tick, error) {
 	at, err := generator.ParseSQLiteKey(m.Ts)
 	if err != nil {
@@ -189,24 +271,27 @@ func (r *SQLite) TicksInRange(ctx context.Context, instrument int64, from, to ti
 	if err := validRange(op, from, to); err != nil {
 		return nil, err
 	}
-	parts, err := r.overlapping(ctx, "market_data", from, to)
+	var out []Tick
+	err := r.readParts(ctx, "market_data", from, to, func(parts []string) error {
+		out = out[:0]
+		for _, p := range parts {
+			rows, err := r.on(r.db, "market_data", p).TicksInRange(ctx, sqlitedb.TicksInRangeParams{
+				InstrumentID: instrument, FromTs: generator.SQLiteKey(from), ToTs: generator.SQLiteKey(to)})
+			if err != nil {
+				return err
+			}
+			for _, m := range rows {
+				t, err := sqliteTick(m)
+				if err != nil {
+					return err
+				}
+				out = append(out, t)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, classify(op, "market_data", err)
-	}
-	var out []Tick
-	for _, p := range parts {
-		rows, err := r.on(r.db, "market_data", p).TicksInRange(ctx, sqlitedb.TicksInRangeParams{
-			InstrumentID: instrument, FromTs: generator.SQLiteKey(from), ToTs: generator.SQLiteKey(to)})
-		if err != nil {
-			return nil, classify(op, "market_data", err)
-		}
-		for _, m := range rows {
-			t, err := sqliteTick(m)
-			if err != nil {
-				return nil, classify(op, "market_data", err)
-			}
-			out = append(out, t)
-		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].TS.Before(out[j].TS) })
 	return out, nil
@@ -217,38 +302,41 @@ func (r *SQLite) LatestTicks(ctx context.Context, since time.Time) ([]Tick, erro
 	if since.IsZero() {
 		return nil, invalid(op, "since is not set")
 	}
-	parts, err := r.overlapping(ctx, "market_data", since, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		return nil, classify(op, "market_data", err)
-	}
 	type newest struct {
 		ts        string
 		partition string
 	}
-	best := map[int64]newest{}
-	for _, p := range parts {
-		rows, err := r.on(r.db, "market_data", p).LatestTicks(ctx, generator.SQLiteKey(since))
-		if err != nil {
-			return nil, classify(op, "market_data", err)
-		}
-		for _, row := range rows {
-			// Canonical keys sort as text in time order.
-			if b, ok := best[row.InstrumentID]; !ok || row.Ts > b.ts {
-				best[row.InstrumentID] = newest{row.Ts, p}
+	var out []Tick
+	err := r.readParts(ctx, "market_data", since, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), func(parts []string) error {
+		best := map[int64]newest{}
+		for _, p := range parts {
+			rows, err := r.on(r.db, "market_data", p).LatestTicks(ctx, generator.SQLiteKey(since))
+			if err != nil {
+				return err
+			}
+			for _, row := range rows {
+				// Canonical keys sort as text in time order.
+				if b, ok := best[row.InstrumentID]; !ok || row.Ts > b.ts {
+					best[row.InstrumentID] = newest{row.Ts, p}
+				}
 			}
 		}
-	}
-	var out []Tick
-	for id, b := range best {
-		m, err := r.on(r.db, "market_data", b.partition).TickAt(ctx, sqlitedb.TickAtParams{InstrumentID: id, Ts: b.ts})
-		if err != nil {
-			return nil, classify(op, "market_data", err)
+		out = out[:0]
+		for id, b := range best {
+			m, err := r.on(r.db, "market_data", b.partition).TickAt(ctx, sqlitedb.TickAtParams{InstrumentID: id, Ts: b.ts})
+			if err != nil {
+				return err
+			}
+			t, err := sqliteTick(m)
+			if err != nil {
+				return err
+			}
+			out = append(out, t)
 		}
-		t, err := sqliteTick(m)
-		if err != nil {
-			return nil, classify(op, "market_data", err)
-		}
-		out = append(out, t)
+		return nil
+	})
+	if err != nil {
+		return nil, classify(op, "market_data", err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].InstrumentID < out[j].InstrumentID })
 	return out, nil
@@ -259,31 +347,20 @@ func (r *SQLite) InstrumentStats(ctx context.Context, from, to time.Time) ([]Sta
 	if err := validRange(op, from, to); err != nil {
 		return nil, err
 	}
-	parts, err := r.overlapping(ctx, "market_data", from, to)
+	var agg map[int64]*Stats
+	err := r.readParts(ctx, "market_data", from, to, func(parts []string) error {
+		agg = map[int64]*Stats{}
+		for _, p := range parts {
+			rows, err := r.on(r.db, "market_data", p).InstrumentStats(ctx, sqlitedb.InstrumentStatsParams{FromTs: generator.SQLiteKey(from), ToTs: generator.SQLiteKey(to)})
+			if err != nil {
+				return err
+			}
+			mergeStats(agg, rows)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, classify(op, "market_data", err)
-	}
-	agg := map[int64]*Stats{}
-	for _, p := range parts {
-		rows, err := r.on(r.db, "market_data", p).InstrumentStats(ctx, sqlitedb.InstrumentStatsParams{FromTs: generator.SQLiteKey(from), ToTs: generator.SQLiteKey(to)})
-		if err != nil {
-			return nil, classify(op, "market_data", err)
-		}
-		for _, s := range rows {
-			a := agg[s.InstrumentID]
-			if a == nil {
-				agg[s.InstrumentID] = &Stats{InstrumentID: s.InstrumentID, Ticks: s.Ticks, Low: s.Low, High: s.High, Volume: s.Volume}
-				continue
-			}
-			a.Ticks += s.Ticks
-			a.Volume += s.Volume
-			if s.Low < a.Low {
-				a.Low = s.Low
-			}
-			if s.High > a.High {
-				a.High = s.High
-			}
-		}
 	}
 	out := make([]Stats, 0, len(agg))
 	for _, s := range agg {
@@ -291,6 +368,25 @@ func (r *SQLite) InstrumentStats(ctx context.Context, from, to time.Time) ([]Sta
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].InstrumentID < out[j].InstrumentID })
 	return out, nil
+}
+
+// mergeStats folds one partition's aggregates into the running ones.
+func mergeStats(agg map[int64]*Stats, rows []sqlitedb.InstrumentStatsRow) {
+	for _, s := range rows {
+		a := agg[s.InstrumentID]
+		if a == nil {
+			agg[s.InstrumentID] = &Stats{InstrumentID: s.InstrumentID, Ticks: s.Ticks, Low: s.Low, High: s.High, Volume: s.Volume}
+			continue
+		}
+		a.Ticks += s.Ticks
+		a.Volume += s.Volume
+		if s.Low < a.Low {
+			a.Low = s.Low
+		}
+		if s.High > a.High {
+			a.High = s.High
+		}
+	}
 }
 
 // InsertAlert assigns the next id (the highest over every partition + 1;
@@ -358,24 +454,27 @@ func (r *SQLite) AlertsInRange(ctx context.Context, from, to time.Time, severiti
 	if err := validSeverities(op, severities...); err != nil {
 		return nil, err
 	}
-	parts, err := r.overlapping(ctx, "alert_log", from, to)
+	var out []Alert
+	err := r.readParts(ctx, "alert_log", from, to, func(parts []string) error {
+		out = out[:0]
+		for _, p := range parts {
+			rows, err := r.on(r.db, "alert_log", p).AlertsInRange(ctx, sqlitedb.AlertsInRangeParams{
+				FromTs: generator.SQLiteKey(from), ToTs: generator.SQLiteKey(to), Severities: orAll(severities)})
+			if err != nil {
+				return err
+			}
+			for _, a := range rows {
+				at, err := generator.ParseSQLiteKey(a.RaisedAt)
+				if err != nil {
+					return fmt.Errorf("alert %d: %w", a.ID, err)
+				}
+				out = append(out, Alert{ID: a.ID, InstrumentID: a.InstrumentID, RaisedAt: at, Severity: a.Severity, Message: a.Message})
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, classify(op, "alert_log", err)
-	}
-	var out []Alert
-	for _, p := range parts {
-		rows, err := r.on(r.db, "alert_log", p).AlertsInRange(ctx, sqlitedb.AlertsInRangeParams{
-			FromTs: generator.SQLiteKey(from), ToTs: generator.SQLiteKey(to), Severities: orAll(severities)})
-		if err != nil {
-			return nil, classify(op, "alert_log", err)
-		}
-		for _, a := range rows {
-			at, err := generator.ParseSQLiteKey(a.RaisedAt)
-			if err != nil {
-				return nil, classify(op, "alert_log", fmt.Errorf("alert %d: %w", a.ID, err))
-			}
-			out = append(out, Alert{ID: a.ID, InstrumentID: a.InstrumentID, RaisedAt: at, Severity: a.Severity, Message: a.Message})
-		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].RaisedAt.Equal(out[j].RaisedAt) {
