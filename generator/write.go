@@ -12,8 +12,14 @@ import (
 // cycle, so two partgen runs on one folder (two go generate processes, an
 // editor hook and a terminal) never both write: the second one waits, then
 // finds the files the first wrote and writes nothing.
+//
+// The lock is taken on the directory itself, so a run that fails leaves no
+// file behind.
 func LockFolder(dir string) (unlock func(), err error) {
-	f, err := os.OpenFile(filepath.Join(dir, ".partgen.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return nil, &SpecError{File: dir, Msg: "the migrations folder is a file", Fix: "point `migrations:` at the goose folder"}
+	}
+	f, err := os.Open(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, &SpecError{File: dir, Msg: "the migrations folder does not exist",
