@@ -33,7 +33,10 @@ type pgSource struct{ q *pgdb.Queries }
 func (pgSource) engine() generator.Dialect { return generator.Postgres }
 
 func (s pgSource) collect(ctx context.Context, spec *generator.Spec, folder *generator.Folder, exact bool) (*facts, error) {
-	f := &facts{engine: string(generator.Postgres), exact: exact, bytesSource: "pg_total_relation_size", tables: map[string]*tableFacts{}}
+	f := &facts{engine: string(generator.Postgres), exact: exact, bytesSource: "relpages", tables: map[string]*tableFacts{}}
+	if exact {
+		f.bytesSource = "pg_total_relation_size"
+	}
 	present, err := s.q.ArchiveLogExists(ctx)
 	if err != nil {
 		return nil, readErr("look for partgen_archive_log", err)
@@ -92,7 +95,7 @@ func (s pgSource) table(ctx context.Context, spec *generator.Spec, t *generator.
 		return tf, nil
 	}
 	tf.partitioned = true
-	parts, err := s.q.Partitions(ctx, t.Qualified())
+	parts, err := s.q.Partitions(ctx, pgdb.PartitionsParams{Parent: t.Qualified(), Exact: exact})
 	if err != nil {
 		return nil, readErr("list the partitions of "+key, err)
 	}

@@ -47,6 +47,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 			db = humanBytes(*r.DatabaseBytes)
 		}
 		fmt.Fprintf(hw, "  bytes\tunavailable: this build has no dbstat (go build -tags sqlite_dbstat); whole file %s\n", db)
+	case "relpages":
+		fmt.Fprintf(hw, "  bytes\t~ pages as of the last VACUUM/ANALYZE, indexes and TOAST included (--exact: pg_total_relation_size)\n")
 	default:
 		fmt.Fprintf(hw, "  bytes\t%s, indexes included\n", r.BytesSource)
 	}

@@ -121,8 +121,11 @@ type Report struct {
 	Health        Health    `json:"health"`
 	ExactCounts   bool      `json:"exact_counts"` // every row count is a count(*), not an estimate
 	// BytesSource says where partition sizes come from:
-	// "pg_total_relation_size", "dbstat" (SQLite built with the dbstat
-	// virtual table) or "unavailable" (SQLite without it: bytes are null).
+	// "pg_total_relation_size" (PostgreSQL with --exact), "relpages"
+	// (PostgreSQL: pages of the table, its indexes and TOAST as of the last
+	// VACUUM or ANALYZE, pg_total_relation_size for a partition never
+	// analysed), "dbstat" (SQLite built with the dbstat virtual table) or
+	// "unavailable" (SQLite without it: bytes are null).
 	BytesSource string `json:"bytes_source"`
 	// DatabaseBytes is SQLite's page_count * page_size, the whole file;
 	// null on PostgreSQL.

@@ -67,7 +67,8 @@ Health:
   ok        none of these
 
 Rows: PostgreSQL estimates (pg_class.reltuples) unless --exact; the default
-partition is always counted exactly; SQLite always counts. Bytes:
+partition is always counted exactly; SQLite always counts. Bytes: PostgreSQL
+pages as of the last VACUUM/ANALYZE (relpages) unless --exact, then
 pg_total_relation_size; on SQLite the dbstat table, which exists only in
 builds with -tags sqlite_dbstat (make build sets it); without it bytes are
 left empty (null in JSON) and the whole file's size is shown instead.
@@ -145,7 +146,7 @@ Exit codes (for cron monitors):
 	cmd.Flags().StringVarP(&config, "config", "c", "partgen.yaml", "the spec file")
 	cmd.Flags().StringVar(&dbURL, "db", "", "postgres://... or sqlite:PATH (default $"+envDatabaseURL+")")
 	cmd.Flags().StringVar(&format, "format", "table", "table, json or prometheus")
-	cmd.Flags().BoolVar(&exact, "exact", false, "count every partition's rows with count(*) (PostgreSQL; SQLite always counts)")
+	cmd.Flags().BoolVar(&exact, "exact", false, "count every partition's rows with count(*) and size it with pg_total_relation_size (PostgreSQL; SQLite always counts)")
 	cmd.Flags().StringVar(&nowFlag, "now", "", "report as of this instant (RFC 3339, or YYYY-MM-DD for midnight UTC) instead of the clock: for tests and what-ifs")
 	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "give up (exit 3) after this long")
 	return cmd

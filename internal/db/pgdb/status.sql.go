@@ -132,14 +132,27 @@ SELECT c.relname::text   AS name,
        n.nspname::text   AS schema,
        coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid), '')::text AS bound,
        c.reltuples::float8 AS reltuples,
-       pg_catalog.pg_total_relation_size(c.oid)::bigint AS total_bytes,
+       (CASE WHEN $1::bool OR c.reltuples < 0
+             THEN pg_catalog.pg_total_relation_size(c.oid)
+             ELSE (c.relpages::bigint
+                   + coalesce((SELECT sum(ic.relpages) FROM pg_catalog.pg_index x
+                               JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid
+                               WHERE x.indrelid = c.oid), 0)
+                   + coalesce((SELECT tc.relpages FROM pg_catalog.pg_class tc WHERE tc.oid = c.reltoastrelid), 0))
+                  * pg_catalog.current_setting('block_size')::bigint
+        END)::bigint AS total_bytes,
        i.inhdetachpending AS detach_pending
 FROM pg_catalog.pg_inherits i
 JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE i.inhparent = $1::text::regclass
+WHERE i.inhparent = $2::text::regclass
 ORDER BY c.relname
 `
+
+type PartitionsParams struct {
+	Exact  bool
+	Parent string
+}
 
 type PartitionsRow struct {
 	Name          string
@@ -155,8 +168,13 @@ type PartitionsRow struct {
 // the planner's row estimate (-1: never analysed) and the on-disk size with
 // indexes and TOAST. pg_get_expr is wrapped in coalesce: sqlc types it as
 // non-null, and a partition that is still being attached has no bound yet.
-func (q *Queries) Partitions(ctx context.Context, parent string) ([]PartitionsRow, error) {
-	rows, err := q.db.Query(ctx, partitions, parent)
+// Sizes: with exact, pg_total_relation_size, which opens every relation (on
+// a new session, 1,200 partitions and their indexes cost ~150 ms); without,
+// the pages of the table, its indexes and TOAST as of the last VACUUM or
+// ANALYZE, like reltuples, and pg_total_relation_size only for a partition
+// never analysed (CASE evaluates lazily).
+func (q *Queries) Partitions(ctx context.Context, arg PartitionsParams) ([]PartitionsRow, error) {
+	rows, err := q.db.Query(ctx, partitions, arg.Exact, arg.Parent)
 	if err != nil {
 		return nil, err
 	}
