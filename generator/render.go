@@ -65,11 +65,10 @@ type tmplData struct {
 	ArchiveSchema string
 
 	// SQLite: the attached set before and after, to rebuild the view.
-	Before  []tmplPart
-	After   []tmplPart
-	Adopt   bool
-	SQLite  *SQLiteTable
-	Removed []tmplPart // partitions the file takes out of the view
+	Before []tmplPart
+	After  []tmplPart
+	Adopt  bool
+	SQLite *SQLiteTable
 }
 
 type renderer struct {
@@ -228,7 +227,6 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 		name = "retire.sql.tmpl"
 		tp := r.part(t, *s.target)
 		d.Target = &tp
-		d.Removed = []tmplPart{tp}
 		d.Concurrent = r.spec.Dialect == Postgres && !d.HasDefault
 		if t.Retention.Action == ActionArchive {
 			d.ArchiveSchema = quoteIdent(t.Retention.ArchiveSchema)

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -388,4 +389,56 @@ func (r *renderer) indexDDLs(d *tmplData, partition string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// sqliteViewMemberRE finds the tables a view selects from: one
+// `SELECT ... FROM "partition"` per UNION ALL branch.
+var sqliteViewMemberRE = regexp.MustCompile(`(?i)\bFROM\s+("(?:[^"]|"")+"|` + "`[^`]+`" + `|\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_$]*)`)
+
+// SQLiteViewMembers lists the tables a view's SQL selects from, in order,
+// once each: for partgen's views, the partitions attached to the table.
+func SQLiteViewMembers(viewSQL string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range sqliteViewMemberRE.FindAllStringSubmatch(viewSQL, -1) {
+		name := unquoteIdent(m[1])
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func unquoteIdent(s string) string {
+	if len(s) >= 2 {
+		switch {
+		case s[0] == '"' && s[len(s)-1] == '"':
+			return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
+		case s[0] == '`' && s[len(s)-1] == '`', s[0] == '[' && s[len(s)-1] == ']':
+			return s[1 : len(s)-1]
+		}
+	}
+	return s
+}
+
+// SQLiteBounds reads a partition's range back from its CREATE TABLE: the
+// CHECK ("key" >= 'lower' AND "key" < 'upper' ...) partitionDDL writes, or
+// one written like it by hand. The literals are canonical keys.
+func SQLiteBounds(tableSQL, key string) (Period, bool) {
+	k := `(?:"` + regexp.QuoteMeta(key) + `"|` + regexp.QuoteMeta(key) + `)`
+	re, err := regexp.Compile(k + `\s*>=\s*'([^']+)'\s+AND\s+` + k + `\s*<\s*'([^']+)'`)
+	if err != nil {
+		return Period{}, false
+	}
+	m := re.FindStringSubmatch(tableSQL)
+	if m == nil {
+		return Period{}, false
+	}
+	lo, err1 := ParseSQLiteKey(m[1])
+	hi, err2 := ParseSQLiteKey(m[2])
+	if err1 != nil || err2 != nil {
+		return Period{}, false
+	}
+	return Period{Start: lo, End: hi}, true
 }

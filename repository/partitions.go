@@ -3,10 +3,7 @@ package repository
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"regexp"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,9 +16,8 @@ type partition struct {
 	Lower, Upper time.Time
 }
 
-// boundsRE reads the range back from the CHECK partgen puts on every SQLite
-// partition: CONSTRAINT partgen_bounds CHECK ("ts" >= '...' AND "ts" < '...' ...).
-var boundsRE = regexp.MustCompile(`CONSTRAINT partgen_bounds CHECK \("(\w+)" >= '([^']+)' AND "\w+" < '([^']+)'`)
+// keys names the partition key of each view the repository reads.
+var keys = map[string]string{"market_data": "ts", "alert_log": "raised_at"}
 
 // catalog knows the partitions of the SQLite tables. It reads them from the
 // database itself (the CHECK constraints in sqlite_schema), so a deployed
@@ -60,74 +56,46 @@ func newCatalog(db *sql.DB) *catalog { return &catalog{db: db} }
 
 func (c *catalog) load(ctx context.Context) error {
 	// One query at a time: a program may give SQLite a single connection.
-	views := map[string]string{} // name -> definition
-	vrows, err := c.db.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'view'`)
+	rows, err := c.db.QueryContext(ctx, `SELECT type, name, coalesce(sql, '') FROM sqlite_schema WHERE type IN ('view', 'table')`)
 	if err != nil {
 		return err
 	}
-	for vrows.Next() {
-		var v, def string
-		if err := vrows.Scan(&v, &def); err != nil {
-			vrows.Close()
-			return err
-		}
-		views[v] = def
-	}
-	vrows.Close()
-	rows, err := c.db.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%partgen_%'`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	tables := map[string][]partition{}
-	dflt := map[string]string{}
+	views, ddl := map[string]string{}, map[string]string{}
 	for rows.Next() {
-		var name, ddl string
-		if err := rows.Scan(&name, &ddl); err != nil {
+		var typ, name, text string
+		if err := rows.Scan(&typ, &name, &text); err != nil {
+			rows.Close()
 			return err
 		}
-		for parent, def := range views {
-			if name == parent+"_default" && strings.Contains(def, `"`+name+`"`) {
-				dflt[parent] = name
-			}
+		if typ == "view" {
+			views[name] = text
+		} else {
+			ddl[name] = text
 		}
-		m := boundsRE.FindStringSubmatch(ddl)
-		if m == nil {
-			continue
-		}
-		lo, err1 := generator.ParseSQLiteKey(m[2])
-		hi, err2 := generator.ParseSQLiteKey(m[3])
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("partition %s: unreadable bounds %q, %q", name, m[2], m[3])
-		}
-		parent := parentOf(name, views)
-		if parent == "" {
-			continue // retired (renamed) partitions keep their CHECK but belong to no view
-		}
-		tables[parent] = append(tables[parent], partition{Name: name, Lower: lo, Upper: hi})
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, ps := range tables {
+	// The partitions are what each view reads now; a detached or archived
+	// table keeps its CHECK but is in no view.
+	tables := map[string][]partition{}
+	dflt := map[string]string{}
+	for view, key := range keys {
+		for _, member := range generator.SQLiteViewMembers(views[view]) {
+			if b, ok := generator.SQLiteBounds(ddl[member], key); ok {
+				tables[view] = append(tables[view], partition{Name: member, Lower: b.Start, Upper: b.End})
+			} else if member == view+"_default" {
+				dflt[view] = member
+			}
+		}
+		ps := tables[view]
 		sort.Slice(ps, func(i, j int) bool { return ps[i].Lower.Before(ps[j].Lower) })
 	}
 	c.mu.Lock()
 	c.tables, c.dflt = tables, dflt
 	c.mu.Unlock()
 	return nil
-}
-
-// parentOf finds the view a partition table belongs to: the view whose
-// definition reads it. A detached partition keeps its name and CHECK but
-// is no longer in any view.
-func parentOf(name string, views map[string]string) string {
-	for v, def := range views {
-		if strings.Contains(def, `FROM "`+name+`"`) {
-			return v
-		}
-	}
-	return ""
 }
 
 // current reports whether the catalog was read at the schema version a

@@ -156,15 +156,15 @@ func TestViewMembersAndSQLiteBounds(t *testing.T) {
 SELECT "a", "ts" FROM "m_p2026_01"
 UNION ALL SELECT "a", "ts" FROM m_p2026_02
 UNION ALL SELECT "a", "ts" FROM "odd ""name"""`
-	got := strings.Join(viewMembers(view), "|")
+	got := strings.Join(generator.SQLiteViewMembers(view), "|")
 	if got != `m_p2026_01|m_p2026_02|odd "name"` {
 		t.Errorf("members %q", got)
 	}
-	l, u, ok := parseSQLiteBounds(`CREATE TABLE "m_p2026_01" (ts TEXT, CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-01-01 00:00:00+00:00' AND "ts" < '2026-02-01 00:00:00+00:00' AND ("ts" GLOB '*'))`, "ts")
-	if !ok || !l.Equal(*at("2026-01-01T00:00:00Z")) || !u.Equal(*at("2026-02-01T00:00:00Z")) {
-		t.Errorf("bounds [%v, %v) ok=%v", l, u, ok)
+	b, ok := generator.SQLiteBounds(`CREATE TABLE "m_p2026_01" (ts TEXT, CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-01-01 00:00:00+00:00' AND "ts" < '2026-02-01 00:00:00+00:00' AND ("ts" GLOB '*'))`, "ts")
+	if !ok || !b.Start.Equal(*at("2026-01-01T00:00:00Z")) || !b.End.Equal(*at("2026-02-01T00:00:00Z")) {
+		t.Errorf("bounds [%v, %v) ok=%v", b.Start, b.End, ok)
 	}
-	if _, _, ok := parseSQLiteBounds(`CREATE TABLE d (ts TEXT)`, "ts"); ok {
+	if _, ok := generator.SQLiteBounds(`CREATE TABLE d (ts TEXT)`, "ts"); ok {
 		t.Errorf("a table without bounds parsed")
 	}
 }

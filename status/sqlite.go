@@ -64,9 +64,9 @@ func (s sqliteSource) collect(ctx context.Context, spec *generator.Spec, folder 
 		for _, r := range rows {
 			e := ArchiveEntry{ID: r.ID, ParentTable: r.ParentTable, PartitionName: r.PartitionName,
 				Action: r.Action, ArchivedAs: r.ArchivedAs, RowCount: r.RowCount, MigrationVersion: r.MigrationVersion}
-			e.Lower, _ = parseSQLiteTime(r.LowerBound)
-			e.Upper, _ = parseSQLiteTime(r.UpperBound)
-			e.ArchivedAt, _ = parseSQLiteTime(r.ArchivedAt)
+			e.Lower, _ = generator.ParseSQLiteKey(r.LowerBound)
+			e.Upper, _ = generator.ParseSQLiteKey(r.UpperBound)
+			e.ArchivedAt, _ = generator.ParseSQLiteKey(r.ArchivedAt)
 			e.Lower, e.Upper, e.ArchivedAt = e.Lower.UTC(), e.Upper.UTC(), e.ArchivedAt.UTC()
 			if r.TotalBytes.Valid {
 				e.TotalBytes = ptr(r.TotalBytes.Int64)
@@ -120,7 +120,7 @@ func (s sqliteSource) table(ctx context.Context, f *facts, spec *generator.Spec,
 		}
 	}
 	members := map[string]bool{}
-	for _, name := range viewMembers(obj.Sql) {
+	for _, name := range generator.SQLiteViewMembers(obj.Sql) {
 		members[name] = true
 		part, err := s.object(ctx, name)
 		if err != nil {
@@ -130,9 +130,10 @@ func (s sqliteSource) table(ctx context.Context, f *facts, spec *generator.Spec,
 			continue // the view would not compile; nothing to count
 		}
 		pf := partFact{name: name}
-		var ok bool
-		pf.lower, pf.upper, ok = parseSQLiteBounds(part.Sql, t.Key)
-		if !ok {
+		bounds, ok := generator.SQLiteBounds(part.Sql, t.Key)
+		if ok {
+			pf.lower, pf.upper = &bounds.Start, &bounds.End
+		} else {
 			m, known := markers[name]
 			switch {
 			case known && m.Default, !known && name == generator.DefaultPartitionName(t):
