@@ -91,6 +91,13 @@ func Read(folder *generator.Folder, table string) (*generator.SQLiteTable, error
 	return definition(context.Background(), db, folder, table)
 }
 
+// Replay applies every SQL migration of the folder to a new in-memory
+// database with goose, as goose up would, and returns it (one connection:
+// the database lives as long as it). sqlc's schema dump uses it.
+func Replay(folder *generator.Folder) (*sql.DB, error) {
+	return replay(folder, func(generator.MigrationFile) bool { return true })
+}
+
 // replay applies the folder's SQL migrations that keep() selects to a new
 // in-memory database, with goose, as goose up would.
 func replay(folder *generator.Folder, keep func(generator.MigrationFile) bool) (*sql.DB, error) {

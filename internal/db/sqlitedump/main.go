@@ -18,15 +18,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"strings"
 
-	_ "github.com/mattn/go-sqlite3"
-	"github.com/pressly/goose/v3"
+	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/sqliteschema"
 )
 
 func main() {
@@ -50,19 +48,15 @@ func main() {
 
 func dump(dir string) ([]byte, error) {
 	ctx := context.Background()
-	db, err := sql.Open("sqlite3", ":memory:")
+	folder, err := generator.ReadFolder(dir)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqliteschema.Replay(folder)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(1) // one connection, one in-memory database
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sqlOnly{os.DirFS(dir)}, goose.WithLogger(goose.NopLogger()))
-	if err != nil {
-		return nil, fmt.Errorf("goose cannot read %s: %w", dir, err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return nil, fmt.Errorf("replaying %s into an in-memory SQLite: %w (fix the migration; sqlc reads what it builds)", dir, err)
-	}
 	// Tables before views, each in creation order, so every view's tables
 	// exist when sqlc reads it. goose's own table is declared in catalog.sql.
 	rows, err := db.QueryContext(ctx, `
@@ -92,24 +86,4 @@ func dump(dir string) ([]byte, error) {
 		fmt.Fprintf(&b, "\n-- %s %s\n%s;\n", typ, name, ddl)
 	}
 	return b.Bytes(), rows.Err()
-}
-
-// sqlOnly shows goose the folder's SQL migrations only: a Go migration is not
-// registered in this program and would stop the replay.
-type sqlOnly struct{ fsys fs.FS }
-
-func (s sqlOnly) Open(name string) (fs.File, error) { return s.fsys.Open(name) }
-
-func (s sqlOnly) ReadDir(name string) ([]fs.DirEntry, error) {
-	entries, err := fs.ReadDir(s.fsys, name)
-	if err != nil {
-		return nil, err
-	}
-	var out []fs.DirEntry
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".sql") && !strings.HasPrefix(e.Name(), ".") {
-			out = append(out, e)
-		}
-	}
-	return out, nil
 }
