@@ -247,7 +247,7 @@ func TestPostgresLockTimeoutAndConnect(t *testing.T) {
 	bad, err := pgxpool.New(ctx, "postgres://root@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
 	testdb.Must(t, "pool", err)
 	defer bad.Close()
-	_, err = repository.NewPostgres(bad).LatestTicks(ctx, time.Now())
+	_, err = repository.NewPostgres(bad).LatestTicks(ctx, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
 	if !errors.Is(err, repository.ErrConnect) {
 		t.Fatalf("err = %v, want ErrConnect", err)
 	}
