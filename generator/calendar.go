@@ -30,18 +30,18 @@ func ParseInterval(s string) (Interval, bool) {
 // midnights in the spec's zone, so every bound is a pure function of
 // (zone, interval, date) and never of the hour or session a job runs in.
 type Period struct {
-	Start time.Time
-	End   time.Time
+	Lower time.Time
+	Upper   time.Time
 }
 
 // Contains reports whether t lies in [Start, End).
-func (p Period) Contains(t time.Time) bool { return !t.Before(p.Start) && t.Before(p.End) }
+func (p Period) Contains(t time.Time) bool { return !t.Before(p.Lower) && t.Before(p.Upper) }
 
 // Overlaps reports whether two periods share an instant.
-func (p Period) Overlaps(q Period) bool { return p.Start.Before(q.End) && q.Start.Before(p.End) }
+func (p Period) Overlaps(q Period) bool { return p.Lower.Before(q.Upper) && q.Lower.Before(p.Upper) }
 
 // Equal reports whether two periods have the same bounds.
-func (p Period) Equal(q Period) bool { return p.Start.Equal(q.Start) && p.End.Equal(q.End) }
+func (p Period) Equal(q Period) bool { return p.Lower.Equal(q.Lower) && p.Upper.Equal(q.Upper) }
 
 // midnight is the first instant of the civil date (y, m, d) in loc. One
 // period's End is computed exactly like the next one's Start, so periods stay
@@ -114,10 +114,10 @@ func PeriodOf(iv Interval, t time.Time, loc *time.Location) Period {
 	// A zone whose midnight is skipped by DST starts that day a little after
 	// midnight; an instant in the skipped hour's wall-clock neighbourhood can
 	// then sit before Start. Step back one period in that rare case.
-	for t.Before(p.Start) {
+	for t.Before(p.Lower) {
 		p = Shift(iv, p, -1, loc)
 	}
-	for !t.Before(p.End) {
+	for !t.Before(p.Upper) {
 		p = Shift(iv, p, 1, loc)
 	}
 	return p
@@ -131,7 +131,7 @@ func PeriodOfDate(iv Interval, d Date, loc *time.Location) Period {
 
 func periodStarting(iv Interval, y int, m time.Month, d int, loc *time.Location) Period {
 	ny, nm, nd := addDate(iv, y, m, d, 1)
-	return Period{Start: midnight(y, m, d, loc), End: midnight(ny, nm, nd, loc)}
+	return Period{Lower: midnight(y, m, d, loc), Upper: midnight(ny, nm, nd, loc)}
 }
 
 // Shift returns the period n periods after p (before it for negative n).
@@ -144,7 +144,7 @@ func Shift(iv Interval, p Period, n int, loc *time.Location) Period {
 // startDate is the civil date the period starts on. Start may be later than
 // midnight when DST skipped midnight, but never on another date.
 func (p Period) startDate(loc *time.Location) Date {
-	t := p.Start.In(loc)
+	t := p.Lower.In(loc)
 	return Date{t.Year(), t.Month(), t.Day()}
 }
 
@@ -152,7 +152,7 @@ func (p Period) startDate(loc *time.Location) Date {
 // through the one starting at last, inclusive.
 func Periods(iv Interval, first, last Period, loc *time.Location) []Period {
 	var out []Period
-	for p := first; !p.Start.After(last.Start); p = Shift(iv, p, 1, loc) {
+	for p := first; !p.Lower.After(last.Lower); p = Shift(iv, p, 1, loc) {
 		out = append(out, p)
 	}
 	return out
@@ -199,7 +199,7 @@ var namingFields = []string{"{table}", "{YYYY}", "{MM}", "{DD}", "{Q}", "{IYYY}"
 
 // PartitionName renders the table's naming pattern for a period.
 func PartitionName(t *Table, p Period) string {
-	return renderName(t.Naming, t.Name, p.Start.In(p.Start.Location()))
+	return renderName(t.Naming, t.Name, p.Lower.In(p.Lower.Location()))
 }
 
 func renderName(pattern, table string, start time.Time) string {

@@ -147,10 +147,10 @@ func walk(t *testing.T, iv generator.Interval, loc *time.Location) []generator.P
 	end := spanTo.In(loc)
 	p := generator.PeriodOfDate(iv, spanFrom, loc)
 	var out []generator.Period
-	for p.Start.Before(end) {
+	for p.Lower.Before(end) {
 		out = append(out, p)
 		next := generator.Shift(iv, p, 1, loc)
-		if !next.Start.After(p.Start) {
+		if !next.Lower.After(p.Lower) {
 			t.Fatalf("Shift(+1) of %v does not move forward: %v", p, next)
 		}
 		p = next
@@ -168,11 +168,11 @@ func TestCalendarPeriodsAreContiguousAlignedAndNamedInOrder(t *testing.T) {
 			t.Run(zone+"/"+string(iv), func(t *testing.T) {
 				ps := walk(t, iv, loc)
 				tbl := defaultTable(iv)
-				wantDate := civil(ps[0].Start, loc)
+				wantDate := civil(ps[0].Lower, loc)
 				names := map[string]int{}
 				for i, p := range ps {
-					d := civil(p.Start, loc)
-					if !p.Start.Before(p.End) {
+					d := civil(p.Lower, loc)
+					if !p.Lower.Before(p.Upper) {
 						t.Fatalf("period %d %v: Start is not before End", i, p)
 					}
 					if d != wantDate {
@@ -181,19 +181,19 @@ func TestCalendarPeriodsAreContiguousAlignedAndNamedInOrder(t *testing.T) {
 					if !aligned(iv, d) {
 						t.Errorf("period %d starts on %s, not aligned to a %s", i, d, iv)
 					}
-					if !isFirstInstant(p.Start, loc) {
-						t.Errorf("period %d Start %s is not the first instant of %s in %s", i, p.Start.In(loc), d, zone)
+					if !isFirstInstant(p.Lower, loc) {
+						t.Errorf("period %d Start %s is not the first instant of %s in %s", i, p.Lower.In(loc), d, zone)
 					}
-					if !isFirstInstant(p.End, loc) {
-						t.Errorf("period %d End %s is not the first instant of its date in %s", i, p.End.In(loc), zone)
+					if !isFirstInstant(p.Upper, loc) {
+						t.Errorf("period %d End %s is not the first instant of its date in %s", i, p.Upper.In(loc), zone)
 					}
-					if next := nextStartDate(iv, d); civil(p.End, loc) != next {
-						t.Errorf("period %d [%s, %s) ends on %s, want %s", i, p.Start.In(loc), p.End.In(loc), civil(p.End, loc), next)
+					if next := nextStartDate(iv, d); civil(p.Upper, loc) != next {
+						t.Errorf("period %d [%s, %s) ends on %s, want %s", i, p.Lower.In(loc), p.Upper.In(loc), civil(p.Upper, loc), next)
 					}
 					if i+1 < len(ps) {
 						q := ps[i+1]
-						if !p.End.Equal(q.Start) {
-							t.Errorf("period %d ends at %s but the next starts at %s", i, p.End.In(loc), q.Start.In(loc))
+						if !p.Upper.Equal(q.Lower) {
+							t.Errorf("period %d ends at %s but the next starts at %s", i, p.Upper.In(loc), q.Lower.In(loc))
 						}
 						if p.Overlaps(q) || q.Overlaps(p) {
 							t.Errorf("periods %d and %d overlap: %v %v", i, i+1, p, q)
@@ -229,9 +229,9 @@ func TestCalendarPeriodsAreContiguousAlignedAndNamedInOrder(t *testing.T) {
 				// Every date of the span maps to the period of the walk that holds it
 				// (its noon exists in every zone and lies on the date).
 				i := 0
-				for d := civil(ps[0].Start, loc); before(d, spanTo); d = nextStartDate(generator.Day, d) {
+				for d := civil(ps[0].Lower, loc); before(d, spanTo); d = nextStartDate(generator.Day, d) {
 					noon := time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, loc)
-					for i < len(ps) && !ps[i].End.After(noon) {
+					for i < len(ps) && !ps[i].Upper.After(noon) {
 						i++
 					}
 					if i == len(ps) {
@@ -239,7 +239,7 @@ func TestCalendarPeriodsAreContiguousAlignedAndNamedInOrder(t *testing.T) {
 					}
 					if got := generator.PeriodOfDate(iv, d, loc); !got.Equal(ps[i]) {
 						t.Fatalf("PeriodOfDate(%s) = [%s, %s), want [%s, %s)",
-							d, got.Start.In(loc), got.End.In(loc), ps[i].Start.In(loc), ps[i].End.In(loc))
+							d, got.Lower.In(loc), got.Upper.In(loc), ps[i].Lower.In(loc), ps[i].Upper.In(loc))
 					}
 				}
 				// Periods agrees with the walk, and with itself on sub-ranges.
@@ -283,10 +283,10 @@ func TestCalendarPeriodOfContainsTheInstant(t *testing.T) {
 					got := generator.PeriodOf(iv, x, loc)
 					if !got.Contains(x) {
 						t.Fatalf("PeriodOf(%s, %s) = [%s, %s) does not contain it (%s)",
-							x.In(loc), x.UTC(), got.Start.In(loc), got.End.In(loc), why)
+							x.In(loc), x.UTC(), got.Lower.In(loc), got.Upper.In(loc), why)
 					}
 					// It is the one period of the walk that holds x.
-					i := sort.Search(len(ps), func(i int) bool { return ps[i].End.After(x) })
+					i := sort.Search(len(ps), func(i int) bool { return ps[i].Upper.After(x) })
 					if i < len(ps) && ps[i].Contains(x) && !got.Equal(ps[i]) {
 						t.Fatalf("PeriodOf(%s) = %v, but period %d %v holds it", x.In(loc), got, i, ps[i])
 					}
@@ -296,9 +296,9 @@ func TestCalendarPeriodOfContainsTheInstant(t *testing.T) {
 					}
 				}
 				for _, p := range ps {
-					check(p.Start, "a period's first instant")
-					check(p.End.Add(-time.Nanosecond), "a period's last nanosecond")
-					check(p.Start.Add(p.End.Sub(p.Start)/2), "a period's middle")
+					check(p.Lower, "a period's first instant")
+					check(p.Upper.Add(-time.Nanosecond), "a period's last nanosecond")
+					check(p.Lower.Add(p.Upper.Sub(p.Lower)/2), "a period's middle")
 				}
 				// Around every zone transition in the span, including the
 				// skipped and repeated hours, minute by minute.
@@ -348,10 +348,10 @@ func TestCalendarSpotNames(t *testing.T) {
 		if got := generator.Label(tc.iv, p, time.UTC); got != tc.label {
 			t.Errorf("%s: label %q, want %q", tc.iv, got, tc.label)
 		}
-		if got := p.Start.UTC().Format(time.RFC3339); got != tc.start {
+		if got := p.Lower.UTC().Format(time.RFC3339); got != tc.start {
 			t.Errorf("%s: start %s, want %s", tc.iv, got, tc.start)
 		}
-		if got := p.End.UTC().Format(time.RFC3339); got != tc.end {
+		if got := p.Upper.UTC().Format(time.RFC3339); got != tc.end {
 			t.Errorf("%s: end %s, want %s", tc.iv, got, tc.end)
 		}
 	}
@@ -379,7 +379,7 @@ func TestCalendarISOWeekNames(t *testing.T) {
 		for _, zone := range calendarZones {
 			loc := loadZone(t, zone)
 			p := generator.PeriodOfDate(generator.Week, tc.date, loc)
-			if got := civil(p.Start, loc); got != tc.start {
+			if got := civil(p.Lower, loc); got != tc.start {
 				t.Errorf("%s in %s: week starts %s, want %s", tc.date, zone, got, tc.start)
 			}
 			if got := generator.PartitionName(tbl, p); got != tc.name {
@@ -409,14 +409,14 @@ func TestCalendarSkippedMidnight(t *testing.T) {
 	} {
 		loc := loadZone(t, tc.zone)
 		p := generator.PeriodOfDate(tc.iv, tc.date, loc)
-		if got := p.Start.UTC().Format(time.RFC3339); got != tc.start {
-			t.Errorf("%s %s of %s starts at %s (%s local), want %s", tc.zone, tc.iv, tc.date, got, p.Start.In(loc), tc.start)
+		if got := p.Lower.UTC().Format(time.RFC3339); got != tc.start {
+			t.Errorf("%s %s of %s starts at %s (%s local), want %s", tc.zone, tc.iv, tc.date, got, p.Lower.In(loc), tc.start)
 		}
-		if got := generator.Shift(tc.iv, p, -1, loc); !got.End.Equal(p.Start) {
-			t.Errorf("%s: the period before ends at %s, want %s", tc.zone, got.End.UTC(), p.Start.UTC())
+		if got := generator.Shift(tc.iv, p, -1, loc); !got.Upper.Equal(p.Lower) {
+			t.Errorf("%s: the period before ends at %s, want %s", tc.zone, got.Upper.UTC(), p.Lower.UTC())
 		}
-		if got := generator.Shift(tc.iv, p, 1, loc); !got.Start.Equal(p.End) || !got.Start.After(p.Start) {
-			t.Errorf("%s: the period after is %v, want it to start at %s", tc.zone, got, p.End.UTC())
+		if got := generator.Shift(tc.iv, p, 1, loc); !got.Lower.Equal(p.Upper) || !got.Lower.After(p.Lower) {
+			t.Errorf("%s: the period after is %v, want it to start at %s", tc.zone, got, p.Upper.UTC())
 		}
 	}
 }

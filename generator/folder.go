@@ -44,7 +44,7 @@ type Marker struct {
 }
 
 // Period is the marker's range.
-func (m Marker) Period() Period { return Period{Start: m.From, End: m.To} }
+func (m Marker) Period() Period { return Period{Lower: m.From, Upper: m.To} }
 
 // MigrationFile is one goose migration in the folder.
 type MigrationFile struct {
@@ -302,7 +302,7 @@ func (f *Folder) Partitions(table string) []PartitionState {
 		if out[i].Default != out[j].Default {
 			return !out[i].Default
 		}
-		return out[i].Period.Start.Before(out[j].Period.Start)
+		return out[i].Period.Lower.Before(out[j].Period.Lower)
 	})
 	return out
 }

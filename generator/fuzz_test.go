@@ -99,24 +99,24 @@ func FuzzPeriodOf(f *testing.F) {
 		iv := intervals[int(interval)%len(intervals)]
 		x := time.Unix(sec, int64(uint64(sec)%1e9))
 		p := generator.PeriodOf(iv, x, loc)
-		if !p.Start.Before(p.End) || !p.Contains(x) {
-			t.Fatalf("%s %s: PeriodOf(%s) = [%s, %s)", loc, iv, x.In(loc), p.Start.In(loc), p.End.In(loc))
+		if !p.Lower.Before(p.Upper) || !p.Contains(x) {
+			t.Fatalf("%s %s: PeriodOf(%s) = [%s, %s)", loc, iv, x.In(loc), p.Lower.In(loc), p.Upper.In(loc))
 		}
 		next, prev := generator.Shift(iv, p, 1, loc), generator.Shift(iv, p, -1, loc)
-		if !next.Start.Equal(p.End) {
-			t.Fatalf("%s %s: Shift(+1) of [%s, %s) starts at %s", loc, iv, p.Start.In(loc), p.End.In(loc), next.Start.In(loc))
+		if !next.Lower.Equal(p.Upper) {
+			t.Fatalf("%s %s: Shift(+1) of [%s, %s) starts at %s", loc, iv, p.Lower.In(loc), p.Upper.In(loc), next.Lower.In(loc))
 		}
-		if !prev.End.Equal(p.Start) {
-			t.Fatalf("%s %s: Shift(-1) of [%s, %s) ends at %s", loc, iv, p.Start.In(loc), p.End.In(loc), prev.End.In(loc))
+		if !prev.Upper.Equal(p.Lower) {
+			t.Fatalf("%s %s: Shift(-1) of [%s, %s) ends at %s", loc, iv, p.Lower.In(loc), p.Upper.In(loc), prev.Upper.In(loc))
 		}
-		if got := generator.PeriodOf(iv, p.Start, loc); !got.Equal(p) {
+		if got := generator.PeriodOf(iv, p.Lower, loc); !got.Equal(p) {
 			t.Fatalf("%s %s: PeriodOf(Start) = %v, want %v", loc, iv, got, p)
 		}
-		if got := generator.PeriodOfDate(iv, civil(p.Start, loc), loc); !got.Equal(p) {
+		if got := generator.PeriodOfDate(iv, civil(p.Lower, loc), loc); !got.Equal(p) {
 			t.Fatalf("%s %s: PeriodOfDate(Start's date) = %v, want %v", loc, iv, got, p)
 		}
-		if !isFirstInstant(p.Start, loc) || !aligned(iv, civil(p.Start, loc)) {
-			t.Fatalf("%s %s: Start %s is not the first instant of an aligned date", loc, iv, p.Start.In(loc))
+		if !isFirstInstant(p.Lower, loc) || !aligned(iv, civil(p.Lower, loc)) {
+			t.Fatalf("%s %s: Start %s is not the first instant of an aligned date", loc, iv, p.Lower.In(loc))
 		}
 	})
 }

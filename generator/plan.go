@@ -47,13 +47,6 @@ type step struct {
 	adopt   bool // SQLite: first partgen file of the table converts it
 }
 
-// TableKey is the name a table has in markers: schema.name or name.
-func TableKey(t *Table) string {
-	if t.Schema == "" {
-		return t.Name
-	}
-	return t.Schema + "." + t.Name
-}
 
 // BuildPlan computes the files that bring the folder up to date for the as-of
 // date. It is a pure function of (spec, folder, as-of) and reads no database.
@@ -82,14 +75,14 @@ func BuildPlan(spec *Spec, folder *Folder, opts Options) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		plan.Files = append(plan.Files, File{Name: name, Version: versions[i], Table: TableKey(s.table), Purpose: purpose(spec, &s), Body: body})
+		plan.Files = append(plan.Files, File{Name: name, Version: versions[i], Table: s.table.FullName(), Purpose: purpose(spec, &s), Body: body})
 	}
 	return plan, nil
 }
 
 func planTable(spec *Spec, folder *Folder, t *Table, asOf Date) ([]step, error) {
 	loc := spec.Location
-	key := TableKey(t)
+	key := t.FullName()
 	existing := folder.Partitions(key)
 	current := PeriodOfDate(t.Interval, asOf, loc)
 	first := current
@@ -100,20 +93,20 @@ func planTable(spec *Spec, folder *Folder, t *Table, asOf Date) ([]step, error) 
 	// must still get its partition, or it stays a hole for good.
 	var newest time.Time
 	for _, p := range existing {
-		if !p.Default && p.Period.End.After(newest) {
-			newest = p.Period.End
+		if !p.Default && p.Period.Upper.After(newest) {
+			newest = p.Period.Upper
 		}
 	}
-	if !newest.IsZero() && newest.Before(first.Start) {
+	if !newest.IsZero() && newest.Before(first.Lower) {
 		first = PeriodOf(t.Interval, newest, loc)
 	}
 	last := Shift(t.Interval, current, t.Premake, loc)
 
 	var cutoff, purgeCutoff time.Time // partitions ending at or before these are retired / purged
 	if t.Retention != nil {
-		cutoff = Shift(t.Interval, current, -t.Retention.Keep, loc).Start
+		cutoff = Shift(t.Interval, current, -t.Retention.Keep, loc).Lower
 		if t.Retention.DropAfter > 0 {
-			purgeCutoff = Shift(t.Interval, current, -(t.Retention.Keep + t.Retention.DropAfter), loc).Start
+			purgeCutoff = Shift(t.Interval, current, -(t.Retention.Keep + t.Retention.DropAfter), loc).Lower
 		}
 	}
 
@@ -132,9 +125,9 @@ func planTable(spec *Spec, folder *Folder, t *Table, asOf Date) ([]step, error) 
 	}
 
 	var missing []PartitionState
-	if !first.Start.After(last.Start) {
+	if !first.Lower.After(last.Lower) {
 		for _, p := range Periods(t.Interval, first, last, loc) {
-			if !cutoff.IsZero() && !p.End.After(cutoff) {
+			if !cutoff.IsZero() && !p.Upper.After(cutoff) {
 				continue // already past retention: creating it would only archive it again
 			}
 			known := false
@@ -149,7 +142,7 @@ func planTable(spec *Spec, folder *Folder, t *Table, asOf Date) ([]step, error) 
 				if e.Period.Overlaps(p) {
 					return nil, &SpecError{File: spec.File, Line: t.Line, Column: 1,
 						Msg: fmt.Sprintf("table %s: the folder's partition %s [%s, %s) overlaps the %s period %s that the spec asks for",
-							t.Name, e.Name, e.Period.Start.Format(time.RFC3339), e.Period.End.Format(time.RFC3339), t.Interval, Label(t.Interval, p, loc)),
+							t.Name, e.Name, e.Period.Lower.Format(time.RFC3339), e.Period.Upper.Format(time.RFC3339), t.Interval, Label(t.Interval, p, loc)),
 						Fix: "keep the interval the table was partitioned with, or set `start:` after the last existing partition"}
 				}
 			}
@@ -178,7 +171,7 @@ func planTable(spec *Spec, folder *Folder, t *Table, asOf Date) ([]step, error) 
 	op := map[string]string{ActionDrop: OpDrop, ActionDetach: OpDetach, ActionArchive: OpArchive}[t.Retention.Action]
 	retiring := map[string]bool{}
 	for _, p := range attached {
-		if p.Period.End.After(cutoff) {
+		if p.Period.Upper.After(cutoff) {
 			continue
 		}
 		before := attached
@@ -189,14 +182,14 @@ func planTable(spec *Spec, folder *Folder, t *Table, asOf Date) ([]step, error) 
 		s.why = []string{
 			fmt.Sprintf("As of %s the spec keeps %d %s period(s) before the current one (%s):", asOf, t.Retention.Keep, t.Interval, Label(t.Interval, current, loc)),
 			fmt.Sprintf("partitions ending at or before %s leave the live table.", cutoff.Format("2006-01-02 15:04:05 -07:00")),
-			fmt.Sprintf("%s covers [%s, %s), computed from the calendar, never from its name or its data.", p.Name, fmtInstant(p.Period.Start), fmtInstant(p.Period.End)),
+			fmt.Sprintf("%s covers [%s, %s), computed from the calendar, never from its name or its data.", p.Name, fmtInstant(p.Period.Lower), fmtInstant(p.Period.Upper)),
 		}
 		steps = append(steps, s)
 	}
 	if t.Retention.DropAfter > 0 {
 		for _, p := range existing {
 			retired := p.State == StateDetached || p.State == StateArchived
-			if (!retired && !retiring[p.Name]) || p.Default || p.Period.End.After(purgeCutoff) {
+			if (!retired && !retiring[p.Name]) || p.Default || p.Period.Upper.After(purgeCutoff) {
 				continue
 			}
 			target := p
@@ -207,7 +200,7 @@ func planTable(spec *Spec, folder *Folder, t *Table, asOf Date) ([]step, error) 
 			s.why = []string{
 				fmt.Sprintf("The spec drops retired partitions drop_after: %d %s period(s) after they left the live table (keep %d + %d before %s).",
 					t.Retention.DropAfter, t.Interval, t.Retention.Keep, t.Retention.DropAfter, Label(t.Interval, current, loc)),
-				fmt.Sprintf("%s covers [%s, %s), which ends at or before %s.", p.Name, fmtInstant(p.Period.Start), fmtInstant(p.Period.End), purgeCutoff.Format("2006-01-02 15:04:05 -07:00")),
+				fmt.Sprintf("%s covers [%s, %s), which ends at or before %s.", p.Name, fmtInstant(p.Period.Lower), fmtInstant(p.Period.Upper), purgeCutoff.Format("2006-01-02 15:04:05 -07:00")),
 			}
 			steps = append(steps, s)
 		}
@@ -218,7 +211,7 @@ func planTable(spec *Spec, folder *Folder, t *Table, asOf Date) ([]step, error) 
 func mergeAttached(a, b []PartitionState) []PartitionState {
 	out := append(append([]PartitionState(nil), a...), b...)
 	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].Period.Start.Before(out[j-1].Period.Start); j-- {
+		for j := i; j > 0 && out[j].Period.Lower.Before(out[j-1].Period.Lower); j-- {
 			out[j], out[j-1] = out[j-1], out[j]
 		}
 	}
@@ -251,7 +244,7 @@ func createWhy(spec *Spec, t *Table, asOf Date, current, last Period, missing, a
 		why = append(why, "The folder holds no partition of this table yet.")
 	} else {
 		l := attached[len(attached)-1]
-		why = append(why, fmt.Sprintf("The folder's partitions reach %s (%s).", fmtInstant(l.Period.End), l.Name))
+		why = append(why, fmt.Sprintf("The folder's partitions reach %s (%s).", fmtInstant(l.Period.Upper), l.Name))
 	}
 	return why
 }

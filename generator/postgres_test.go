@@ -85,9 +85,9 @@ func keyValue(keyType string, t time.Time) any {
 // lastInstant is the last value of the key's type inside a period.
 func lastInstant(keyType string, p generator.Period) time.Time {
 	if keyType == "date" {
-		return p.End.AddDate(0, 0, -1)
+		return p.Upper.AddDate(0, 0, -1)
 	}
-	return p.End.Add(-time.Microsecond)
+	return p.Upper.Add(-time.Microsecond)
 }
 
 // pgDatabase makes a fresh database whose session time zone is far from the
@@ -129,10 +129,10 @@ func TestPostgresScenarios(t *testing.T) {
 
 			spec := w.loadSpec()
 			tbl := &spec.Tables[0]
-			qual := tbl.Qualified()
+			qual := tbl.Quoted()
 			folder, err := generator.ReadFolder(w.dir)
 			must(t, err)
-			parts := folder.Partitions(generator.TableKey(tbl))
+			parts := folder.Partitions(tbl.FullName())
 			var ranges []generator.PartitionState
 			for _, p := range parts {
 				if !p.Default {
@@ -140,7 +140,7 @@ func TestPostgresScenarios(t *testing.T) {
 				}
 			}
 			for _, p := range ranges {
-				for _, at := range []time.Time{p.Period.Start, lastInstant(sc.keyType, p.Period)} {
+				for _, at := range []time.Time{p.Period.Lower, lastInstant(sc.keyType, p.Period)} {
 					var where string
 					err := db.QueryRow(fmt.Sprintf("INSERT INTO %s (ts, payload) VALUES ($1, 'edge') RETURNING tableoid::regclass::text", qual),
 						keyValue(sc.keyType, at)).Scan(&where)
@@ -151,9 +151,9 @@ func TestPostgresScenarios(t *testing.T) {
 				}
 			}
 			// Just outside the whole range: no partition, or the default.
-			before := ranges[0].Period.Start.Add(-time.Microsecond)
+			before := ranges[0].Period.Lower.Add(-time.Microsecond)
 			if sc.keyType == "date" {
-				before = ranges[0].Period.Start.AddDate(0, 0, -1)
+				before = ranges[0].Period.Lower.AddDate(0, 0, -1)
 			}
 			var where string
 			err = db.QueryRow(fmt.Sprintf("INSERT INTO %s (ts, payload) VALUES ($1, 'outside') RETURNING tableoid::regclass::text", qual),

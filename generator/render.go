@@ -107,9 +107,9 @@ func newRenderer(spec *Spec, folder *Folder, opts Options) (*renderer, error) {
 	}
 	for i := range spec.Tables {
 		t := &spec.Tables[i]
-		for _, p := range folder.Partitions(TableKey(t)) {
+		for _, p := range folder.Partitions(t.FullName()) {
 			if p.Default && p.State == StateAttached {
-				r.defaults[TableKey(t)] = true
+				r.defaults[t.FullName()] = true
 			}
 		}
 	}
@@ -117,8 +117,8 @@ func newRenderer(spec *Spec, folder *Folder, opts Options) (*renderer, error) {
 }
 
 func (r *renderer) table(t *Table) tmplTable {
-	bare := TableKey(t)
-	return tmplTable{Bare: bare, Q: t.Qualified(), QBare: bare, Key: quoteIdent(t.Key), KeyBare: t.Key}
+	bare := t.FullName()
+	return tmplTable{Bare: bare, Q: t.Quoted(), QBare: bare, Key: quoteIdent(t.Key), KeyBare: t.Key}
 }
 
 func (r *renderer) part(t *Table, p PartitionState) tmplPart {
@@ -127,8 +127,8 @@ func (r *renderer) part(t *Table, p PartitionState) tmplPart {
 		Bare:      p.Name,
 		Q:         qualify(t.Schema, p.Name),
 		QBare:     p.Name,
-		LowerText: fmtInstant(p.Period.Start.In(loc)),
-		UpperText: fmtInstant(p.Period.End.In(loc)),
+		LowerText: fmtInstant(p.Period.Lower.In(loc)),
+		UpperText: fmtInstant(p.Period.Upper.In(loc)),
 	}
 	if t.Schema != "" {
 		tp.QBare = t.Schema + "." + p.Name
@@ -155,10 +155,10 @@ func (r *renderer) part(t *Table, p PartitionState) tmplPart {
 	}
 	switch r.spec.Dialect {
 	case Postgres:
-		tp.Lower, tp.Upper = pgLiteral(t.KeyType, p.Period.Start.In(loc)), pgLiteral(t.KeyType, p.Period.End.In(loc))
-		tp.LowerTZ, tp.UpperTZ = pgLiteral("timestamptz", p.Period.Start.In(loc)), pgLiteral("timestamptz", p.Period.End.In(loc))
+		tp.Lower, tp.Upper = pgLiteral(t.KeyType, p.Period.Lower.In(loc)), pgLiteral(t.KeyType, p.Period.Upper.In(loc))
+		tp.LowerTZ, tp.UpperTZ = pgLiteral("timestamptz", p.Period.Lower.In(loc)), pgLiteral("timestamptz", p.Period.Upper.In(loc))
 	case SQLite:
-		tp.Lower, tp.Upper = quoteLiteral(SQLiteKey(p.Period.Start)), quoteLiteral(SQLiteKey(p.Period.End))
+		tp.Lower, tp.Upper = quoteLiteral(SQLiteKey(p.Period.Lower)), quoteLiteral(SQLiteKey(p.Period.Upper))
 		tp.LowerTZ, tp.UpperTZ = tp.Lower, tp.Upper
 	}
 	return tp
@@ -179,7 +179,7 @@ func pgLiteral(keyType string, t time.Time) string {
 
 func (r *renderer) render(s *step, version int64) ([]byte, error) {
 	t := s.table
-	key := TableKey(t)
+	key := t.FullName()
 	d := &tmplData{
 		Version:     version,
 		Op:          s.op,
@@ -217,7 +217,7 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 		}
 		for _, p := range s.creates {
 			d.Creates = append(d.Creates, r.part(t, p))
-			markers = append(markers, Marker{Op: OpCreate, Table: key, Name: p.Name, From: p.Period.Start, To: p.Period.End})
+			markers = append(markers, Marker{Op: OpCreate, Table: key, Name: p.Name, From: p.Period.Lower, To: p.Period.Upper})
 		}
 		for i := len(d.Creates) - 1; i >= 0; i-- {
 			d.CreatesReversed = append(d.CreatesReversed, d.Creates[i])
@@ -231,13 +231,13 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 		if t.Retention.Action == ActionArchive {
 			d.ArchiveSchema = quoteIdent(t.Retention.ArchiveSchema)
 		}
-		markers = append(markers, Marker{Op: s.op, Table: key, Name: s.target.Name, From: s.target.Period.Start, To: s.target.Period.End})
+		markers = append(markers, Marker{Op: s.op, Table: key, Name: s.target.Name, From: s.target.Period.Lower, To: s.target.Period.Upper})
 		d.How = r.howRetire(t, s, d.Concurrent)
 	case OpPurge:
 		name = "purge.sql.tmpl"
 		tp := r.part(t, *s.target)
 		d.Target = &tp
-		markers = append(markers, Marker{Op: OpPurge, Table: key, Name: s.target.Name, From: s.target.Period.Start, To: s.target.Period.End})
+		markers = append(markers, Marker{Op: OpPurge, Table: key, Name: s.target.Name, From: s.target.Period.Lower, To: s.target.Period.Upper})
 		d.How = []string{"Drops the retired table and writes one partgen_archive_log row (action purge) in one transaction.",
 			"Down: fails; the rows are gone."}
 	}
@@ -344,7 +344,7 @@ func (r *renderer) howCreate(t *Table, s *step) []string {
 		"Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed",
 		fmt.Sprintf("(SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout %s.", r.spec.LockTimeout),
 	}
-	if r.defaults[TableKey(t)] || s.dflt {
+	if r.defaults[t.FullName()] || s.dflt {
 		if t.OnDefaultRows == DefaultRowsMove {
 			how = append(how, "Rows of a new range found in the default partition are moved into it in this transaction.")
 		} else {

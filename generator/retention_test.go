@@ -191,15 +191,15 @@ func runRetentionSimulation(t *testing.T, e *engine, specText, base string, reti
 		for i := range spec.Tables {
 			tbl := &spec.Tables[i]
 			current := generator.PeriodOfDate(tbl.Interval, asOf, loc)
-			cutoff := generator.Shift(tbl.Interval, current, -tbl.Retention.Keep, loc).Start
+			cutoff := generator.Shift(tbl.Interval, current, -tbl.Retention.Keep, loc).Lower
 			var purge time.Time
 			if tbl.Retention.DropAfter > 0 {
-				purge = generator.Shift(tbl.Interval, current, -(tbl.Retention.Keep + tbl.Retention.DropAfter), loc).Start
+				purge = generator.Shift(tbl.Interval, current, -(tbl.Retention.Keep + tbl.Retention.DropAfter), loc).Lower
 			}
 			last := generator.Shift(tbl.Interval, current, tbl.Premake, loc)
 
 			// Rows at the edges of the current period and in the middle of the oldest kept one.
-			for _, at := range []time.Time{current.Start, current.End.Add(-time.Millisecond), current.Start.Add(36 * time.Hour)} {
+			for _, at := range []time.Time{current.Lower, current.Upper.Add(-time.Millisecond), current.Lower.Add(36 * time.Hour)} {
 				id++
 				if err := e.insert(tbl.Name, id, at); err != nil {
 					t.Fatalf("as of %s: insert into %s at %s: %v", asOf, tbl.Name, at, err)
@@ -212,17 +212,17 @@ func runRetentionSimulation(t *testing.T, e *engine, specText, base string, reti
 				want[name] = x
 			}
 
-			for _, ps := range folder.Partitions(generator.TableKey(tbl)) {
+			for _, ps := range folder.Partitions(tbl.FullName()) {
 				if ps.Default {
 					continue
 				}
-				end := ps.Period.End
+				end := ps.Period.Upper
 				switch {
 				case end.After(cutoff):
 					if ps.State != generator.StateAttached {
 						t.Fatalf("as of %s: %s ends %s after the cutoff %s but is %s", asOf, ps.Name, end, cutoff, ps.State)
 					}
-					if ps.Period.Start.After(last.Start) {
+					if ps.Period.Lower.After(last.Lower) {
 						t.Fatalf("as of %s: %s is beyond premake", asOf, ps.Name)
 					}
 					checkRows(t, e, asOf, ps.Name, want[ps.Name])
@@ -339,23 +339,23 @@ func TestRetentionNeverTouchesKeptPartitions(t *testing.T) {
 							}
 							// Count whole periods from the partition's end to the current period.
 							gap := 0
-							for p := generator.PeriodOf(tbl.Interval, m.To, loc); p.Start.Before(current.Start); p = generator.Shift(tbl.Interval, p, 1, loc) {
+							for p := generator.PeriodOf(tbl.Interval, m.To, loc); p.Lower.Before(current.Lower); p = generator.Shift(tbl.Interval, p, 1, loc) {
 								gap++
 							}
 							need := keep
 							if m.Op == generator.OpPurge {
 								need = keep + 1
 							}
-							if gap < need || !m.To.After(m.From) || m.To.After(current.Start) {
-								t.Fatalf("as of %s (keep %d): %s %s ends %s, only %d period(s) before %s", asOf, keep, m.Op, m.Name, m.To, gap, current.Start)
+							if gap < need || !m.To.After(m.From) || m.To.After(current.Lower) {
+								t.Fatalf("as of %s (keep %d): %s %s ends %s, only %d period(s) before %s", asOf, keep, m.Op, m.Name, m.To, gap, current.Lower)
 							}
 						}
 					}
-					cutoff := generator.Shift(tbl.Interval, current, -keep, loc).Start
+					cutoff := generator.Shift(tbl.Interval, current, -keep, loc).Lower
 					for _, p := range folder.Partitions("t") {
 						attached := p.State == generator.StateAttached
-						if attached != p.Period.End.After(cutoff) {
-							t.Fatalf("as of %s: %s [%s, %s) is %s with cutoff %s", asOf, p.Name, p.Period.Start, p.Period.End, p.State, cutoff)
+						if attached != p.Period.Upper.After(cutoff) {
+							t.Fatalf("as of %s: %s [%s, %s) is %s with cutoff %s", asOf, p.Name, p.Period.Lower, p.Period.Upper, p.State, cutoff)
 						}
 					}
 				}

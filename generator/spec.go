@@ -385,7 +385,7 @@ func (v *validator) distinctNames(s *Spec) error {
 			names = append(names, DefaultPartitionName(t))
 		}
 		p := PeriodOfDate(t.Interval, Date{2026, time.January, 1}, time.UTC)
-		for end := p.Start.AddDate(2, 0, 0); p.Start.Before(end); p = Shift(t.Interval, p, 1, time.UTC) {
+		for end := p.Lower.AddDate(2, 0, 0); p.Lower.Before(end); p = Shift(t.Interval, p, 1, time.UTC) {
 			names = append(names, PartitionName(t, p))
 		}
 		for _, n := range names {
@@ -609,15 +609,24 @@ func (v *validator) retention(s *Spec, p string, t *Table, r *rawRetention) (*Re
 		ret.DropAfter = *r.DropAfter
 	}
 	if s.Dialect == SQLite && ret.Action != ActionDrop {
-		if err := v.ident(p, "archived table name", ArchivedName(t, ret, PartitionName(t, Period{Start: time.Date(2000, 1, 3, 0, 0, 0, 0, time.UTC)}))); err != nil {
+		if err := v.ident(p, "archived table name", ArchivedName(t, ret, PartitionName(t, Period{Lower: time.Date(2000, 1, 3, 0, 0, 0, 0, time.UTC)}))); err != nil {
 			return nil, err
 		}
 	}
 	return ret, nil
 }
 
-// Qualified is the table's quoted name, schema-qualified when the spec gives a schema.
-func (t *Table) Qualified() string { return qualify(t.Schema, t.Name) }
+// FullName is the table's name as markers, messages and reports write it:
+// schema.name, or name when the spec gives no schema. Unquoted.
+func (t *Table) FullName() string {
+	if t.Schema == "" {
+		return t.Name
+	}
+	return t.Schema + "." + t.Name
+}
+
+// Quoted is the table's quoted name, schema-qualified when the spec gives a schema.
+func (t *Table) Quoted() string { return qualify(t.Schema, t.Name) }
 
 func qualify(schema, name string) string {
 	if schema == "" {

@@ -278,7 +278,7 @@ func TestLoadExampleSpecs(t *testing.T) {
 			if r := al.Retention; r == nil || *r != (generator.Retention{Keep: 8, Action: "drop"}) {
 				t.Errorf("alert_log retention: %+v", r)
 			}
-			if got := al.Qualified(); got != `"alert_log"` {
+			if got := al.Quoted(); got != `"alert_log"` {
 				t.Errorf("Qualified = %s", got)
 			}
 		})
@@ -341,7 +341,7 @@ func TestParseSpecValues(t *testing.T) {
 		{"premake 0 and a schema", pgTable + "    premake: 0\n    schema: ticks\n    key_type: date\n",
 			func(t *testing.T, s *generator.Spec) {
 				tb := s.Tables[0]
-				if tb.Premake != 0 || tb.Schema != "ticks" || tb.KeyType != "date" || tb.Qualified() != `"ticks"."ev"` {
+				if tb.Premake != 0 || tb.Schema != "ticks" || tb.KeyType != "date" || tb.Quoted() != `"ticks"."ev"` {
 					t.Errorf("table %+v", tb)
 				}
 			}},

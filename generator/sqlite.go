@@ -440,5 +440,5 @@ func SQLiteBounds(tableSQL, key string) (Period, bool) {
 	if err1 != nil || err2 != nil {
 		return Period{}, false
 	}
-	return Period{Start: lo, End: hi}, true
+	return Period{Lower: lo, Upper: hi}, true
 }

@@ -150,8 +150,8 @@ func TestSQLiteAdoptRouteAndRoundTrip(t *testing.T) {
 	must(t, err)
 	id := 100
 	for _, part := range folder.Partitions("market_data") {
-		first := part.Period.Start.UTC()
-		last := part.Period.End.Add(-time.Nanosecond).UTC()
+		first := part.Period.Lower.UTC()
+		last := part.Period.Upper.Add(-time.Nanosecond).UTC()
 		forms := []string{
 			generator.SQLiteKey(first),
 			generator.SQLiteKey(last),

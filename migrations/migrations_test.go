@@ -36,7 +36,7 @@ func TestExamplePostgresBoundsAreExact(t *testing.T) {
 	testdb.Must(t, "set", err)
 	for i := range spec.Tables {
 		tbl := &spec.Tables[i]
-		parts := folder.Partitions(generator.TableKey(tbl))
+		parts := folder.Partitions(tbl.FullName())
 		if len(parts) == 0 {
 			t.Fatalf("%s: no partitions in the committed folder", tbl.Name)
 		}
@@ -48,8 +48,8 @@ func TestExamplePostgresBoundsAreExact(t *testing.T) {
 			want := "DEFAULT"
 			if !ps.Default {
 				f := func(x time.Time) string { return x.UTC().Format("2006-01-02 00:00:00+00") }
-				want = fmt.Sprintf("FOR VALUES FROM ('%s') TO ('%s')", f(ps.Period.Start), f(ps.Period.End))
-				if p := generator.PeriodOf(tbl.Interval, ps.Period.Start, spec.Location); !p.Equal(ps.Period) {
+				want = fmt.Sprintf("FOR VALUES FROM ('%s') TO ('%s')", f(ps.Period.Lower), f(ps.Period.Upper))
+				if p := generator.PeriodOf(tbl.Interval, ps.Period.Lower, spec.Location); !p.Equal(ps.Period) {
 					t.Errorf("%s: marker period %v is not a calendar period", ps.Name, ps.Period)
 				}
 			}

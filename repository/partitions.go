@@ -84,7 +84,7 @@ func (c *catalog) load(ctx context.Context) error {
 	for view, key := range keys {
 		for _, member := range generator.SQLiteViewMembers(views[view]) {
 			if b, ok := generator.SQLiteBounds(ddl[member], key); ok {
-				tables[view] = append(tables[view], partition{Name: member, Lower: b.Start, Upper: b.End})
+				tables[view] = append(tables[view], partition{Name: member, Lower: b.Lower, Upper: b.Upper})
 			} else if member == view+"_default" {
 				dflt[view] = member
 			}

@@ -66,7 +66,7 @@ func evaluate(spec *generator.Spec, folder *generator.Folder, f *facts, now time
 	}
 	for i := range spec.Tables {
 		t := &spec.Tables[i]
-		tf := f.tables[generator.TableKey(t)]
+		tf := f.tables[t.FullName()]
 		if tf == nil {
 			tf = &tableFacts{}
 		}
@@ -84,7 +84,7 @@ func evaluate(spec *generator.Spec, folder *generator.Folder, f *facts, now time
 }
 
 func evaluateTable(spec *generator.Spec, t *generator.Table, folder *generator.Folder, tf *tableFacts, now time.Time) (Table, []Problem) {
-	key := generator.TableKey(t)
+	key := t.FullName()
 	loc := spec.Location
 	tr := Table{
 		Name:             key,
@@ -213,7 +213,7 @@ func evaluateTable(spec *generator.Spec, t *generator.Table, folder *generator.F
 	}
 
 	if ret := t.Retention; ret != nil {
-		cutoff := generator.Shift(t.Interval, current, -ret.Keep, loc).Start
+		cutoff := generator.Shift(t.Interval, current, -ret.Keep, loc).Lower
 		for _, p := range ranges {
 			if !p.Upper.After(cutoff) {
 				tr.RetentionOverdue = append(tr.RetentionOverdue, p.Name)
@@ -306,7 +306,7 @@ func runway(t *generator.Table, ranges []Partition, now time.Time, loc *time.Loc
 	p := generator.PeriodOf(t.Interval, now, loc)
 	for i := 0; i < 100000; i++ {
 		p = generator.Shift(t.Interval, p, 1, loc)
-		if p.End.After(until) {
+		if p.Upper.After(until) {
 			break
 		}
 		rw.Periods++

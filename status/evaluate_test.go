@@ -161,8 +161,8 @@ UNION ALL SELECT "a", "ts" FROM "odd ""name"""`
 		t.Errorf("members %q", got)
 	}
 	b, ok := generator.SQLiteBounds(`CREATE TABLE "m_p2026_01" (ts TEXT, CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-01-01 00:00:00+00:00' AND "ts" < '2026-02-01 00:00:00+00:00' AND ("ts" GLOB '*'))`, "ts")
-	if !ok || !b.Start.Equal(*at("2026-01-01T00:00:00Z")) || !b.End.Equal(*at("2026-02-01T00:00:00Z")) {
-		t.Errorf("bounds [%v, %v) ok=%v", b.Start, b.End, ok)
+	if !ok || !b.Lower.Equal(*at("2026-01-01T00:00:00Z")) || !b.Upper.Equal(*at("2026-02-01T00:00:00Z")) {
+		t.Errorf("bounds [%v, %v) ok=%v", b.Lower, b.Upper, ok)
 	}
 	if _, ok := generator.SQLiteBounds(`CREATE TABLE d (ts TEXT)`, "ts"); ok {
 		t.Errorf("a table without bounds parsed")

@@ -62,7 +62,7 @@ func (s pgSource) collect(ctx context.Context, spec *generator.Spec, folder *gen
 		if err != nil {
 			return nil, err
 		}
-		f.tables[generator.TableKey(t)] = tf
+		f.tables[t.FullName()] = tf
 	}
 	if f.gooseTable, err = s.q.GooseTableExists(ctx); err != nil {
 		return nil, readErr("look for goose_db_version", err)
@@ -80,9 +80,9 @@ func (s pgSource) collect(ctx context.Context, spec *generator.Spec, folder *gen
 }
 
 func (s pgSource) table(ctx context.Context, spec *generator.Spec, t *generator.Table, folder *generator.Folder, log []ArchiveEntry, exact bool) (*tableFacts, error) {
-	key := generator.TableKey(t)
+	key := t.FullName()
 	tf := &tableFacts{}
-	rels, err := s.q.Relation(ctx, t.Qualified())
+	rels, err := s.q.Relation(ctx, t.Quoted())
 	if err != nil {
 		return nil, readErr("look up table "+key, err)
 	}
@@ -95,7 +95,7 @@ func (s pgSource) table(ctx context.Context, spec *generator.Spec, t *generator.
 		return tf, nil
 	}
 	tf.partitioned = true
-	parts, err := s.q.Partitions(ctx, pgdb.PartitionsParams{Parent: t.Qualified(), Exact: exact})
+	parts, err := s.q.Partitions(ctx, pgdb.PartitionsParams{Parent: t.Quoted(), Exact: exact})
 	if err != nil {
 		return nil, readErr("list the partitions of "+key, err)
 	}

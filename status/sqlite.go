@@ -80,7 +80,7 @@ func (s sqliteSource) collect(ctx context.Context, spec *generator.Spec, folder 
 		if err != nil {
 			return nil, err
 		}
-		f.tables[generator.TableKey(t)] = tf
+		f.tables[t.FullName()] = tf
 	}
 	if f.gooseTable, err = s.q.GooseTableExists(ctx); err != nil {
 		return nil, readErr("look for goose_db_version", err)
@@ -115,7 +115,7 @@ func (s sqliteSource) table(ctx context.Context, f *facts, spec *generator.Spec,
 
 	markers := map[string]generator.PartitionState{}
 	if folder != nil {
-		for _, p := range folder.Partitions(generator.TableKey(t)) {
+		for _, p := range folder.Partitions(t.FullName()) {
 			markers[p.Name] = p
 		}
 	}
@@ -132,14 +132,14 @@ func (s sqliteSource) table(ctx context.Context, f *facts, spec *generator.Spec,
 		pf := partFact{name: name}
 		bounds, ok := generator.SQLiteBounds(part.Sql, t.Key)
 		if ok {
-			pf.lower, pf.upper = &bounds.Start, &bounds.End
+			pf.lower, pf.upper = &bounds.Lower, &bounds.Upper
 		} else {
 			m, known := markers[name]
 			switch {
 			case known && m.Default, !known && name == generator.DefaultPartitionName(t):
 				pf.dflt = true
 			case known:
-				l, u := m.Period.Start, m.Period.End
+				l, u := m.Period.Lower, m.Period.Upper
 				pf.lower, pf.upper = &l, &u
 			default:
 				pf.bound = "no partgen_bounds CHECK in its CREATE TABLE"

@@ -79,7 +79,7 @@ type retiredCandidate struct {
 // still exist: from partgen_archive_log (which says where each one went)
 // and from the folder's markers; a later purge or drop removes a candidate.
 func retiredCandidates(spec *generator.Spec, t *generator.Table, folder *generator.Folder, log []ArchiveEntry) []retiredCandidate {
-	key := generator.TableKey(t)
+	key := t.FullName()
 	var out []retiredCandidate
 	idx := map[string]int{}
 	put := func(c retiredCandidate) {
@@ -111,7 +111,7 @@ func retiredCandidates(spec *generator.Spec, t *generator.Table, folder *generat
 				continue
 			}
 			c.partition = p.Name
-			l, u := p.Period.Start, p.Period.End
+			l, u := p.Period.Lower, p.Period.Upper
 			c.lower, c.upper = &l, &u
 			put(c)
 		}

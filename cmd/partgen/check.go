@@ -126,28 +126,28 @@ func checkFolder(spec *generator.Spec, folder *generator.Folder, asOf generator.
 	loc := spec.Location
 	for i := range spec.Tables {
 		t := &spec.Tables[i]
-		key := generator.TableKey(t)
+		key := t.FullName()
 		var attached []generator.PartitionState
 		for _, p := range folder.Partitions(key) {
 			if p.State == generator.StateAttached && !p.Default {
 				attached = append(attached, p)
 			}
 		}
-		sort.SliceStable(attached, func(i, j int) bool { return attached[i].Period.Start.Before(attached[j].Period.Start) })
+		sort.SliceStable(attached, func(i, j int) bool { return attached[i].Period.Lower.Before(attached[j].Period.Lower) })
 		path := func(file string) string { return rel(filepath.Join(folder.Dir, file)) }
 		if len(attached) > 0 {
 			reach := attached[0]
 			for _, p := range attached[1:] {
 				switch {
-				case p.Period.Start.Before(reach.Period.End):
+				case p.Period.Lower.Before(reach.Period.Upper):
 					problems = append(problems, fmt.Sprintf("%s: partition %s [%s, %s) of %s overlaps %s [%s, %s) from %s; delete the file that should not exist (if no database has applied it) and run partgen generate",
-						path(p.CreatedBy), p.Name, fmtBound(p.Period.Start, loc), fmtBound(p.Period.End, loc), key,
-						reach.Name, fmtBound(reach.Period.Start, loc), fmtBound(reach.Period.End, loc), reach.CreatedBy))
-				case p.Period.Start.After(reach.Period.End):
+						path(p.CreatedBy), p.Name, fmtBound(p.Period.Lower, loc), fmtBound(p.Period.Upper, loc), key,
+						reach.Name, fmtBound(reach.Period.Lower, loc), fmtBound(reach.Period.Upper, loc), reach.CreatedBy))
+				case p.Period.Lower.After(reach.Period.Upper):
 					problems = append(problems, fmt.Sprintf("%s: no partition of %s covers [%s, %s), between %s (%s) and %s; a file that created it was probably deleted: restore it from version control",
-						path(p.CreatedBy), key, fmtBound(reach.Period.End, loc), fmtBound(p.Period.Start, loc), reach.Name, reach.CreatedBy, p.Name))
+						path(p.CreatedBy), key, fmtBound(reach.Period.Upper, loc), fmtBound(p.Period.Lower, loc), reach.Name, reach.CreatedBy, p.Name))
 				}
-				if p.Period.End.After(reach.Period.End) {
+				if p.Period.Upper.After(reach.Period.Upper) {
 					reach = p
 				}
 			}
@@ -158,13 +158,13 @@ func checkFolder(spec *generator.Spec, folder *generator.Folder, asOf generator.
 			n = t.Premake
 		}
 		current := generator.PeriodOfDate(t.Interval, asOf, loc)
-		until, covered := current.Start, false
+		until, covered := current.Lower, false
 		var last generator.PartitionState
 		for {
 			next := until
 			for _, p := range attached {
-				if !p.Period.Start.After(until) && p.Period.End.After(next) {
-					next, last = p.Period.End, p
+				if !p.Period.Lower.After(until) && p.Period.Upper.After(next) {
+					next, last = p.Period.Upper, p
 				}
 			}
 			if !next.After(until) {
@@ -174,7 +174,7 @@ func checkFolder(spec *generator.Spec, folder *generator.Folder, asOf generator.
 		}
 		ahead := 0
 		if covered {
-			for p := generator.Shift(t.Interval, current, 1, loc); !p.End.After(until); p = generator.Shift(t.Interval, p, 1, loc) {
+			for p := generator.Shift(t.Interval, current, 1, loc); !p.Upper.After(until); p = generator.Shift(t.Interval, p, 1, loc) {
 				ahead++
 			}
 		}
