@@ -3,6 +3,7 @@
 GO      ?= go
 BIN     := bin/partgen
 RUN_DIR := run
+EXAMPLE := examples/marketdata
 
 .PHONY: all build run test test-short bench generate check-generated sqlc-check lint clean
 
@@ -18,9 +19,9 @@ build:
 # SQLite file, write sample rows and print the partitions.
 run: build
 	rm -rf $(RUN_DIR) && mkdir -p $(RUN_DIR)/sqlite
-	cp migrations/sqlite/*.sql migrations/sqlite/partgen.yaml $(RUN_DIR)/sqlite/
+	cp $(EXAMPLE)/migrations/sqlite/*.sql $(EXAMPLE)/migrations/sqlite/partgen.yaml $(RUN_DIR)/sqlite/
 	$(BIN) generate --config $(RUN_DIR)/sqlite/partgen.yaml
-	$(GO) run ./examples/quickstart --dir $(RUN_DIR)/sqlite --db $(RUN_DIR)/quickstart.db
+	$(GO) run ./$(EXAMPLE)/quickstart --dir $(RUN_DIR)/sqlite --db $(RUN_DIR)/quickstart.db
 	@echo
 	@echo '$$ partgen status --db sqlite:$(RUN_DIR)/quickstart.db --config $(RUN_DIR)/sqlite/partgen.yaml'
 	-@$(BIN) status --db sqlite:$(RUN_DIR)/quickstart.db --config $(RUN_DIR)/sqlite/partgen.yaml
@@ -39,44 +40,49 @@ BENCHFLAGS ?=
 bench:
 	$(GO) test -tags sqlite_dbstat ./bench -run '^$$' -bench . -benchtime 1x -timeout 30m $(BENCHFLAGS)
 
-# Each fuzz target of the generator for FUZZTIME (go test fuzzes one target
-# per run). Seeds live in generator/testdata/fuzz/<target>/; a failing input
-# is written there too, and replays in every plain `go test`.
+# Each fuzz target for FUZZTIME (go test fuzzes one target per run). Seeds
+# live in <package>/testdata/fuzz/<target>/; a failing input is written there
+# too, and replays in every plain `go test`.
 FUZZTIME ?= 10s
-FUZZ_TARGETS := FuzzParseSpec FuzzPeriodOf FuzzReadFolder
+FUZZ_TARGETS := spec:FuzzParseSpec calendar:FuzzPeriodOf folder:FuzzReadFolder
 
 .PHONY: fuzz
 fuzz:
-	@for f in $(FUZZ_TARGETS); do \
-		echo "== $$f ($(FUZZTIME))"; \
-		$(GO) test ./generator -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	@for pf in $(FUZZ_TARGETS); do \
+		p=$${pf%%:*}; f=$${pf##*:}; \
+		echo "== $$p $$f ($(FUZZTIME))"; \
+		$(GO) test ./$$p -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
 # Regenerate everything generated that is committed: the example's
-# migrations (pinned as-of date) and sqlc's Go code.
+# migrations (pinned as-of date), partgen's own catalog queries and the
+# example's sqlc code.
 generate:
 	$(GO) generate ./...
-	$(SQLITE_DUMP) -out queries/sqlite/schema/migrations.sql
+	$(SQLITE_DUMP) -out $(EXAMPLE)/queries/sqlite-schema.sql
 	$(SQLC) generate -f ../sqlc.yaml
+	$(SQLC) generate -f ../$(EXAMPLE)/sqlc.yaml
 
 # Fails when committed generated files are stale.
 check-generated: generate
-	git diff --exit-code -- migrations internal/db queries
+	git diff --exit-code -- $(EXAMPLE) internal/catalog
 
 # sqlc through the pinned tool module (tools/go.mod; the first build from the
-# module proxy takes a few minutes). SQLite's sqlc schema is the dump of what
-# migrations/sqlite builds (see internal/db/sqlitedump).
+# module proxy takes a few minutes). The example's SQLite sqlc schema is the
+# dump of what its goose folder builds (see $(EXAMPLE)/internal/sqlitedump).
 SQLC        := $(GO) -C tools tool sqlc
-SQLITE_DUMP := $(GO) run ./internal/db/sqlitedump -dir migrations/sqlite
+SQLITE_DUMP := $(GO) run ./$(EXAMPLE)/internal/sqlitedump -dir $(EXAMPLE)/migrations/sqlite
 
 # Fails when a query does not compile or the committed sqlc output (or the
 # SQLite schema dump it reads) is stale; `make generate` fixes staleness.
 sqlc-check:
-	@$(SQLITE_DUMP) | diff -u queries/sqlite/schema/migrations.sql - \
-		|| (echo "queries/sqlite/schema/migrations.sql is stale: run make generate" && exit 1)
-	$(SQLC) compile -f ../sqlc.yaml
-	$(SQLC) vet -f ../sqlc.yaml
-	$(SQLC) diff -f ../sqlc.yaml || (echo "internal/db is stale: run make generate" && exit 1)
+	@$(SQLITE_DUMP) | diff -u $(EXAMPLE)/queries/sqlite-schema.sql - \
+		|| (echo "$(EXAMPLE)/queries/sqlite-schema.sql is stale: run make generate" && exit 1)
+	@for cfg in sqlc.yaml $(EXAMPLE)/sqlc.yaml; do \
+		echo "== sqlc $$cfg"; \
+		$(SQLC) compile -f ../$$cfg && $(SQLC) vet -f ../$$cfg || exit 1; \
+		$(SQLC) diff -f ../$$cfg || { echo "sqlc output of $$cfg is stale: run make generate"; exit 1; }; \
+	done
 
 lint:
 	$(GO) vet ./...

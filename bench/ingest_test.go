@@ -9,8 +9,8 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/partgen/partgen/examples/marketdata/repository"
 	"github.com/partgen/partgen/internal/testdb"
-	"github.com/partgen/partgen/repository"
 )
 
 // Issue 6, items 1 and 2: ingest through the repository's batch insert.

@@ -16,8 +16,9 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/partgen/partgen/calendar"
 	"github.com/partgen/partgen/generator"
-	"github.com/partgen/partgen/sqliteschema"
+	"github.com/partgen/partgen/spec"
 )
 
 // Sizes. The defaults run the whole set in a few minutes on 2 shared cores;
@@ -165,12 +166,12 @@ func firstLine(s string) string {
 	return s
 }
 
-func date(y int, m time.Month, d int) generator.Date {
-	return generator.Date{Year: y, Month: m, Day: d}
+func date(y int, m time.Month, d int) calendar.Date {
+	return calendar.Date{Year: y, Month: m, Day: d}
 }
 
 // addMonths moves a date by whole months (the day stays below 29 here).
-func addMonths(d generator.Date, n int) generator.Date {
+func addMonths(d calendar.Date, n int) calendar.Date {
 	t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).AddDate(0, n, 0)
 	return date(t.Year(), t.Month(), t.Day())
 }
@@ -199,11 +200,11 @@ func (w *workspace) setSpec(text string) {
 }
 
 // generate writes the files partgen plans for asOf and returns the plan.
-func (w *workspace) generate(asOf generator.Date) *generator.Plan {
+func (w *workspace) generate(asOf calendar.Date) *generator.Plan {
 	w.tb.Helper()
-	spec, err := generator.LoadSpec(w.spec)
+	sp, err := spec.Load(w.spec)
 	must(w.tb, "load spec", err)
-	plan, err := generator.Generate(spec, generator.Options{AsOf: asOf, SQLiteSchema: sqliteschema.Read})
+	plan, err := generator.Generate(sp, asOf)
 	must(w.tb, "generate as of "+asOf.String(), err)
 	_, err = plan.Write()
 	must(w.tb, "write plan", err)

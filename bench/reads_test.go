@@ -9,9 +9,9 @@ import (
 
 	"github.com/pressly/goose/v3"
 
-	"github.com/partgen/partgen/internal/db/sqlitedb"
+	"github.com/partgen/partgen/examples/marketdata/db/sqlitedb"
+	"github.com/partgen/partgen/examples/marketdata/repository"
 	"github.com/partgen/partgen/internal/testdb"
-	"github.com/partgen/partgen/repository"
 )
 
 // Issue 6, item 3: range reads through the repository on 24 and 120 monthly

@@ -18,10 +18,11 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/partgen/partgen/generator"
-	"github.com/partgen/partgen/internal/db/pgdb"
-	"github.com/partgen/partgen/internal/db/sqlitedb"
-	"github.com/partgen/partgen/repository"
+	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/dialect"
+	"github.com/partgen/partgen/examples/marketdata/db/pgdb"
+	"github.com/partgen/partgen/examples/marketdata/db/sqlitedb"
+	"github.com/partgen/partgen/examples/marketdata/repository"
 )
 
 // Shared by the repository benchmarks (issue 6, items 1-3): the example
@@ -127,7 +128,7 @@ const repoBaseVersion = 20000101000000
 // monthlyWorkspace is a goose folder whose partgen file makes exactly
 // `partitions` monthly partitions of market_data starting at start (premake
 // 1, so the as-of month is the second to last). Nothing is applied yet.
-func monthlyWorkspace(tb testing.TB, dialect string, start generator.Date, partitions int) *workspace {
+func monthlyWorkspace(tb testing.TB, dialect string, start calendar.Date, partitions int) *workspace {
 	tb.Helper()
 	base := repoBasePG
 	if dialect == "sqlite" {
@@ -151,7 +152,7 @@ tables:
 	return w
 }
 
-func startTime(d generator.Date) time.Time {
+func startTime(d calendar.Date) time.Time {
 	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
 }
 
@@ -302,13 +303,13 @@ func (r sqliteRenamed) QueryRowContext(ctx context.Context, q string, args ...in
 // (parse the canonical keys, order by time / by instrument), for the
 // baselines that run sqlc's statements without the repository.
 func sqliteTicks(ctx context.Context, q *sqlitedb.Queries, instrument int64, from, to time.Time) ([]repository.Tick, error) {
-	rows, err := q.TicksInRange(ctx, sqlitedb.TicksInRangeParams{InstrumentID: instrument, FromTs: generator.SQLiteKey(from), ToTs: generator.SQLiteKey(to)})
+	rows, err := q.TicksInRange(ctx, sqlitedb.TicksInRangeParams{InstrumentID: instrument, FromTs: dialect.SQLiteKey(from), ToTs: dialect.SQLiteKey(to)})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]repository.Tick, 0, len(rows))
 	for _, m := range rows {
-		at, err := generator.ParseSQLiteKey(m.Ts)
+		at, err := dialect.ParseSQLiteKey(m.Ts)
 		if err != nil {
 			return nil, err
 		}
@@ -319,7 +320,7 @@ func sqliteTicks(ctx context.Context, q *sqlitedb.Queries, instrument int64, fro
 }
 
 func sqliteStats(ctx context.Context, q *sqlitedb.Queries, from, to time.Time) ([]repository.Stats, error) {
-	rows, err := q.InstrumentStats(ctx, sqlitedb.InstrumentStatsParams{FromTs: generator.SQLiteKey(from), ToTs: generator.SQLiteKey(to)})
+	rows, err := q.InstrumentStats(ctx, sqlitedb.InstrumentStatsParams{FromTs: dialect.SQLiteKey(from), ToTs: dialect.SQLiteKey(to)})
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +350,7 @@ func sqliteInsert(ctx context.Context, db *sql.DB, table string, ticks []reposit
 			}
 			defer stmt.Close()
 			for _, t := range chunk {
-				if _, err := stmt.ExecContext(ctx, t.InstrumentID, generator.SQLiteKey(t.TS), t.Price, t.Volume); err != nil {
+				if _, err := stmt.ExecContext(ctx, t.InstrumentID, dialect.SQLiteKey(t.TS), t.Price, t.Volume); err != nil {
 					return err
 				}
 			}

@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/folder"
 	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/spec"
 )
 
 // Issue 6, item 6: the tool itself. A spec of 100 monthly tables starting
@@ -62,13 +65,13 @@ func scaleFolder(b *testing.B) *workspace {
 
 // generateOnce is what `partgen generate` does: load the spec, lock the
 // folder, read it, plan, write.
-func generateOnce(b *testing.B, w *workspace, asOf generator.Date) int {
-	spec, err := generator.LoadSpec(w.spec)
+func generateOnce(b *testing.B, w *workspace, asOf calendar.Date) int {
+	sp, err := spec.Load(w.spec)
 	must(b, "load spec", err)
-	unlock, err := generator.LockFolder(w.dir)
+	unlock, err := folder.Lock(w.dir)
 	must(b, "lock folder", err)
 	defer unlock()
-	plan, err := generator.Generate(spec, generator.Options{AsOf: asOf})
+	plan, err := generator.Generate(sp, asOf)
 	must(b, "generate", err)
 	_, err = plan.Write()
 	must(b, "write", err)
@@ -138,7 +141,7 @@ func BenchmarkGenerateScale(b *testing.B) {
 		if out, err := build.CombinedOutput(); err != nil {
 			b.Fatalf("go build: %v\n%s", err, out)
 		}
-		run := func(w *workspace, asOf generator.Date) (time.Duration, float64) {
+		run := func(w *workspace, asOf calendar.Date) (time.Duration, float64) {
 			cmd := oscmd.Command("/usr/bin/time", "-v", bin, "generate", "--config", w.spec, "--as-of", asOf.String())
 			var stderr strings.Builder
 			cmd.Stderr = &stderr

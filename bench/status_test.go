@@ -14,8 +14,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/pressly/goose/v3"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/folder"
 	"github.com/partgen/partgen/internal/testdb"
+	"github.com/partgen/partgen/rules"
+	"github.com/partgen/partgen/spec"
 	"github.com/partgen/partgen/status"
 )
 
@@ -107,11 +110,11 @@ tables:
 	}
 	readStatus := func(q status.PgxQuerier) (time.Duration, *status.Report) {
 		began := time.Now()
-		spec, err := generator.LoadSpec(w.spec)
+		sp, err := spec.Load(w.spec)
 		must(b, "load spec", err)
-		folder, err := generator.ReadFolder(spec.Migrations)
+		mig, err := folder.Read(sp.Migrations)
 		must(b, "read folder", err)
-		report, err := status.Read(ctx, status.Postgres(q), spec, status.Options{Now: statusNow, Folder: folder, Database: "bench"})
+		report, err := status.Read(ctx, status.Postgres(q), sp, statusNow, status.Options{Folder: mig, Database: "bench"})
 		must(b, "status.Read", err)
 		must(b, "render", report.WriteJSON(io.Discard))
 		return time.Since(began), report
@@ -154,7 +157,7 @@ tables:
 	if len(report.Tables) != 1 || len(report.Tables[0].Partitions) != statusPartitions {
 		b.Fatalf("status saw %d tables, want 1 with %d partitions", len(report.Tables), statusPartitions)
 	}
-	if report.Health != status.OK {
+	if report.Health != rules.OK {
 		b.Fatalf("status health %s, want ok", report.Health)
 	}
 
@@ -231,6 +234,6 @@ tables:
 	record(b, "binary_maxrss", median(rss), "MB", "peak resident memory")
 }
 
-func stepBefore(a, b generator.Date) bool {
+func stepBefore(a, b calendar.Date) bool {
 	return startTime(a).Before(startTime(b))
 }

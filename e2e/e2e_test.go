@@ -20,7 +20,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/folder"
 	"github.com/partgen/partgen/internal/testdb"
 )
 
@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	partgenBin = filepath.Join(dir, "partgen")
-	build := exec.Command("go", "build", "-o", partgenBin, "github.com/partgen/partgen/cmd/partgen")
+	build := exec.Command("go", "build", "-tags", "failpoint", "-o", partgenBin, "github.com/partgen/partgen/cmd/partgen")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		panic("build partgen: " + err.Error())
@@ -47,7 +47,7 @@ func TestMain(m *testing.M) {
 func exampleFolder(t *testing.T, engine string) string {
 	t.Helper()
 	dst := t.TempDir()
-	src := filepath.Join("..", "migrations", engine)
+	src := filepath.Join("..", "examples", "marketdata", "migrations", engine)
 	for _, name := range []string{"partgen.yaml", "20260101000000_create_market_tables.sql"} {
 		data, err := os.ReadFile(filepath.Join(src, name))
 		if err != nil {
@@ -103,11 +103,11 @@ func sqlFiles(t *testing.T, dir string) []string {
 // and its checksum matches.
 func checkIntact(t *testing.T, dir string) {
 	t.Helper()
-	folder, err := generator.ReadFolder(dir)
+	mig, err := folder.Read(dir)
 	if err != nil {
 		t.Fatalf("folder unreadable after the crash: %v", err)
 	}
-	for _, f := range folder.Files {
+	for _, f := range mig.Files {
 		if f.Edited() {
 			t.Fatalf("%s is not whole (checksum mismatch)", f.Name)
 		}
@@ -119,8 +119,8 @@ func checkIntact(t *testing.T, dir string) {
 // clean run would.
 func TestCrashBeforeRenameLeavesNoPartialFile(t *testing.T) {
 	dir := exampleFolder(t, "postgres")
-	spec := filepath.Join(dir, "partgen.yaml")
-	out, err := partgen(t, []string{"PARTGEN_FAILPOINT=after-temp-files"}, "generate", "--config", spec, "--as-of", "2026-11-26")
+	sp := filepath.Join(dir, "partgen.yaml")
+	out, err := partgen(t, []string{"PARTGEN_FAILPOINT=after-temp-files"}, "generate", "--config", sp, "--as-of", "2026-11-26")
 	if err == nil {
 		t.Fatalf("the failpoint did not stop the run: %s", out)
 	}
@@ -128,7 +128,7 @@ func TestCrashBeforeRenameLeavesNoPartialFile(t *testing.T) {
 		t.Fatalf("after the crash the folder has %d .sql files, want only the base: %v", len(got), got)
 	}
 	checkIntact(t, dir)
-	if _, err := partgen(t, nil, "generate", "--config", spec, "--as-of", "2026-11-26"); err != nil {
+	if _, err := partgen(t, nil, "generate", "--config", sp, "--as-of", "2026-11-26"); err != nil {
 		t.Fatal(err)
 	}
 	if tmps, _ := filepath.Glob(filepath.Join(dir, ".partgen-*.tmp")); len(tmps) != 0 {
@@ -147,15 +147,15 @@ func TestCrashBeforeRenameLeavesNoPartialFile(t *testing.T) {
 // Killing generate at arbitrary moments never leaves a partial migration.
 func TestKilledGenerateLeavesWholeFiles(t *testing.T) {
 	dir := t.TempDir()
-	var spec strings.Builder
-	spec.WriteString("version: 1\ndialect: postgres\nmigrations: .\ntables:\n")
+	var sp strings.Builder
+	sp.WriteString("version: 1\ndialect: postgres\nmigrations: .\ntables:\n")
 	var base strings.Builder
 	base.WriteString("-- +goose Up\n")
 	for i := 0; i < 60; i++ {
-		fmt.Fprintf(&spec, "  - {name: t%02d, key: ts, interval: day, premake: 30, start: 2024-01-01}\n", i)
+		fmt.Fprintf(&sp, "  - {name: t%02d, key: ts, interval: day, premake: 30, start: 2024-01-01}\n", i)
 		fmt.Fprintf(&base, "CREATE TABLE t%02d (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n", i)
 	}
-	os.WriteFile(filepath.Join(dir, "partgen.yaml"), []byte(spec.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "partgen.yaml"), []byte(sp.String()), 0o644)
 	os.WriteFile(filepath.Join(dir, "20240101000000_base.sql"), []byte(base.String()), 0o644)
 	for i, delay := range []time.Duration{5, 20, 50, 100, 200, 400, 800} {
 		cmd := exec.Command(partgenBin, "generate", "--config", filepath.Join(dir, "partgen.yaml"), "--as-of", fmt.Sprintf("2026-%02d-15", 1+i))
@@ -184,7 +184,7 @@ func TestKilledGenerateLeavesWholeFiles(t *testing.T) {
 func TestConcurrentGenerateWritesOneSet(t *testing.T) {
 	for round := 0; round < 5; round++ {
 		dir := exampleFolder(t, "sqlite")
-		spec := filepath.Join(dir, "partgen.yaml")
+		sp := filepath.Join(dir, "partgen.yaml")
 		var wg sync.WaitGroup
 		outs := make([]string, 2)
 		errs := make([]error, 2)
@@ -192,7 +192,7 @@ func TestConcurrentGenerateWritesOneSet(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				outs[i], errs[i] = partgen(t, nil, "generate", "--config", spec, "--as-of", "2026-11-26")
+				outs[i], errs[i] = partgen(t, nil, "generate", "--config", sp, "--as-of", "2026-11-26")
 			}()
 		}
 		wg.Wait()

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/folder"
 	"github.com/partgen/partgen/internal/testdb"
 )
 
@@ -75,21 +75,21 @@ func TestDownNeverLosesRows(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			e := c.e(t)
 			w := newWorkspace(t, c.spec, c.base)
-			spec := w.loadSpec()
+			sp := w.loadSpec()
 			ctx := context.Background()
 			id := 0
 			for step := 0; step < 14; step++ {
 				asOf := time.Date(2026, time.Month(1+step), 10, 0, 0, 0, 0, time.UTC)
 				w.generate(asOf.Format("2006-01-02"))
 				w.up(e.db, e.dialect)
-				folder, err := generator.ReadFolder(w.dir)
+				mig, err := folder.Read(w.dir)
 				must(t, err)
-				for i := range spec.Tables {
-					tbl := &spec.Tables[i]
-					for _, p := range folder.Partitions(tbl.FullName()) {
+				for i := range sp.Tables {
+					tbl := &sp.Tables[i]
+					for _, p := range mig.Partitions(tbl.FullName()) {
 						// Rows in every partition that has begun, as in real life;
 						// the premade ones ahead stay empty.
-						if p.State != generator.StateAttached || p.Default || p.Period.Lower.After(asOf) {
+						if p.State != folder.StateAttached || p.Default || p.Period.Lower.After(asOf) {
 							continue
 						}
 						id++

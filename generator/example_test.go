@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/partgen/partgen/calendar"
 	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/spec"
 )
 
 // A monthly table with three months of runway, as of 2026-11-26.
@@ -13,7 +15,7 @@ func ExampleGenerate() {
 	dir, _ := os.MkdirTemp("", "partgen-example-")
 	defer os.RemoveAll(dir)
 	os.WriteFile(filepath.Join(dir, "20260101000000_base.sql"), []byte("-- +goose Up\nCREATE TABLE ticks (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n"), 0o644)
-	spec, err := generator.ParseSpec(filepath.Join(dir, "partgen.yaml"), []byte(`
+	sp, err := spec.Parse(filepath.Join(dir, "partgen.yaml"), []byte(`
 version: 1
 dialect: postgres
 migrations: .
@@ -25,7 +27,7 @@ tables:
 		fmt.Println(err)
 		return
 	}
-	plan, err := generator.Generate(spec, generator.Options{AsOf: generator.Date{Year: 2026, Month: 11, Day: 26}})
+	plan, err := generator.Generate(sp, calendar.Date{Year: 2026, Month: 11, Day: 26})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -37,18 +39,4 @@ tables:
 	// Output:
 	// 20261126000000_partgen_create_ticks_p2026_11_to_p2027_02.sql
 	// create 4 month partition(s) of ticks, 2026-11 through 2027-02
-}
-
-// Every mistake in a spec names the file, the line and the fix.
-func ExampleParseSpec_error() {
-	_, err := generator.ParseSpec("partgen.yaml", []byte(`version: 1
-dialect: postgres
-migrations: .
-tables:
-  - {name: ticks, key: ts, interval: fortnight}
-`))
-	fmt.Println(err)
-	// Output:
-	// partgen.yaml:5:38: unknown interval "fortnight"
-	//   fix: write one of day, week, month, quarter, year
 }

@@ -12,8 +12,9 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/partgen/partgen/calendar"
 	"github.com/partgen/partgen/generator"
-	"github.com/partgen/partgen/sqliteschema"
+	"github.com/partgen/partgen/spec"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -25,11 +26,11 @@ type workspace struct {
 	spec string
 }
 
-func newWorkspace(t *testing.T, spec, base string) *workspace {
+func newWorkspace(t *testing.T, specText, base string) *workspace {
 	t.Helper()
 	dir := t.TempDir()
 	w := &workspace{t: t, dir: dir, spec: filepath.Join(dir, "partgen.yaml")}
-	must(t, os.WriteFile(w.spec, []byte(spec), 0o644))
+	must(t, os.WriteFile(w.spec, []byte(specText), 0o644))
 	if base != "" {
 		must(t, os.WriteFile(filepath.Join(dir, "20260101000000_base.sql"), []byte(base), 0o644))
 	}
@@ -43,9 +44,9 @@ func must(t testing.TB, err error) {
 	}
 }
 
-func (w *workspace) loadSpec() *generator.Spec {
+func (w *workspace) loadSpec() *spec.Spec {
 	w.t.Helper()
-	s, err := generator.LoadSpec(w.spec)
+	s, err := spec.Load(w.spec)
 	must(w.t, err)
 	return s
 }
@@ -53,9 +54,9 @@ func (w *workspace) loadSpec() *generator.Spec {
 // plan computes the files for asOf without writing them.
 func (w *workspace) plan(asOf string) *generator.Plan {
 	w.t.Helper()
-	d, err := generator.ParseDate(asOf)
+	d, err := calendar.ParseDate(asOf)
 	must(w.t, err)
-	p, err := generator.Generate(w.loadSpec(), generator.Options{AsOf: d, SQLiteSchema: sqliteschema.Read})
+	p, err := generator.Generate(w.loadSpec(), d)
 	if err != nil {
 		w.t.Fatalf("generate as of %s: %v", asOf, err)
 	}

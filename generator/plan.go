@@ -4,58 +4,78 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/folder"
+	"github.com/partgen/partgen/rules"
+	"github.com/partgen/partgen/spec"
 )
-
-// SQLiteSchemaFunc returns the user's own definition of a table as the goose
-// folder creates it, before partgen touched it. The generator stays free of
-// database drivers; package sqliteschema provides the real one.
-type SQLiteSchemaFunc func(folder *Folder, table string) (*SQLiteTable, error)
-
-// Options steer one planning run.
-type Options struct {
-	AsOf         Date             // the day the plan is for, in the spec's zone
-	SQLiteSchema SQLiteSchemaFunc // required for dialect sqlite
-}
 
 // File is one migration partgen would write.
 type File struct {
 	Name    string // base name, with version
 	Version int64
-	Table   string
+	Table   string // the table's full name ([spec.Table.FullName])
 	Purpose string // one line, for listings
 	Body    []byte
 }
 
 // Plan is everything one run would write.
 type Plan struct {
-	Spec   *Spec
-	Folder *Folder
-	AsOf   Date
+	Spec   *spec.Spec
+	Folder *folder.Folder
+	AsOf   calendar.Date
 	Files  []File
 }
 
-// step is one file's worth of work before versions and rendering.
+// stepKind is the template a step renders with.
+type stepKind int
+
+const (
+	kindCreate stepKind = iota // create range partitions and/or the default partition
+	kindRetire                 // detach, archive or drop one partition
+	kindPurge                  // drop a table retired earlier
+)
+
+// step is one file's worth of work, fully decided: rendering it is a pure
+// function of the step, the spec and the version.
 type step struct {
-	table   *Table
-	op      string           // OpCreate (with optional default), or a retention op
-	creates []PartitionState // OpCreate: new range partitions
-	dflt    bool             // OpCreate: also creates the default partition
-	target  *PartitionState  // retention ops
-	before  []PartitionState // attached partitions before the file (for SQLite's view)
-	after   []PartitionState // attached partitions after the file
-	why     []string
-	adopt   bool // SQLite: first partgen file of the table converts it
+	table   *spec.Table
+	op      folder.Op               // folder.OpCreate, or a retention op
+	creates []folder.PartitionState // kindCreate: new range partitions
+	dflt    bool                    // kindCreate: also creates the default partition
+	target  *folder.PartitionState  // kindRetire, kindPurge
+	before  []folder.PartitionState // attached range partitions before the file
+	after   []folder.PartitionState // attached range partitions after the file
+	why     []string                // the header's reasons
+	convert bool                    // SQLite: the table's first partgen file converts it
+	// hasDefault: the table has a default partition while the file runs
+	// (created by an earlier file, or by this one).
+	hasDefault bool
+	// createLog: the file is the folder's first partgen file and creates
+	// partgen_archive_log.
+	createLog bool
 }
 
+func (s *step) kind() stepKind {
+	switch s.op {
+	case folder.OpCreate:
+		return kindCreate
+	case folder.OpPurge:
+		return kindPurge
+	}
+	return kindRetire
+}
 
-// BuildPlan computes the files that bring the folder up to date for the as-of
-// date. It is a pure function of (spec, folder, as-of) and reads no database.
-func BuildPlan(spec *Spec, folder *Folder, opts Options) (*Plan, error) {
-	plan := &Plan{Spec: spec, Folder: folder, AsOf: opts.AsOf}
+// BuildPlan computes the files that bring the folder up to date for the
+// as-of date (a civil date in the spec's zone). It is a pure function of
+// (spec, mig, as-of) and reads no database. A mistake the spec or the
+// folder shows is an [*spec.Error].
+func BuildPlan(sp *spec.Spec, mig *folder.Folder, asOf calendar.Date) (*Plan, error) {
+	plan := &Plan{Spec: sp, Folder: mig, AsOf: asOf}
 	var steps []step
-	for i := range spec.Tables {
-		t := &spec.Tables[i]
-		s, err := planTable(spec, folder, t, opts.AsOf)
+	for i := range sp.Tables {
+		s, err := planTable(sp, mig, &sp.Tables[i], asOf)
 		if err != nil {
 			return nil, err
 		}
@@ -64,152 +84,204 @@ func BuildPlan(spec *Spec, folder *Folder, opts Options) (*Plan, error) {
 	if len(steps) == 0 {
 		return plan, nil
 	}
-	versions := nextVersions(folder, opts.AsOf, len(steps))
-	r, err := newRenderer(spec, folder, opts)
+	if !mig.HasPartgenFiles() {
+		steps[0].createLog = true
+	}
+	r, err := newRenderer(sp, mig)
 	if err != nil {
 		return nil, err
 	}
-	for i, s := range steps {
-		name := fmt.Sprintf("%0*d_partgen_%s.sql", folder.Width, versions[i], fileSlug(&s))
-		body, err := r.render(&s, versions[i])
+	versions := nextVersions(mig, asOf, len(steps))
+	for i := range steps {
+		s := &steps[i]
+		body, err := r.render(s, versions[i])
 		if err != nil {
 			return nil, err
 		}
-		plan.Files = append(plan.Files, File{Name: name, Version: versions[i], Table: s.table.FullName(), Purpose: purpose(spec, &s), Body: body})
+		name := fmt.Sprintf("%0*d_partgen_%s.sql", mig.Width, versions[i], fileSlug(s))
+		plan.Files = append(plan.Files, File{Name: name, Version: versions[i], Table: s.table.FullName(), Purpose: purpose(sp, s), Body: body})
 	}
 	return plan, nil
 }
 
-func planTable(spec *Spec, folder *Folder, t *Table, asOf Date) ([]step, error) {
-	loc := spec.Location
-	key := t.FullName()
-	existing := folder.Partitions(key)
-	current := PeriodOfDate(t.Interval, asOf, loc)
-	first := current
+// tableState is what the folder says about one table, and the periods the
+// calendar asks for on the as-of date.
+type tableState struct {
+	existing   []folder.PartitionState
+	attached   []folder.PartitionState // attached range partitions, in bound order
+	hasDefault bool
+	current    calendar.Period // the as-of period
+	first      calendar.Period // first period the spec wants
+	last       calendar.Period // current + premake
+	cutoff     time.Time       // retention: partitions ending at or before it leave
+	purge      time.Time       // drop_after: retired partitions ending at or before it are dropped
+}
+
+func planTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date) ([]step, error) {
+	st := readTable(sp, mig, t, asOf)
+	missing, err := missingPartitions(sp, t, &st)
+	if err != nil {
+		return nil, err
+	}
+	var steps []step
+	if s, ok := createStep(sp, mig, t, asOf, &st, missing); ok {
+		steps = append(steps, s)
+		st.attached = s.after
+		st.hasDefault = s.hasDefault
+	}
+	retire := retireSteps(sp, t, asOf, &st)
+	steps = append(steps, retire...)
+	return append(steps, purgeSteps(sp, t, &st, retire)...), nil
+}
+
+// readTable folds the folder's markers for t and lays out the calendar.
+func readTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date) tableState {
+	loc := sp.Location
+	st := tableState{existing: mig.Partitions(t.FullName())}
+	st.current = calendar.PeriodOfDate(t.Interval, asOf, loc)
+	st.first = st.current
 	if t.Start != nil {
-		first = PeriodOfDate(t.Interval, *t.Start, loc)
+		st.first = calendar.PeriodOfDate(t.Interval, *t.Start, loc)
 	}
 	// Pick up where the folder ends: a period in which nobody ran generate
 	// must still get its partition, or it stays a hole for good.
 	var newest time.Time
-	for _, p := range existing {
-		if !p.Default && p.Period.Upper.After(newest) {
+	for _, p := range st.existing {
+		if p.Default {
+			if p.State == folder.StateAttached {
+				st.hasDefault = true
+			}
+			continue
+		}
+		if p.Period.Upper.After(newest) {
 			newest = p.Period.Upper
 		}
-	}
-	if !newest.IsZero() && newest.Before(first.Lower) {
-		first = PeriodOf(t.Interval, newest, loc)
-	}
-	last := Shift(t.Interval, current, t.Premake, loc)
-
-	var cutoff, purgeCutoff time.Time // partitions ending at or before these are retired / purged
-	if t.Retention != nil {
-		cutoff = Shift(t.Interval, current, -t.Retention.Keep, loc).Lower
-		if t.Retention.DropAfter > 0 {
-			purgeCutoff = Shift(t.Interval, current, -(t.Retention.Keep + t.Retention.DropAfter), loc).Lower
+		if p.State == folder.StateAttached {
+			st.attached = append(st.attached, p)
 		}
 	}
-
-	var attached []PartitionState
-	hasDefault := false
-	for _, p := range existing {
-		if p.Default {
-			if p.State == StateAttached {
-				hasDefault = true
-			}
-			continue
-		}
-		if p.State == StateAttached {
-			attached = append(attached, p)
-		}
+	if !newest.IsZero() && newest.Before(st.first.Lower) {
+		st.first = calendar.PeriodOf(t.Interval, newest, loc)
 	}
-
-	var missing []PartitionState
-	if !first.Lower.After(last.Lower) {
-		for _, p := range Periods(t.Interval, first, last, loc) {
-			if !cutoff.IsZero() && !p.Upper.After(cutoff) {
-				continue // already past retention: creating it would only archive it again
-			}
-			known := false
-			for _, e := range existing {
-				if e.Default {
-					continue
-				}
-				if e.Period.Equal(p) {
-					known = true
-					break
-				}
-				if e.Period.Overlaps(p) {
-					return nil, &SpecError{File: spec.File, Line: t.Line, Column: 1,
-						Msg: fmt.Sprintf("table %s: the folder's partition %s [%s, %s) overlaps the %s period %s that the spec asks for",
-							t.Name, e.Name, e.Period.Lower.Format(time.RFC3339), e.Period.Upper.Format(time.RFC3339), t.Interval, Label(t.Interval, p, loc)),
-						Fix: "keep the interval the table was partitioned with, or set `start:` after the last existing partition"}
-				}
-			}
-			if !known {
-				missing = append(missing, PartitionState{Table: key, Name: PartitionName(t, p), Period: p, State: StateAttached})
-			}
-		}
-	}
-
-	var steps []step
-	adopt := !folder.HasTable(key)
-	if len(missing) > 0 || (t.DefaultPartition && !hasDefault) {
-		after := mergeAttached(attached, missing)
-		s := step{table: t, op: OpCreate, creates: missing, dflt: t.DefaultPartition && !hasDefault, before: attached, after: after, adopt: adopt}
-		s.why = createWhy(spec, t, asOf, current, last, missing, attached)
-		steps = append(steps, s)
-		attached = after
-		if s.dflt {
-			hasDefault = true
-		}
-	}
-
-	if t.Retention == nil {
-		return steps, nil
-	}
-	op := map[string]string{ActionDrop: OpDrop, ActionDetach: OpDetach, ActionArchive: OpArchive}[t.Retention.Action]
-	retiring := map[string]bool{}
-	for _, p := range attached {
-		if p.Period.Upper.After(cutoff) {
-			continue
-		}
-		before := attached
-		attached = removeAttached(attached, p.Name)
-		target := p
-		retiring[p.Name] = true
-		s := step{table: t, op: op, target: &target, before: before, after: attached}
-		s.why = []string{
-			fmt.Sprintf("As of %s the spec keeps %d %s period(s) before the current one (%s):", asOf, t.Retention.Keep, t.Interval, Label(t.Interval, current, loc)),
-			fmt.Sprintf("partitions ending at or before %s leave the live table.", cutoff.Format("2006-01-02 15:04:05 -07:00")),
-			fmt.Sprintf("%s covers [%s, %s), computed from the calendar, never from its name or its data.", p.Name, fmtInstant(p.Period.Lower), fmtInstant(p.Period.Upper)),
-		}
-		steps = append(steps, s)
-	}
-	if t.Retention.DropAfter > 0 {
-		for _, p := range existing {
-			retired := p.State == StateDetached || p.State == StateArchived
-			if (!retired && !retiring[p.Name]) || p.Default || p.Period.Upper.After(purgeCutoff) {
-				continue
-			}
-			target := p
-			if !retired { // retired by this very run
-				target.State = map[string]string{OpDetach: StateDetached, OpArchive: StateArchived}[op]
-			}
-			s := step{table: t, op: OpPurge, target: &target, before: attached, after: attached}
-			s.why = []string{
-				fmt.Sprintf("The spec drops retired partitions drop_after: %d %s period(s) after they left the live table (keep %d + %d before %s).",
-					t.Retention.DropAfter, t.Interval, t.Retention.Keep, t.Retention.DropAfter, Label(t.Interval, current, loc)),
-				fmt.Sprintf("%s covers [%s, %s), which ends at or before %s.", p.Name, fmtInstant(p.Period.Lower), fmtInstant(p.Period.Upper), purgeCutoff.Format("2006-01-02 15:04:05 -07:00")),
-			}
-			steps = append(steps, s)
-		}
-	}
-	return steps, nil
+	st.last = calendar.Shift(t.Interval, st.current, t.Premake, loc)
+	st.cutoff = rules.RetentionCutoff(t, st.current, loc)
+	st.purge = rules.PurgeCutoff(t, st.current, loc)
+	return st
 }
 
-func mergeAttached(a, b []PartitionState) []PartitionState {
-	out := append(append([]PartitionState(nil), a...), b...)
+// missingPartitions lists the periods from first through last that no
+// partgen file created, leaving out those already past retention.
+func missingPartitions(sp *spec.Spec, t *spec.Table, st *tableState) ([]folder.PartitionState, error) {
+	loc := sp.Location
+	if st.first.Lower.After(st.last.Lower) {
+		return nil, nil
+	}
+	var missing []folder.PartitionState
+	for _, p := range calendar.Periods(t.Interval, st.first, st.last, loc) {
+		if rules.PastRetention(p.Upper, st.cutoff) {
+			continue // creating it would only retire it again
+		}
+		known := false
+		for _, e := range st.existing {
+			if e.Default {
+				continue
+			}
+			if e.Period.Equal(p) {
+				known = true
+				break
+			}
+			if e.Period.Overlaps(p) {
+				return nil, sp.ErrorAt(t, "interval",
+					"keep the interval the table was partitioned with, or set `start:` after the last existing partition",
+					"table %s: the folder's partition %s [%s, %s) overlaps the %s period %s that the spec asks for",
+					t.Name, e.Name, e.Period.Lower.Format(time.RFC3339), e.Period.Upper.Format(time.RFC3339), t.Interval, calendar.Label(t.Interval, p, loc))
+			}
+		}
+		if !known {
+			missing = append(missing, folder.PartitionState{Table: t.FullName(), Name: t.PartitionName(p), Period: p, State: folder.StateAttached})
+		}
+	}
+	return missing, nil
+}
+
+// createStep is the file that creates the missing partitions, and the
+// default partition when the spec asks for one the folder lacks.
+func createStep(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date, st *tableState, missing []folder.PartitionState) (step, bool) {
+	dflt := t.DefaultPartition && !st.hasDefault
+	if len(missing) == 0 && !dflt {
+		return step{}, false
+	}
+	s := step{
+		table: t, op: folder.OpCreate, creates: missing, dflt: dflt,
+		before: st.attached, after: mergeAttached(st.attached, missing),
+		convert:    !mig.HasTable(t.FullName()),
+		hasDefault: st.hasDefault || dflt,
+	}
+	s.why = createWhy(sp, t, asOf, st, missing)
+	return s, true
+}
+
+// retireSteps is one file per attached partition past retention.
+func retireSteps(sp *spec.Spec, t *spec.Table, asOf calendar.Date, st *tableState) []step {
+	if t.Retention == nil {
+		return nil
+	}
+	loc := sp.Location
+	op := retireOp[t.Retention.Action]
+	var steps []step
+	for _, p := range st.attached {
+		if !rules.PastRetention(p.Period.Upper, st.cutoff) {
+			continue
+		}
+		before := st.attached
+		st.attached = removeAttached(st.attached, p.Name)
+		target := p
+		steps = append(steps, step{table: t, op: op, target: &target, before: before, after: st.attached, hasDefault: st.hasDefault,
+			why: []string{
+				fmt.Sprintf("As of %s the spec keeps %d %s period(s) before the current one (%s):", asOf, t.Retention.Keep, t.Interval, calendar.Label(t.Interval, st.current, loc)),
+				fmt.Sprintf("partitions ending at or before %s leave the live table.", st.cutoff.Format("2006-01-02 15:04:05 -07:00")),
+				fmt.Sprintf("%s covers [%s, %s), computed from the calendar, never from its name or its data.", p.Name, calendar.FormatInstant(p.Period.Lower), calendar.FormatInstant(p.Period.Upper)),
+			}})
+	}
+	return steps
+}
+
+// retireOp is the marker operation of each retention action.
+var retireOp = map[spec.Action]folder.Op{spec.ActionDrop: folder.OpDrop, spec.ActionDetach: folder.OpDetach, spec.ActionArchive: folder.OpArchive}
+
+// purgeSteps is one file per retired table past drop_after, including those
+// this very run retires.
+func purgeSteps(sp *spec.Spec, t *spec.Table, st *tableState, retiring []step) []step {
+	if t.Retention == nil || t.Retention.DropAfter == 0 {
+		return nil
+	}
+	loc := sp.Location
+	now := map[string]bool{}
+	for _, s := range retiring {
+		now[s.target.Name] = true
+	}
+	var steps []step
+	for _, p := range st.existing {
+		retired := p.State == folder.StateDetached || p.State == folder.StateArchived
+		if (!retired && !now[p.Name]) || p.Default || !rules.PastRetention(p.Period.Upper, st.purge) {
+			continue
+		}
+		target := p
+		if !retired { // retired by this very run
+			target.State = map[folder.Op]folder.State{folder.OpDetach: folder.StateDetached, folder.OpArchive: folder.StateArchived}[retireOp[t.Retention.Action]]
+		}
+		steps = append(steps, step{table: t, op: folder.OpPurge, target: &target, before: st.attached, after: st.attached, hasDefault: st.hasDefault,
+			why: []string{
+				fmt.Sprintf("The spec drops retired partitions drop_after: %d %s period(s) after they left the live table (keep %d + %d before %s).",
+					t.Retention.DropAfter, t.Interval, t.Retention.Keep, t.Retention.DropAfter, calendar.Label(t.Interval, st.current, loc)),
+				fmt.Sprintf("%s covers [%s, %s), which ends at or before %s.", p.Name, calendar.FormatInstant(p.Period.Lower), calendar.FormatInstant(p.Period.Upper), st.purge.Format("2006-01-02 15:04:05 -07:00")),
+			}})
+	}
+	return steps
+}
+
+func mergeAttached(a, b []folder.PartitionState) []folder.PartitionState {
+	out := append(append([]folder.PartitionState(nil), a...), b...)
 	for i := 1; i < len(out); i++ {
 		for j := i; j > 0 && out[j].Period.Lower.Before(out[j-1].Period.Lower); j-- {
 			out[j], out[j-1] = out[j-1], out[j]
@@ -218,8 +290,8 @@ func mergeAttached(a, b []PartitionState) []PartitionState {
 	return out
 }
 
-func removeAttached(a []PartitionState, name string) []PartitionState {
-	var out []PartitionState
+func removeAttached(a []folder.PartitionState, name string) []folder.PartitionState {
+	var out []folder.PartitionState
 	for _, p := range a {
 		if p.Name != name {
 			out = append(out, p)
@@ -228,88 +300,75 @@ func removeAttached(a []PartitionState, name string) []PartitionState {
 	return out
 }
 
-func createWhy(spec *Spec, t *Table, asOf Date, current, last Period, missing, attached []PartitionState) []string {
-	loc := spec.Location
+func createWhy(sp *spec.Spec, t *spec.Table, asOf calendar.Date, st *tableState, missing []folder.PartitionState) []string {
+	loc := sp.Location
 	from := "the current period"
 	if t.Start != nil {
 		from = "start: " + t.Start.String()
 	}
 	why := []string{
 		fmt.Sprintf("As of %s (%s) the current %s is %s; the spec wants partitions from %s",
-			asOf, spec.Timezone, t.Interval, Label(t.Interval, current, loc), from),
+			asOf, sp.Timezone, t.Interval, calendar.Label(t.Interval, st.current, loc), from),
 		fmt.Sprintf("through %s (premake: %d period(s) ahead), made from the calendar, never from the data.",
-			Label(t.Interval, last, loc), t.Premake),
+			calendar.Label(t.Interval, st.last, loc), t.Premake),
 	}
-	if len(attached) == 0 {
+	if len(st.attached) == 0 {
 		why = append(why, "The folder holds no partition of this table yet.")
 	} else {
-		l := attached[len(attached)-1]
-		why = append(why, fmt.Sprintf("The folder's partitions reach %s (%s).", fmtInstant(l.Period.Upper), l.Name))
+		l := st.attached[len(st.attached)-1]
+		why = append(why, fmt.Sprintf("The folder's partitions reach %s (%s).", calendar.FormatInstant(l.Period.Upper), l.Name))
 	}
 	return why
 }
 
-// fmtInstant shows an instant as PostgreSQL prints a timestamptz.
-func fmtInstant(t time.Time) string {
-	_, off := t.Zone()
-	switch {
-	case off%3600 == 0:
-		return t.Format("2006-01-02 15:04:05-07")
-	case off%60 == 0:
-		return t.Format("2006-01-02 15:04:05-07:00")
-	}
-	return t.Format("2006-01-02 15:04:05-07:00:00") // historical offsets such as Monrovia's -00:44:30
-}
-
 func fileSlug(s *step) string {
-	switch s.op {
-	case OpCreate:
-		if len(s.creates) == 0 {
-			return "create_" + DefaultPartitionName(s.table)
-		}
-		first, last := s.creates[0].Name, s.creates[len(s.creates)-1].Name
-		if first == last {
-			return "create_" + first
-		}
-		return "create_" + first + "_to_" + strings.TrimPrefix(strings.TrimPrefix(last, s.table.Name), "_")
-	default:
-		return s.op + "_" + s.target.Name
+	if s.op != folder.OpCreate {
+		return string(s.op) + "_" + s.target.Name
 	}
+	if len(s.creates) == 0 {
+		return "create_" + s.table.DefaultPartitionName()
+	}
+	first, last := s.creates[0].Name, s.creates[len(s.creates)-1].Name
+	if first == last {
+		return "create_" + first
+	}
+	return "create_" + first + "_to_" + strings.TrimPrefix(strings.TrimPrefix(last, s.table.Name), "_")
 }
 
-func purpose(spec *Spec, s *step) string {
+func purpose(sp *spec.Spec, s *step) string {
+	t := s.table
 	switch s.op {
-	case OpCreate:
+	case folder.OpCreate:
 		n := len(s.creates)
-		what := fmt.Sprintf("create %d %s partition(s) of %s", n, s.table.Interval, s.table.Name)
+		what := fmt.Sprintf("create %d %s partition(s) of %s", n, t.Interval, t.Name)
 		if n > 0 {
-			what += fmt.Sprintf(", %s through %s", Label(s.table.Interval, s.creates[0].Period, spec.Location), Label(s.table.Interval, s.creates[n-1].Period, spec.Location))
+			what += fmt.Sprintf(", %s through %s", calendar.Label(t.Interval, s.creates[0].Period, sp.Location), calendar.Label(t.Interval, s.creates[n-1].Period, sp.Location))
 		}
 		if s.dflt {
 			what += ", and its default partition"
 		}
-		if s.adopt && spec.Dialect == SQLite {
-			what += " (converts the table to emulated partitions)"
+		if s.convert {
+			what += engineOf(sp).convertNote()
 		}
 		return what
-	case OpDetach:
-		return fmt.Sprintf("detach %s from %s (retention keep %d)", s.target.Name, s.table.Name, s.table.Retention.Keep)
-	case OpArchive:
-		return fmt.Sprintf("archive %s of %s (retention keep %d)", s.target.Name, s.table.Name, s.table.Retention.Keep)
-	case OpDrop:
-		return fmt.Sprintf("drop %s of %s (retention keep %d)", s.target.Name, s.table.Name, s.table.Retention.Keep)
-	case OpPurge:
-		return fmt.Sprintf("drop retired %s of %s (drop_after %d)", s.target.Name, s.table.Name, s.table.Retention.DropAfter)
+	case folder.OpDetach:
+		return fmt.Sprintf("detach %s from %s (retention keep %d)", s.target.Name, t.Name, t.Retention.Keep)
+	case folder.OpArchive:
+		return fmt.Sprintf("archive %s of %s (retention keep %d)", s.target.Name, t.Name, t.Retention.Keep)
+	case folder.OpDrop:
+		return fmt.Sprintf("drop %s of %s (retention keep %d)", s.target.Name, t.Name, t.Retention.Keep)
+	case folder.OpPurge:
+		return fmt.Sprintf("drop retired %s of %s (drop_after %d)", s.target.Name, t.Name, t.Retention.DropAfter)
 	}
-	return s.op
+	return string(s.op)
 }
 
 // nextVersions assigns n fixed-width, collision-free versions. A timestamped
 // folder gets the as-of date's midnight, or the last version + 1 when that is
 // not later; a sequential folder gets max + 1.
-func nextVersions(f *Folder, asOf Date, n int) []int64 {
-	v := f.MaxVersion() + 1
-	if f.Timestamped {
+func nextVersions(mig *folder.Folder, asOf calendar.Date, n int) []int64 {
+	v := mig.MaxVersion() + 1
+	if mig.Timestamped {
 		base := int64(asOf.Year)*1e10 + int64(asOf.Month)*1e8 + int64(asOf.Day)*1e6
 		if base > v {
 			v = base

@@ -10,7 +10,8 @@ import (
 
 	"github.com/pressly/goose/v3"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/folder"
 	"github.com/partgen/partgen/internal/testdb"
 )
 
@@ -83,7 +84,7 @@ func keyValue(keyType string, t time.Time) any {
 }
 
 // lastInstant is the last value of the key's type inside a period.
-func lastInstant(keyType string, p generator.Period) time.Time {
+func lastInstant(keyType string, p calendar.Period) time.Time {
 	if keyType == "date" {
 		return p.Upper.AddDate(0, 0, -1)
 	}
@@ -127,13 +128,13 @@ func TestPostgresScenarios(t *testing.T) {
 			db := pgDatabase(t)
 			w.up(db, goose.DialectPostgres)
 
-			spec := w.loadSpec()
-			tbl := &spec.Tables[0]
+			sp := w.loadSpec()
+			tbl := &sp.Tables[0]
 			qual := tbl.Quoted()
-			folder, err := generator.ReadFolder(w.dir)
+			mig, err := folder.Read(w.dir)
 			must(t, err)
-			parts := folder.Partitions(tbl.FullName())
-			var ranges []generator.PartitionState
+			parts := mig.Partitions(tbl.FullName())
+			var ranges []folder.PartitionState
 			for _, p := range parts {
 				if !p.Default {
 					ranges = append(ranges, p)
@@ -160,7 +161,7 @@ func TestPostgresScenarios(t *testing.T) {
 				keyValue(sc.keyType, before)).Scan(&where)
 			if tbl.DefaultPartition {
 				must(t, err)
-				if !strings.HasSuffix(where, generator.DefaultPartitionName(tbl)) {
+				if !strings.HasSuffix(where, tbl.DefaultPartitionName()) {
 					t.Errorf("row before the first period landed in %s, want the default", where)
 				}
 			} else if err == nil || !strings.Contains(err.Error(), "no partition of relation") {
@@ -195,12 +196,12 @@ func TestPostgresRefusesAParentUnlikeTheSpec(t *testing.T) {
 		{"not partitioned", "", "", "found a table that is not partitioned"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			spec := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - name: ev\n    key: ts\n    interval: month\n    premake: 1\n" + c.spec
+			sp := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - name: ev\n    key: ts\n    interval: month\n    premake: 1\n" + c.spec
 			base := "-- +goose Up\nCREATE TABLE ev (" + c.base + ") PARTITION BY RANGE (" + map[bool]string{true: "at", false: "ts"}[c.name == "key column"] + ");\n"
 			if c.base == "" {
 				base = "-- +goose Up\nCREATE TABLE ev (ts timestamptz NOT NULL);\n"
 			}
-			w := newWorkspace(t, spec, base)
+			w := newWorkspace(t, sp, base)
 			w.generate("2026-11-26")
 			db := pgDatabase(t)
 			_, err := w.provider(db, goose.DialectPostgres).Up(context.Background())

@@ -23,9 +23,9 @@ func TestSkippedPeriodIsFilled(t *testing.T) {
 // Moving rows out of an existing default partition works with a stored
 // generated column, which PostgreSQL refuses to be given a value for.
 func TestPostgresMoveFromDefaultWithGeneratedColumn(t *testing.T) {
-	spec := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: ev, key: ts, interval: month, premake: 0, default_partition: true, on_default_rows: move}\n"
+	sp := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: ev, key: ts, interval: month, premake: 0, default_partition: true, on_default_rows: move}\n"
 	base := "-- +goose Up\nCREATE TABLE ev (ts timestamptz NOT NULL, v int NOT NULL, v2 int GENERATED ALWAYS AS (v * 2) STORED) PARTITION BY RANGE (ts);\n"
-	w := newWorkspace(t, spec, base)
+	w := newWorkspace(t, sp, base)
 	db := pgDatabase(t)
 	w.generate("2026-11-26")
 	w.up(db, goose.DialectPostgres)
@@ -55,8 +55,8 @@ func TestPostgresKeyWithPrecision(t *testing.T) {
 // A retention file recreates the audit table if the file that made it was
 // deleted and regenerated (as partgen's own hints suggest).
 func TestArchiveLogExistsForEveryRetentionFile(t *testing.T) {
-	spec := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: a, key: ts, interval: month, premake: 0, retention: {keep: 1, action: drop}}\n"
-	w := newWorkspace(t, spec, "-- +goose Up\nCREATE TABLE a (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
+	sp := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: a, key: ts, interval: month, premake: 0, retention: {keep: 1, action: drop}}\n"
+	w := newWorkspace(t, sp, "-- +goose Up\nCREATE TABLE a (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
 	db := pgDatabase(t)
 	w.generate("2026-11-26")
 	w.up(db, goose.DialectPostgres)
@@ -91,9 +91,9 @@ func TestOffsetWithSecondsIsIdempotent(t *testing.T) {
 
 // SQLite: a DEFAULT on the key column applies through the view.
 func TestSQLiteKeyDefault(t *testing.T) {
-	spec := "version: 1\ndialect: sqlite\nmigrations: .\ntables:\n  - {name: ev, key: created_at, interval: year, premake: 1, start: 2020-01-01}\n"
+	sp := "version: 1\ndialect: sqlite\nmigrations: .\ntables:\n  - {name: ev, key: created_at, interval: year, premake: 1, start: 2020-01-01}\n"
 	base := "-- +goose Up\nCREATE TABLE ev (id INTEGER NOT NULL, created_at TEXT NOT NULL DEFAULT '2026-05-05 10:00:00', PRIMARY KEY (id, created_at));\n"
-	w := newWorkspace(t, spec, base)
+	w := newWorkspace(t, sp, base)
 	db, _ := testdb.SQLite(t)
 	w.generate("2026-11-26")
 	_, err := w.provider(db, goose.DialectSQLite3).Up(context.Background())

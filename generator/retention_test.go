@@ -12,8 +12,11 @@ import (
 
 	"github.com/pressly/goose/v3"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/dialect"
+	"github.com/partgen/partgen/folder"
 	"github.com/partgen/partgen/internal/testdb"
+	"github.com/partgen/partgen/spec"
 )
 
 // The retention simulation steps the as-of date month by month, generating
@@ -140,8 +143,8 @@ var simMonths = flag.Int("sim-months", 120, "months the retention simulation ste
 type expected struct{ rows, sum int64 }
 
 func TestRetentionSimulationPostgres(t *testing.T) {
-	runRetentionSimulation(t, pgEngine(t), pgRetentionSpec, pgRetentionBase, func(spec *generator.Spec, tbl *generator.Table, name string) string {
-		if tbl.Retention.Action == generator.ActionArchive {
+	runRetentionSimulation(t, pgEngine(t), pgRetentionSpec, pgRetentionBase, func(sp *spec.Spec, tbl *spec.Table, name string) string {
+		if tbl.Retention.Action == spec.ActionArchive {
 			return tbl.Retention.ArchiveSchema + "." + name
 		}
 		return name
@@ -149,23 +152,23 @@ func TestRetentionSimulationPostgres(t *testing.T) {
 }
 
 func TestRetentionSimulationSQLite(t *testing.T) {
-	runRetentionSimulation(t, sqliteEngine(t), sqliteRetentionSpec, sqliteRetentionBase, func(spec *generator.Spec, tbl *generator.Table, name string) string {
-		return generator.ArchivedName(tbl, tbl.Retention, name)
+	runRetentionSimulation(t, sqliteEngine(t), sqliteRetentionSpec, sqliteRetentionBase, func(sp *spec.Spec, tbl *spec.Table, name string) string {
+		return dialect.SQLiteArchivedName(tbl.Retention.ArchiveSchema, name)
 	})
 }
 
-func runRetentionSimulation(t *testing.T, e *engine, specText, base string, retiredAs func(*generator.Spec, *generator.Table, string) string) {
+func runRetentionSimulation(t *testing.T, e *engine, specText, base string, retiredAs func(*spec.Spec, *spec.Table, string) string) {
 	w := newWorkspace(t, specText, base)
-	spec := w.loadSpec()
-	loc := spec.Location
+	sp := w.loadSpec()
+	loc := sp.Location
 	ctx := context.Background()
 	want := map[string]expected{} // partition -> rows we put there
 	id := 0
 	audits := 0
-	start := generator.Date{Year: 2026, Month: time.January, Day: 15}
+	start := calendar.Date{Year: 2026, Month: time.January, Day: 15}
 	for step := 0; step < *simMonths; step++ {
 		asOfT := start.In(loc).AddDate(0, step, 0)
-		asOf := generator.Date{Year: asOfT.Year(), Month: asOfT.Month(), Day: asOfT.Day()}
+		asOf := calendar.Date{Year: asOfT.Year(), Month: asOfT.Month(), Day: asOfT.Day()}
 		plan := w.generate(asOf.String())
 		if step == 0 && len(plan.Files) == 0 {
 			t.Fatal("nothing generated at the first step")
@@ -185,18 +188,18 @@ func runRetentionSimulation(t *testing.T, e *engine, specText, base string, reti
 		if testing.Verbose() {
 			t.Logf("as of %s: %d file(s) applied in %s", asOf, len(plan.Files), time.Since(began).Round(time.Millisecond))
 		}
-		folder, err := generator.ReadFolder(w.dir)
+		mig, err := folder.Read(w.dir)
 		must(t, err)
 
-		for i := range spec.Tables {
-			tbl := &spec.Tables[i]
-			current := generator.PeriodOfDate(tbl.Interval, asOf, loc)
-			cutoff := generator.Shift(tbl.Interval, current, -tbl.Retention.Keep, loc).Lower
+		for i := range sp.Tables {
+			tbl := &sp.Tables[i]
+			current := calendar.PeriodOfDate(tbl.Interval, asOf, loc)
+			cutoff := calendar.Shift(tbl.Interval, current, -tbl.Retention.Keep, loc).Lower
 			var purge time.Time
 			if tbl.Retention.DropAfter > 0 {
-				purge = generator.Shift(tbl.Interval, current, -(tbl.Retention.Keep + tbl.Retention.DropAfter), loc).Lower
+				purge = calendar.Shift(tbl.Interval, current, -(tbl.Retention.Keep + tbl.Retention.DropAfter), loc).Lower
 			}
-			last := generator.Shift(tbl.Interval, current, tbl.Premake, loc)
+			last := calendar.Shift(tbl.Interval, current, tbl.Premake, loc)
 
 			// Rows at the edges of the current period and in the middle of the oldest kept one.
 			for _, at := range []time.Time{current.Lower, current.Upper.Add(-time.Millisecond), current.Lower.Add(36 * time.Hour)} {
@@ -204,40 +207,40 @@ func runRetentionSimulation(t *testing.T, e *engine, specText, base string, reti
 				if err := e.insert(tbl.Name, id, at); err != nil {
 					t.Fatalf("as of %s: insert into %s at %s: %v", asOf, tbl.Name, at, err)
 				}
-				p := generator.PeriodOf(tbl.Interval, at, loc)
-				name := generator.PartitionName(tbl, p)
+				p := calendar.PeriodOf(tbl.Interval, at, loc)
+				name := tbl.PartitionName(p)
 				x := want[name]
 				x.rows++
 				x.sum += int64(id)
 				want[name] = x
 			}
 
-			for _, ps := range folder.Partitions(tbl.FullName()) {
+			for _, ps := range mig.Partitions(tbl.FullName()) {
 				if ps.Default {
 					continue
 				}
 				end := ps.Period.Upper
 				switch {
 				case end.After(cutoff):
-					if ps.State != generator.StateAttached {
+					if ps.State != folder.StateAttached {
 						t.Fatalf("as of %s: %s ends %s after the cutoff %s but is %s", asOf, ps.Name, end, cutoff, ps.State)
 					}
 					if ps.Period.Lower.After(last.Lower) {
 						t.Fatalf("as of %s: %s is beyond premake", asOf, ps.Name)
 					}
 					checkRows(t, e, asOf, ps.Name, want[ps.Name])
-				case !purge.IsZero() && !end.After(purge) || tbl.Retention.Action == generator.ActionDrop:
-					if ps.State != generator.StateDropped {
+				case !purge.IsZero() && !end.After(purge) || tbl.Retention.Action == spec.ActionDrop:
+					if ps.State != folder.StateDropped {
 						t.Fatalf("as of %s: %s should be dropped, is %s", asOf, ps.Name, ps.State)
 					}
-					if e.exists(ps.Name) || e.exists(retiredAs(spec, tbl, ps.Name)) {
+					if e.exists(ps.Name) || e.exists(retiredAs(sp, tbl, ps.Name)) {
 						t.Fatalf("as of %s: %s should be gone", asOf, ps.Name)
 					}
 				default:
-					if ps.State == generator.StateAttached || ps.State == generator.StateDropped {
+					if ps.State == folder.StateAttached || ps.State == folder.StateDropped {
 						t.Fatalf("as of %s: %s should be retired, is %s", asOf, ps.Name, ps.State)
 					}
-					where := retiredAs(spec, tbl, ps.Name)
+					where := retiredAs(sp, tbl, ps.Name)
 					if !e.exists(where) {
 						t.Fatalf("as of %s: retired %s not found as %s", asOf, ps.Name, where)
 					}
@@ -279,7 +282,7 @@ func runRetentionSimulation(t *testing.T, e *engine, specText, base string, reti
 	}
 }
 
-func checkRows(t *testing.T, e *engine, asOf generator.Date, name string, want expected) {
+func checkRows(t *testing.T, e *engine, asOf calendar.Date, name string, want expected) {
 	t.Helper()
 	if n, s := e.countRows(name), e.sumRows(name); n != want.rows || s != want.sum {
 		t.Fatalf("as of %s: %s holds %d rows (sum %d), want %d (sum %d)", asOf, name, n, s, want.rows, want.sum)
@@ -310,8 +313,8 @@ func TestRetentionNeverTouchesKeptPartitions(t *testing.T) {
 		for j, zone := range zones {
 			keep := 1 + (i+j)%4
 			t.Run(iv+"_"+zone, func(t *testing.T) {
-				spec := fmt.Sprintf("version: 1\ndialect: postgres\nmigrations: .\ntimezone: %s\ntables:\n  - name: t\n    key: ts\n    interval: %s\n    premake: 2\n    retention: {keep: %d, action: detach, drop_after: 1}\n", zone, iv, keep)
-				w := newWorkspace(t, spec, "")
+				sp := fmt.Sprintf("version: 1\ndialect: postgres\nmigrations: .\ntimezone: %s\ntables:\n  - name: t\n    key: ts\n    interval: %s\n    premake: 2\n    retention: {keep: %d, action: detach, drop_after: 1}\n", zone, iv, keep)
+				w := newWorkspace(t, sp, "")
 				s := w.loadSpec()
 				tbl := &s.Tables[0]
 				loc := s.Location
@@ -321,29 +324,29 @@ func TestRetentionNeverTouchesKeptPartitions(t *testing.T) {
 					day = day.AddDate(0, 0, step+n%5)
 					asOf := day.Format("2006-01-02")
 					plan := w.generate(asOf)
-					d, _ := generator.ParseDate(asOf)
-					current := generator.PeriodOfDate(tbl.Interval, d, loc)
-					folder, err := generator.ReadFolder(w.dir)
+					d, _ := calendar.ParseDate(asOf)
+					current := calendar.PeriodOfDate(tbl.Interval, d, loc)
+					mig, err := folder.Read(w.dir)
 					must(t, err)
 					written := map[string]bool{}
 					for _, f := range plan.Files {
 						written[f.Name] = true
 					}
-					for _, mf := range folder.Files {
+					for _, mf := range mig.Files {
 						if !written[mf.Name] {
 							continue
 						}
 						for _, m := range mf.Markers {
-							if m.Op == generator.OpCreate || m.Op == generator.OpDefault {
+							if m.Op == folder.OpCreate || m.Op == folder.OpDefault {
 								continue
 							}
 							// Count whole periods from the partition's end to the current period.
 							gap := 0
-							for p := generator.PeriodOf(tbl.Interval, m.To, loc); p.Lower.Before(current.Lower); p = generator.Shift(tbl.Interval, p, 1, loc) {
+							for p := calendar.PeriodOf(tbl.Interval, m.To, loc); p.Lower.Before(current.Lower); p = calendar.Shift(tbl.Interval, p, 1, loc) {
 								gap++
 							}
 							need := keep
-							if m.Op == generator.OpPurge {
+							if m.Op == folder.OpPurge {
 								need = keep + 1
 							}
 							if gap < need || !m.To.After(m.From) || m.To.After(current.Lower) {
@@ -351,9 +354,9 @@ func TestRetentionNeverTouchesKeptPartitions(t *testing.T) {
 							}
 						}
 					}
-					cutoff := generator.Shift(tbl.Interval, current, -keep, loc).Lower
-					for _, p := range folder.Partitions("t") {
-						attached := p.State == generator.StateAttached
+					cutoff := calendar.Shift(tbl.Interval, current, -keep, loc).Lower
+					for _, p := range mig.Partitions("t") {
+						attached := p.State == folder.StateAttached
 						if attached != p.Period.Upper.After(cutoff) {
 							t.Fatalf("as of %s: %s [%s, %s) is %s with cutoff %s", asOf, p.Name, p.Period.Lower, p.Period.Upper, p.State, cutoff)
 						}
@@ -367,8 +370,8 @@ func TestRetentionNeverTouchesKeptPartitions(t *testing.T) {
 // A table with retention whose partitions are all inside the window gets
 // its creation file and no retention file.
 func TestRetentionWithNothingToRetireWritesNoFile(t *testing.T) {
-	spec := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: t, key: ts, interval: month, premake: 2, start: 2026-01-01, retention: {keep: 24, action: archive, archive_schema: cold, drop_after: 3}}\n"
-	w := newWorkspace(t, spec, "")
+	sp := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: t, key: ts, interval: month, premake: 2, start: 2026-01-01, retention: {keep: 24, action: archive, archive_schema: cold, drop_after: 3}}\n"
+	w := newWorkspace(t, sp, "")
 	plan := w.generate("2026-11-26")
 	if len(plan.Files) != 1 || !strings.Contains(plan.Files[0].Name, "_create_") {
 		t.Fatalf("files: %v", plan.Files)

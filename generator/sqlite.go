@@ -2,79 +2,89 @@ package generator
 
 import (
 	"fmt"
-	"regexp"
+	"slices"
 	"strings"
-	"time"
+	"text/template"
+
+	"github.com/partgen/partgen/dialect"
+	"github.com/partgen/partgen/folder"
+	"github.com/partgen/partgen/spec"
+	"github.com/partgen/partgen/sqliteschema"
 )
 
-// SQLiteTable is a table as the user's own migrations define it, read back
-// from sqlite_schema after replaying them.
-type SQLiteTable struct {
-	Name       string
-	SQL        string   // CREATE TABLE statement as stored in sqlite_schema
-	Columns    []string // in declaration order
-	PrimaryKey []string // in key order; empty without a declared primary key
-	Indexes    []SQLiteIndex
-	// NotNullDefaults maps NOT NULL columns that have a DEFAULT to its SQL.
-	// A view has no defaults, so an INSERT through it that omits such a
-	// column arrives as NULL; the triggers apply the default instead.
-	NotNullDefaults map[string]string
+// sqliteEngine writes SQLite's emulated partitions (templates/sqlite): it
+// learns each table from the folder by replaying the user's migrations.
+type sqliteEngine struct {
+	dialect.Dialect
+	schema *sqliteschema.Reader
 }
 
-// SQLiteIndex is one index the user created (automatic indexes are left
-// out: the table's own UNIQUE and PRIMARY KEY clauses recreate them).
-type SQLiteIndex struct {
-	Name string
-	SQL  string
+func newSQLiteEngine() sqliteEngine {
+	return sqliteEngine{Dialect: dialect.Must(dialect.SQLite), schema: sqliteschema.NewReader()}
 }
 
-// SQLiteKeyLayout is the canonical storage form of a SQLite partition key:
-// the text go-sqlite3 writes for a UTC time.Time. It sorts as text in time
-// order, whatever the number of fractional digits.
-const SQLiteKeyLayout = "2006-01-02 15:04:05.999999999-07:00"
+func (sqliteEngine) funcs() template.FuncMap {
+	return template.FuncMap{
+		"view":         viewOf,
+		"partitionDDL": partitionDDL,
+		"defaultDDL":   defaultDDL,
+		"indexDDLs":    indexDDLs,
+		"keyCheck":     dialect.SQLiteKeyCheck,
+		"keyExpr":      dialect.SQLiteKeyExpr,
+	}
+}
 
-// SQLiteKey writes an instant in the canonical form.
-func SQLiteKey(t time.Time) string { return t.UTC().Format(SQLiteKeyLayout) }
+func (sqliteEngine) convertNote() string { return " (converts the table to emulated partitions)" }
 
-// ParseSQLiteKey reads any form the view's triggers accept: the canonical
-// form, another offset, a Z, a T separator, or no offset (SQLite's own
-// convention for UTC, as datetime('now') writes it).
-func ParseSQLiteKey(s string) (time.Time, error) {
-	for _, layout := range []string{
-		"2006-01-02 15:04:05.999999999-07:00",
-		"2006-01-02T15:04:05.999999999-07:00",
-		"2006-01-02 15:04:05.999999999Z07:00",
-		"2006-01-02T15:04:05.999999999Z07:00",
-	} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
+func (sqliteEngine) how(_ *spec.Spec, s *step) []string {
+	t := s.table
+	switch s.kind() {
+	case kindCreate:
+		how := []string{
+			"Each partition is a table with the columns and constraints of " + t.Name + " plus a CHECK on its bounds;",
+			"the view " + t.Name + " (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.",
+		}
+		if s.convert {
+			how = append(how, "First partgen file of the table: its rows are copied into their partitions and the table becomes the view.")
+		}
+		return append(how, "Down: restores the previous set; it refuses to remove a partition that holds rows.")
+	case kindPurge:
+		return purgeHow
+	}
+	return []string{"Rebuilds the view and triggers without the partition, then " + map[folder.Op]string{
+		folder.OpDetach: "leaves the table in place", folder.OpArchive: "renames the table to its archive name", folder.OpDrop: "drops the table"}[s.op] +
+		"; one audit row in partgen_archive_log; all in one transaction.", retireDown(s)}
+}
+
+// definition is the user's table as the folder's migrations create it,
+// before partgen's first file for it. The key must be one of its columns,
+// and a primary key must include it.
+func (e sqliteEngine) definition(sp *spec.Spec, mig *folder.Folder, t *spec.Table) (any, error) {
+	st, err := e.schema.Read(mig, t.Name)
+	if err != nil {
+		return nil, err
+	}
+	found := false
+	for _, c := range st.Columns {
+		if c == t.Key {
+			found = true
 		}
 	}
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			return t, nil
-		}
+	if !found {
+		return nil, sp.ErrorAt(t, "key", "set `key:` to the table's timestamp column",
+			"table %s has no column %q (its columns: %s)", t.Name, t.Key, strings.Join(st.Columns, ", "))
 	}
-	return time.Time{}, fmt.Errorf("%q is not a timestamp in a form partgen accepts (such as %s)", s, SQLiteKey(time.Date(2026, 11, 26, 4, 12, 12, 500000000, time.UTC)))
-}
-
-// canonicalKeyCheck is true when x is already in the canonical form:
-// seconds, optional fractional digits, and +00:00. Short enough to read in
-// every CHECK and trigger; the range bounds beside it pin the digits.
-func canonicalKeyCheck(x string) string {
-	return fmt.Sprintf("(%[1]s GLOB '????-??-?? ??:??:??+00:00' OR %[1]s GLOB '????-??-?? ??:??:??.[0-9]*+00:00')", x)
-}
-
-// canonicalKeyExpr converts x to the canonical form, or NULL when x is not
-// a timestamp. The fraction is carried over digit for digit: SQLite's date
-// functions keep only milliseconds and would round 12.9999999 up to 13.
-func canonicalKeyExpr(x string) string {
-	offLen := fmt.Sprintf("(CASE WHEN %[1]s GLOB '*Z' THEN 1 WHEN %[1]s GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)", x)
-	rest := fmt.Sprintf("substr(%s, 20, length(%s) - 19 - %s)", x, x, offLen)
-	frac := fmt.Sprintf("(CASE WHEN %[1]s = '' THEN '' WHEN %[1]s GLOB '.[0-9]*' AND substr(%[1]s, 2) NOT GLOB '*[^0-9]*' THEN %[1]s END)", rest)
-	off := fmt.Sprintf("(CASE WHEN %[1]s GLOB '*Z' THEN 'Z' WHEN %[1]s GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(%[1]s, -6) ELSE '' END)", x)
-	return fmt.Sprintf("(CASE WHEN %s THEN %s WHEN %s GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%%Y-%%m-%%d %%H:%%M:%%S', substr(%s, 1, 19) || %s) || %s || '+00:00' END)",
-		canonicalKeyCheck(x), x, x, x, off, frac)
+	if len(st.PrimaryKey) > 0 && !slices.Contains(st.PrimaryKey, t.Key) {
+		// As PostgreSQL requires of a partitioned table: each partition
+		// enforces its key alone, so one that omits the partition key
+		// (an INTEGER PRIMARY KEY above all, a rowid of each table) would
+		// repeat across partitions.
+		return nil, sp.ErrorAt(t, "key",
+			fmt.Sprintf("make it PRIMARY KEY (%s, %s) in your migration, as PostgreSQL requires of partitioned tables", strings.Join(st.PrimaryKey, ", "), t.Key),
+			"the primary key of %s (%s) does not include the partition key %s: each partition would enforce it alone",
+			t.Name, strings.Join(st.PrimaryKey, ", "), t.Key)
+	}
+	return st, nil
 }
 
 // sqliteToken is a lexical token of a SQLite statement: enough to find
@@ -156,9 +166,10 @@ func skipIfNotExists(toks []sqliteToken, i int) int {
 	return i
 }
 
-// PartitionDDL turns the user's CREATE TABLE into one for a partition: the
-// new name, and an extra table constraint before the closing parenthesis.
-func (st *SQLiteTable) PartitionDDL(name, constraint string) (string, error) {
+// partitionTableDDL turns the user's CREATE TABLE into one for a
+// partition: the new name, and an extra table constraint before the closing
+// parenthesis.
+func partitionTableDDL(st *sqliteschema.Table, name, constraint string) (string, error) {
 	toks := sqliteTokens(st.SQL)
 	i := 0
 	for i < len(toks) && !strings.EqualFold(toks[i].text, "TABLE") {
@@ -193,15 +204,15 @@ func (st *SQLiteTable) PartitionDDL(name, constraint string) (string, error) {
 	body := st.SQL[toks[nameEnd].start:toks[close].start]
 	body = strings.TrimRight(body, " \t\r\n")
 	tail := st.SQL[toks[close].start:]
-	out := "CREATE TABLE " + quoteIdent(name) + " " + body
+	out := "CREATE TABLE " + dialect.QuoteIdent(name) + " " + body
 	if constraint != "" {
 		out += ",\n    " + constraint + "\n"
 	}
 	return out + tail, nil
 }
 
-// IndexDDL rewrites one of the user's CREATE INDEX statements for a partition.
-func (st *SQLiteTable) IndexDDL(ix SQLiteIndex, partition string) (string, error) {
+// indexDDL rewrites one of the user's CREATE INDEX statements for a partition.
+func indexDDL(st *sqliteschema.Table, ix sqliteschema.Index, partition string) (string, error) {
 	toks := sqliteTokens(ix.SQL)
 	i := 0
 	for i < len(toks) && !strings.EqualFold(toks[i].text, "INDEX") {
@@ -219,12 +230,12 @@ func (st *SQLiteTable) IndexDDL(ix SQLiteIndex, partition string) (string, error
 	if tblEnd > len(toks) {
 		return "", fmt.Errorf("cannot read index %s", ix.Name)
 	}
-	newName := PartitionIndexName(st.Name, ix.Name, partition)
+	newName := partitionIndexName(st.Name, ix.Name, partition)
 	var b strings.Builder
 	b.WriteString(ix.SQL[:toks[i].start])
-	b.WriteString(quoteIdent(newName))
+	b.WriteString(dialect.QuoteIdent(newName))
 	b.WriteString(" ON ")
-	b.WriteString(quoteIdent(partition))
+	b.WriteString(dialect.QuoteIdent(partition))
 	if tblEnd < len(toks) {
 		b.WriteString(" ")
 		b.WriteString(ix.SQL[toks[tblEnd].start:])
@@ -232,18 +243,18 @@ func (st *SQLiteTable) IndexDDL(ix SQLiteIndex, partition string) (string, error
 	return b.String(), nil
 }
 
-// PartitionIndexName names a partition's copy of an index: the table's name
+// partitionIndexName names a partition's copy of an index: the table's name
 // in the index name is replaced by the partition's, else it is prefixed.
-func PartitionIndexName(table, index, partition string) string {
+func partitionIndexName(table, index, partition string) string {
 	if rest, ok := strings.CutPrefix(index, table+"_"); ok {
 		return partition + "_" + rest
 	}
 	return partition + "_" + index
 }
 
-// Identity is the columns that pick out one row for UPDATE and DELETE
+// identity is the columns that pick out one row for UPDATE and DELETE
 // through the view: the primary key, or every column when there is none.
-func (st *SQLiteTable) Identity() []string {
+func identity(st *sqliteschema.Table) []string {
 	if len(st.PrimaryKey) > 0 {
 		return st.PrimaryKey
 	}
@@ -268,7 +279,7 @@ func mergedRanges(parts []tmplPart) []sqliteRange {
 // sqliteView is what the view-and-triggers template needs.
 type sqliteView struct {
 	T          tmplTable
-	Table      *SQLiteTable
+	Table      *sqliteschema.Table
 	Parts      []tmplPart
 	Default    *tmplPart
 	Ranges     []sqliteRange
@@ -281,8 +292,8 @@ type sqliteView struct {
 	NewKey     string   // NEW.key, with the column's DEFAULT when the insert omits it
 }
 
-func (r *renderer) viewOf(d *tmplData, parts []tmplPart, withDefault bool) sqliteView {
-	st := d.SQLite
+func viewOf(d *tmplData, parts []tmplPart, withDefault bool) sqliteView {
+	st := d.Def.(*sqliteschema.Table)
 	v := sqliteView{T: d.T, Table: st, Parts: parts, Ranges: mergedRanges(parts)}
 	if withDefault {
 		dp := d.Default
@@ -296,7 +307,7 @@ func (r *renderer) viewOf(d *tmplData, parts []tmplPart, withDefault bool) sqlit
 	v.NewKey = newKey
 	var cols, news, norms []string
 	for _, c := range st.Columns {
-		q := quoteIdent(c)
+		q := dialect.QuoteIdent(c)
 		cols = append(cols, q)
 		val := "NEW." + q
 		if dflt, ok := st.NotNullDefaults[c]; ok {
@@ -304,141 +315,47 @@ func (r *renderer) viewOf(d *tmplData, parts []tmplPart, withDefault bool) sqlit
 		}
 		news = append(news, val)
 		if c == d.T.KeyBare {
-			norms = append(norms, canonicalKeyExpr(newKey))
+			norms = append(norms, dialect.SQLiteKeyExpr(newKey))
 		} else {
 			norms = append(norms, val)
 		}
 	}
-	for _, c := range st.Identity() {
-		v.IdentityOf = append(v.IdentityOf, fmt.Sprintf("%s IS OLD.%s", quoteIdent(c), quoteIdent(c)))
+	for _, c := range identity(st) {
+		v.IdentityOf = append(v.IdentityOf, fmt.Sprintf("%s IS OLD.%s", dialect.QuoteIdent(c), dialect.QuoteIdent(c)))
 	}
 	v.Columns = strings.Join(cols, ", ")
 	v.NewValues = strings.Join(news, ", ")
 	v.NormValues = strings.Join(norms, ", ")
-	v.Canonical = canonicalKeyCheck(newKey)
-	v.Normalised = canonicalKeyExpr(newKey)
+	v.Canonical = dialect.SQLiteKeyCheck(newKey)
+	v.Normalised = dialect.SQLiteKeyExpr(newKey)
 	return v
-}
-
-func (r *renderer) sqliteTable(t *Table) (*SQLiteTable, error) {
-	if st, ok := r.sqlite[t.Name]; ok {
-		return st, nil
-	}
-	if r.opts.SQLiteSchema == nil {
-		return nil, fmt.Errorf("internal: no SQLite schema reader configured")
-	}
-	st, err := r.opts.SQLiteSchema(r.folder, t.Name)
-	if err != nil {
-		return nil, err
-	}
-	found := false
-	for _, c := range st.Columns {
-		if c == t.Key {
-			found = true
-		}
-	}
-	if !found {
-		return nil, &SpecError{File: r.spec.File, Line: t.Line, Column: 1,
-			Msg: fmt.Sprintf("table %s has no column %q (its columns: %s)", t.Name, t.Key, strings.Join(st.Columns, ", ")),
-			Fix: "set `key:` to the table's timestamp column"}
-	}
-	if len(st.PrimaryKey) > 0 {
-		has := false
-		for _, c := range st.PrimaryKey {
-			has = has || c == t.Key
-		}
-		if !has {
-			// As PostgreSQL requires of a partitioned table: each partition
-			// enforces its key alone, so one that omits the partition key
-			// (an INTEGER PRIMARY KEY above all, a rowid of each table) would
-			// repeat across partitions.
-			return nil, &SpecError{File: r.spec.File, Line: t.Line, Column: 1,
-				Msg: fmt.Sprintf("the primary key of %s (%s) does not include the partition key %s: each partition would enforce it alone",
-					t.Name, strings.Join(st.PrimaryKey, ", "), t.Key),
-				Fix: fmt.Sprintf("make it PRIMARY KEY (%s, %s) in your migration, as PostgreSQL requires of partitioned tables", strings.Join(st.PrimaryKey, ", "), t.Key)}
-		}
-	}
-	r.sqlite[t.Name] = st
-	return st, nil
 }
 
 // partitionDDL is the CREATE TABLE of one SQLite partition: the user's
 // definition plus a CHECK that holds the key to the period and to the
 // canonical form, so no direct write can put a row in the wrong table.
-func (r *renderer) partitionDDL(d *tmplData, p tmplPart) (string, error) {
-	k := d.T.Key
-	c := fmt.Sprintf("CONSTRAINT partgen_bounds CHECK (%s >= %s AND %s < %s AND %s)", k, p.Lower, k, p.Upper, canonicalKeyCheck(k))
-	return d.SQLite.PartitionDDL(p.Bare, c)
+func partitionDDL(d *tmplData, p tmplPart) (string, error) {
+	return partitionTableDDL(d.Def.(*sqliteschema.Table), p.Bare, dialect.SQLiteBoundsCheck(d.T.Key, p.Period))
 }
 
 // defaultDDL is the CREATE TABLE of the default partition: any period, but
 // still the canonical form (or NULL, which no range takes).
-func (r *renderer) defaultDDL(d *tmplData) (string, error) {
+func defaultDDL(d *tmplData) (string, error) {
 	k := d.T.Key
-	c := fmt.Sprintf("CONSTRAINT partgen_key_form CHECK (%s IS NULL OR %s)", k, canonicalKeyCheck(k))
-	return d.SQLite.PartitionDDL(d.Default.Bare, c)
+	c := fmt.Sprintf("CONSTRAINT partgen_key_form CHECK (%s IS NULL OR %s)", k, dialect.SQLiteKeyCheck(k))
+	return partitionTableDDL(d.Def.(*sqliteschema.Table), d.Default.Bare, c)
 }
 
-func (r *renderer) indexDDLs(d *tmplData, partition string) ([]string, error) {
+// indexDDLs are the user's indexes of the table, made for one partition.
+func indexDDLs(d *tmplData, partition string) ([]string, error) {
+	st := d.Def.(*sqliteschema.Table)
 	var out []string
-	for _, ix := range d.SQLite.Indexes {
-		s, err := d.SQLite.IndexDDL(ix, partition)
+	for _, ix := range st.Indexes {
+		s, err := indexDDL(st, ix, partition)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, s)
 	}
 	return out, nil
-}
-
-// sqliteViewMemberRE finds the tables a view selects from: one
-// `SELECT ... FROM "partition"` per UNION ALL branch.
-var sqliteViewMemberRE = regexp.MustCompile(`(?i)\bFROM\s+("(?:[^"]|"")+"|` + "`[^`]+`" + `|\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_$]*)`)
-
-// SQLiteViewMembers lists the tables a view's SQL selects from, in order,
-// once each: for partgen's views, the partitions attached to the table.
-func SQLiteViewMembers(viewSQL string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, m := range sqliteViewMemberRE.FindAllStringSubmatch(viewSQL, -1) {
-		name := unquoteIdent(m[1])
-		if !seen[name] {
-			seen[name] = true
-			out = append(out, name)
-		}
-	}
-	return out
-}
-
-func unquoteIdent(s string) string {
-	if len(s) >= 2 {
-		switch {
-		case s[0] == '"' && s[len(s)-1] == '"':
-			return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
-		case s[0] == '`' && s[len(s)-1] == '`', s[0] == '[' && s[len(s)-1] == ']':
-			return s[1 : len(s)-1]
-		}
-	}
-	return s
-}
-
-// SQLiteBounds reads a partition's range back from its CREATE TABLE: the
-// CHECK ("key" >= 'lower' AND "key" < 'upper' ...) partitionDDL writes, or
-// one written like it by hand. The literals are canonical keys.
-func SQLiteBounds(tableSQL, key string) (Period, bool) {
-	k := `(?:"` + regexp.QuoteMeta(key) + `"|` + regexp.QuoteMeta(key) + `)`
-	re, err := regexp.Compile(k + `\s*>=\s*'([^']+)'\s+AND\s+` + k + `\s*<\s*'([^']+)'`)
-	if err != nil {
-		return Period{}, false
-	}
-	m := re.FindStringSubmatch(tableSQL)
-	if m == nil {
-		return Period{}, false
-	}
-	lo, err1 := ParseSQLiteKey(m[1])
-	hi, err2 := ParseSQLiteKey(m[2])
-	if err1 != nil || err2 != nil {
-		return Period{}, false
-	}
-	return Period{Lower: lo, Upper: hi}, true
 }

@@ -13,8 +13,12 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/dialect"
+	"github.com/partgen/partgen/folder"
 	"github.com/partgen/partgen/generator"
 	"github.com/partgen/partgen/internal/testdb"
+	"github.com/partgen/partgen/spec"
 	"github.com/partgen/partgen/sqliteschema"
 )
 
@@ -87,11 +91,11 @@ func rowsChecksum(t *testing.T, db *sql.DB, table, order string) (int, string) {
 // whereIs returns the partition tables of a spec table that hold a key.
 func whereIs(t *testing.T, db *sql.DB, w *workspace, table, key, value string) []string {
 	t.Helper()
-	folder, err := generator.ReadFolder(w.dir)
+	mig, err := folder.Read(w.dir)
 	must(t, err)
 	var found []string
-	for _, p := range folder.Partitions(table) {
-		if p.State != generator.StateAttached {
+	for _, p := range mig.Partitions(table) {
+		if p.State != folder.StateAttached {
 			continue
 		}
 		if testdb.Count(t, db, fmt.Sprintf("SELECT count(*) FROM %q WHERE %q = ?", p.Name, key), value) > 0 {
@@ -146,15 +150,15 @@ func TestSQLiteAdoptRouteAndRoundTrip(t *testing.T) {
 	}
 
 	// Edges of every period, through the view, with fractions and offsets.
-	folder, err := generator.ReadFolder(w.dir)
+	mig, err := folder.Read(w.dir)
 	must(t, err)
 	id := 100
-	for _, part := range folder.Partitions("market_data") {
+	for _, part := range mig.Partitions("market_data") {
 		first := part.Period.Lower.UTC()
 		last := part.Period.Upper.Add(-time.Nanosecond).UTC()
 		forms := []string{
-			generator.SQLiteKey(first),
-			generator.SQLiteKey(last),
+			dialect.SQLiteKey(first),
+			dialect.SQLiteKey(last),
 			first.In(time.FixedZone("", -5*3600)).Format("2006-01-02 15:04:05.999999999-07:00"),
 			last.In(time.FixedZone("", 5*3600+1800)).Format("2006-01-02 15:04:05.999999999-07:00"),
 			last.Format("2006-01-02T15:04:05.999999999Z07:00"),
@@ -166,9 +170,9 @@ func TestSQLiteAdoptRouteAndRoundTrip(t *testing.T) {
 				t.Fatalf("insert %s: %v", f, err)
 			}
 			canon := mustParse(t, f)
-			got := whereIs(t, db, w, "market_data", "ts", generator.SQLiteKey(canon))
+			got := whereIs(t, db, w, "market_data", "ts", dialect.SQLiteKey(canon))
 			if len(got) != 1 || got[0] != part.Name {
-				t.Errorf("%s (canonical %s) is in %v, want %s", f, generator.SQLiteKey(canon), got, part.Name)
+				t.Errorf("%s (canonical %s) is in %v, want %s", f, dialect.SQLiteKey(canon), got, part.Name)
 			}
 		}
 	}
@@ -277,14 +281,14 @@ func TestSQLiteAdoptRouteAndRoundTrip(t *testing.T) {
 
 func mustParse(t *testing.T, s string) time.Time {
 	t.Helper()
-	v, err := generator.ParseSQLiteKey(s)
+	v, err := dialect.ParseSQLiteKey(s)
 	must(t, err)
 	return v
 }
 
 func TestSQLiteAdoptionRefusesRowsOutsideEveryPartition(t *testing.T) {
-	spec := strings.Replace(sqliteSpec, "    start: 2026-09-01\n", "", 1)
-	w := newWorkspace(t, spec, sqliteBase)
+	sp := strings.Replace(sqliteSpec, "    start: 2026-09-01\n", "", 1)
+	w := newWorkspace(t, sp, sqliteBase)
 	db, _ := testdb.SQLite(t)
 	ctx := context.Background()
 	p := w.provider(db, goose.DialectSQLite3)
@@ -308,10 +312,10 @@ func TestSQLiteAdoptionRefusesRowsOutsideEveryPartition(t *testing.T) {
 func TestSQLitePrimaryKeyMustIncludeTheKey(t *testing.T) {
 	base := "-- +goose Up\nCREATE TABLE market_data (id INTEGER PRIMARY KEY, ts TEXT NOT NULL);\nCREATE TABLE alert_log (id INTEGER NOT NULL, raised_at TEXT NOT NULL, PRIMARY KEY (id, raised_at));\n"
 	w := newWorkspace(t, sqliteSpec, base)
-	d, _ := generator.ParseDate("2026-11-26")
-	_, err := generator.Generate(w.loadSpec(), generator.Options{AsOf: d, SQLiteSchema: sqliteschemaRead})
-	var se *generator.SpecError
-	if !errors.As(err, &se) || !strings.Contains(se.Msg, "primary key of market_data (id) does not include the partition key ts") || se.Line != 6 {
+	d, _ := calendar.ParseDate("2026-11-26")
+	_, err := generator.Generate(w.loadSpec(), d)
+	var se *spec.Error
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, "primary key of market_data (id) does not include the partition key ts") || se.Line != 7 || se.Column != 10 {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -1,47 +1,35 @@
 package generator
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
-// LockFolder takes an exclusive lock on the folder for one read-plan-write
-// cycle, so two partgen runs on one folder (two go generate processes, an
-// editor hook and a terminal) never both write: the second one waits, then
-// finds the files the first wrote and writes nothing.
-//
-// The lock is taken on the directory itself, so a run that fails leaves no
-// file behind.
-func LockFolder(dir string) (unlock func(), err error) {
-	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		return nil, &SpecError{File: dir, Msg: "the migrations folder is a file", Fix: "point `migrations:` at the goose folder"}
-	}
-	f, err := os.Open(dir)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, &SpecError{File: dir, Msg: "the migrations folder does not exist",
-				Fix: "create it with your base migration, or correct `migrations:` in the spec"}
-		}
-		return nil, fmt.Errorf("lock %s: %w", dir, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock %s: %w", dir, err)
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
+// WriteOption adjusts [Plan.Write].
+type WriteOption func(*writeOptions)
+
+type writeOptions struct {
+	beforeRename func()
 }
 
-// Write puts the plan's files into the folder. Each file is written to a
-// temporary name that goose ignores, synced, and renamed into place only when
-// every file of the plan has been written, so an interrupted run leaves no
-// partial migration behind.
-func (p *Plan) Write() ([]string, error) {
+// BeforeRename calls hook once every file of the plan is written under its
+// temporary name and before the first rename: where a crash test stops the
+// process, as a kill -9 between writing and renaming would.
+func BeforeRename(hook func()) WriteOption {
+	return func(o *writeOptions) { o.beforeRename = hook }
+}
+
+// Write puts the plan's files into the folder and returns their paths.
+// Each file is written to a temporary name that goose ignores, synced, and
+// renamed into place only when every file of the plan has been written, so
+// an interrupted run leaves no partial migration behind. It never
+// overwrites a file.
+func (p *Plan) Write(opts ...WriteOption) ([]string, error) {
+	var o writeOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	dir := p.Folder.Dir
 	removeStaleTemps(dir)
 	type pending struct{ tmp, final string }
@@ -83,9 +71,8 @@ func (p *Plan) Write() ([]string, error) {
 			return nil, err
 		}
 	}
-	if os.Getenv("PARTGEN_FAILPOINT") == "after-temp-files" {
-		// The crash tests stop here, as a kill -9 between writing and renaming would.
-		os.Exit(70)
+	if o.beforeRename != nil {
+		o.beforeRename()
 	}
 	var written []string
 	for _, d := range done {

@@ -17,8 +17,30 @@ import (
 	_ "github.com/mattn/go-sqlite3" // the engine partgen emulates partitions on
 	"github.com/pressly/goose/v3"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/folder"
+	"github.com/partgen/partgen/spec"
 )
+
+// Table is a table as the user's own migrations define it, read back
+// from sqlite_schema after replaying them.
+type Table struct {
+	Name       string
+	SQL        string   // CREATE TABLE statement as stored in sqlite_schema
+	Columns    []string // in declaration order
+	PrimaryKey []string // in key order; empty without a declared primary key
+	Indexes    []Index
+	// NotNullDefaults maps NOT NULL columns that have a DEFAULT to its SQL.
+	// A view has no defaults, so an INSERT through it that omits such a
+	// column arrives as NULL; the triggers apply the default instead.
+	NotNullDefaults map[string]string
+}
+
+// Index is one index the user created (automatic indexes are left
+// out: the table's own UNIQUE and PRIMARY KEY clauses recreate them).
+type Index struct {
+	Name string
+	SQL  string
+}
 
 // Reader reads table definitions for one partgen run. It replays the
 // folder's hand-written migrations once and answers every table from that
@@ -27,13 +49,13 @@ import (
 // to the table's first partgen migration.
 type Reader struct {
 	mu     sync.Mutex
-	shared map[*generator.Folder]*sql.DB
-	failed map[*generator.Folder]bool
+	shared map[*folder.Folder]*sql.DB
+	failed map[*folder.Folder]bool
 }
 
 // NewReader returns a Reader; Close releases its databases.
 func NewReader() *Reader {
-	return &Reader{shared: map[*generator.Folder]*sql.DB{}, failed: map[*generator.Folder]bool{}}
+	return &Reader{shared: map[*folder.Folder]*sql.DB{}, failed: map[*folder.Folder]bool{}}
 }
 
 // Close releases the in-memory databases.
@@ -43,36 +65,37 @@ func (r *Reader) Close() {
 	for _, db := range r.shared {
 		db.Close()
 	}
-	r.shared = map[*generator.Folder]*sql.DB{}
+	r.shared = map[*folder.Folder]*sql.DB{}
 }
 
-// Read implements generator.SQLiteSchemaFunc.
-func (r *Reader) Read(folder *generator.Folder, table string) (*generator.SQLiteTable, error) {
+// Read returns the definition of table as the folder's migrations create
+// it, replaying the folder once for every table of a run.
+func (r *Reader) Read(mig *folder.Folder, table string) (*Table, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	db := r.shared[folder]
-	if db == nil && !r.failed[folder] {
+	db := r.shared[mig]
+	if db == nil && !r.failed[mig] {
 		var err error
-		db, err = replay(folder, func(f generator.MigrationFile) bool { return !f.Partgen })
+		db, err = replay(mig, func(f folder.MigrationFile) bool { return !f.Partgen })
 		if err != nil {
-			r.failed[folder] = true
+			r.failed[mig] = true
 		} else {
-			r.shared[folder] = db
+			r.shared[mig] = db
 		}
 	}
 	if db != nil {
-		if st, err := definition(context.Background(), db, folder, table); err == nil {
+		if st, err := definition(context.Background(), db, mig, table); err == nil {
 			return st, nil
 		}
 	}
-	return Read(folder, table)
+	return Read(mig, table)
 }
 
 // Read returns the definition of table as the folder's migrations create
 // it, before the first partgen migration that touches it.
-func Read(folder *generator.Folder, table string) (*generator.SQLiteTable, error) {
+func Read(mig *folder.Folder, table string) (*Table, error) {
 	var first int64 = -1
-	for _, f := range folder.Files {
+	for _, f := range mig.Files {
 		if first >= 0 {
 			break
 		}
@@ -83,24 +106,24 @@ func Read(folder *generator.Folder, table string) (*generator.SQLiteTable, error
 			}
 		}
 	}
-	db, err := replay(folder, func(f generator.MigrationFile) bool { return first < 0 || f.Version < first })
+	db, err := replay(mig, func(f folder.MigrationFile) bool { return first < 0 || f.Version < first })
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	return definition(context.Background(), db, folder, table)
+	return definition(context.Background(), db, mig, table)
 }
 
 // Replay applies every SQL migration of the folder to a new in-memory
 // database with goose, as goose up would, and returns it (one connection:
 // the database lives as long as it). sqlc's schema dump uses it.
-func Replay(folder *generator.Folder) (*sql.DB, error) {
-	return replay(folder, func(generator.MigrationFile) bool { return true })
+func Replay(mig *folder.Folder) (*sql.DB, error) {
+	return replay(mig, func(folder.MigrationFile) bool { return true })
 }
 
 // replay applies the folder's SQL migrations that keep() selects to a new
 // in-memory database, with goose, as goose up would.
-func replay(folder *generator.Folder, keep func(generator.MigrationFile) bool) (*sql.DB, error) {
+func replay(mig *folder.Folder, keep func(folder.MigrationFile) bool) (*sql.DB, error) {
 	ctx := context.Background()
 	db, err := sql.Open("sqlite3", ":memory:")
 	if err != nil {
@@ -108,44 +131,44 @@ func replay(folder *generator.Folder, keep func(generator.MigrationFile) bool) (
 	}
 	db.SetMaxOpenConns(1) // one connection, one in-memory database
 	names := map[string]bool{}
-	for _, f := range folder.Files {
+	for _, f := range mig.Files {
 		if strings.HasSuffix(f.Name, ".sql") && keep(f) {
 			names[f.Name] = true
 		}
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, selected{os.DirFS(folder.Dir), names}, goose.WithLogger(goose.NopLogger()))
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, selected{os.DirFS(mig.Dir), names}, goose.WithLogger(goose.NopLogger()))
 	if err != nil {
 		db.Close()
-		return nil, &generator.SpecError{File: folder.Dir, Msg: "goose cannot read the folder: " + err.Error(),
+		return nil, &spec.Error{File: mig.Dir, Msg: "goose cannot read the folder: " + err.Error(),
 			Fix: "fix the migration goose names; partgen replays the folder to learn the table's columns"}
 	}
 	if _, err := p.Up(ctx); err != nil {
 		db.Close()
-		file := folder.Dir
+		file := mig.Dir
 		var pe *goose.PartialError
 		if errors.As(err, &pe) && pe.Failed != nil && pe.Failed.Source != nil {
-			file = filepath.Join(folder.Dir, filepath.Base(pe.Failed.Source.Path))
+			file = filepath.Join(mig.Dir, filepath.Base(pe.Failed.Source.Path))
 			err = pe.Err
 		}
-		return nil, &generator.SpecError{File: file, Msg: "replaying the migrations into an in-memory SQLite failed: " + err.Error(),
+		return nil, &spec.Error{File: file, Msg: "replaying the migrations into an in-memory SQLite failed: " + err.Error(),
 			Fix: "make the migration valid SQLite; partgen replays the folder to learn the tables' columns"}
 	}
 	return db, nil
 }
 
 // definition reads one table's definition from a replayed database.
-func definition(ctx context.Context, db *sql.DB, folder *generator.Folder, table string) (*generator.SQLiteTable, error) {
+func definition(ctx context.Context, db *sql.DB, mig *folder.Folder, table string) (*Table, error) {
 	var typ, ddl string
 	err := db.QueryRowContext(ctx, `SELECT type, coalesce(sql, '') FROM sqlite_schema WHERE name = ? COLLATE NOCASE`, table).Scan(&typ, &ddl)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, &generator.SpecError{File: folder.Dir, Msg: fmt.Sprintf("the migrations never create table %s", table),
+		return nil, &spec.Error{File: mig.Dir, Msg: fmt.Sprintf("the migrations never create table %s", table),
 			Fix: "create the table in your own goose migration (an ordinary CREATE TABLE) before partgen's files"}
 	}
 	if err != nil {
 		return nil, err
 	}
 	if typ != "table" {
-		return nil, &generator.SpecError{File: folder.Dir, Msg: fmt.Sprintf("%s is a %s before partgen's first migration for it, not a table", table, typ),
+		return nil, &spec.Error{File: mig.Dir, Msg: fmt.Sprintf("%s is a %s before partgen's first migration for it, not a table", table, typ),
 			Fix: "partgen converts an ordinary table; check the folder's hand-written migrations"}
 	}
 	// A foreign key cannot point at a view: converting a referenced table
@@ -154,13 +177,13 @@ func definition(ctx context.Context, db *sql.DB, folder *generator.Folder, table
 	err = db.QueryRowContext(ctx, `SELECT m.name FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
 		WHERE m.type = 'table' AND f."table" = ? COLLATE NOCASE LIMIT 1`, table).Scan(&referrer)
 	if err == nil {
-		return nil, &generator.SpecError{File: folder.Dir, Msg: fmt.Sprintf("table %s is referenced by a foreign key of %s; SQLite cannot point a foreign key at the view partgen would put in its place", table, referrer),
+		return nil, &spec.Error{File: mig.Dir, Msg: fmt.Sprintf("table %s is referenced by a foreign key of %s; SQLite cannot point a foreign key at the view partgen would put in its place", table, referrer),
 			Fix: "drop that foreign key in a migration of yours (check the reference in the application), or do not partition " + table}
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
-	st := &generator.SQLiteTable{Name: table, SQL: ddl}
+	st := &Table{Name: table, SQL: ddl}
 	rows, err := db.QueryContext(ctx, `SELECT name, pk, "notnull", dflt_value FROM pragma_table_info(?) ORDER BY cid`, table)
 	if err != nil {
 		return nil, err
@@ -194,7 +217,7 @@ func definition(ctx context.Context, db *sql.DB, folder *generator.Folder, table
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var ix generator.SQLiteIndex
+		var ix Index
 		if err := rows.Scan(&ix.Name, &ix.SQL); err != nil {
 			return nil, err
 		}

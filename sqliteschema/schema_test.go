@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/folder"
 	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/spec"
 	"github.com/partgen/partgen/sqliteschema"
 )
 
@@ -30,12 +33,12 @@ CREATE INDEX ticks_ts ON ticks (ts);
 -- +goose Down
 DROP TABLE ticks;
 `)
-	spec, err := generator.LoadSpec(filepath.Join(dir, "partgen.yaml"))
+	sp, err := spec.Load(filepath.Join(dir, "partgen.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _ := generator.ParseDate("2026-11-26")
-	plan, err := generator.Generate(spec, generator.Options{AsOf: d, SQLiteSchema: sqliteschema.Read})
+	d, _ := calendar.ParseDate("2026-11-26")
+	plan, err := generator.Generate(sp, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,14 +46,14 @@ DROP TABLE ticks;
 		t.Fatal(err)
 	}
 	write(t, dir, "20261201000000_more.sql", "-- +goose Up\nCREATE TABLE other (x INTEGER PRIMARY KEY);\n-- +goose Down\nDROP TABLE other;\n")
-	folder, err := generator.ReadFolder(dir)
+	mig, err := folder.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := sqliteschema.NewReader()
 	defer r.Close()
-	for _, read := range []generator.SQLiteSchemaFunc{r.Read, sqliteschema.Read} {
-		st, err := read(folder, "ticks")
+	for _, read := range []func(*folder.Folder, string) (*sqliteschema.Table, error){r.Read, sqliteschema.Read} {
+		st, err := read(mig, "ticks")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,11 +62,11 @@ DROP TABLE ticks;
 			t.Fatalf("definition of ticks: %+v", st)
 		}
 	}
-	if st, err := r.Read(folder, "other"); err != nil || strings.Join(st.PrimaryKey, ",") != "x" {
+	if st, err := r.Read(mig, "other"); err != nil || strings.Join(st.PrimaryKey, ",") != "x" {
 		t.Fatalf("other: %+v, %v", st, err)
 	}
-	_, err = r.Read(folder, "missing")
-	var se *generator.SpecError
+	_, err = r.Read(mig, "missing")
+	var se *spec.Error
 	if !errors.As(err, &se) || !strings.Contains(se.Msg, "never create table missing") || se.Fix == "" {
 		t.Fatalf("missing table: %v", err)
 	}
@@ -74,12 +77,12 @@ func TestReaderNamesTheBrokenMigration(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "20260101000000_base.sql", "-- +goose Up\nCREATE TABLE ticks (ts TEXT);\n")
 	write(t, dir, "20260102000000_broken.sql", "-- +goose Up\nCREATE TABLE oops (;\n")
-	folder, err := generator.ReadFolder(dir)
+	mig, err := folder.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = sqliteschema.NewReader().Read(folder, "ticks")
-	var se *generator.SpecError
+	_, err = sqliteschema.NewReader().Read(mig, "ticks")
+	var se *spec.Error
 	if !errors.As(err, &se) || !strings.HasSuffix(se.File, "20260102000000_broken.sql") {
 		t.Fatalf("err = %v, want one naming the broken file", err)
 	}
@@ -91,12 +94,12 @@ func TestReaderRefusesATableOthersReference(t *testing.T) {
 CREATE TABLE ticks (id INTEGER NOT NULL, ts TEXT NOT NULL, PRIMARY KEY (id, ts));
 CREATE TABLE fills (id INTEGER PRIMARY KEY, tick_id INTEGER, tick_ts TEXT, FOREIGN KEY (tick_id, tick_ts) REFERENCES ticks (id, ts));
 `)
-	folder, err := generator.ReadFolder(dir)
+	mig, err := folder.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = sqliteschema.NewReader().Read(folder, "ticks")
-	var se *generator.SpecError
+	_, err = sqliteschema.NewReader().Read(mig, "ticks")
+	var se *spec.Error
 	if !errors.As(err, &se) || !strings.Contains(se.Msg, "referenced by a foreign key of fills") {
 		t.Fatalf("err = %v", err)
 	}

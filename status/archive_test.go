@@ -7,8 +7,9 @@ import (
 
 	"github.com/pressly/goose/v3"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/calendar"
 	"github.com/partgen/partgen/internal/testdb"
+	"github.com/partgen/partgen/rules"
 	"github.com/partgen/partgen/status"
 )
 
@@ -25,7 +26,7 @@ func TestArchivedPartitionsSQLite(t *testing.T) {
 }
 
 func testArchived(t *testing.T, engine string, dialect goose.Dialect) {
-	dir := copyFolder(t, filepath.Join("..", "migrations", engine))
+	dir := copyFolder(t, filepath.Join("..", "examples", "marketdata", "migrations", engine))
 	var e *example
 	if engine == "postgres" {
 		db, dsn := testdb.Postgres(t)
@@ -49,7 +50,7 @@ func testArchived(t *testing.T, engine string, dialect goose.Dialect) {
 		}
 	}
 
-	generateInto(t, dir, generator.Date{Year: 2028, Month: 2, Day: 15})
+	generateInto(t, dir, calendar.Date{Year: 2028, Month: 2, Day: 15})
 	up()
 	r := e.report(ts("2028-02-15T12:00:00Z"), true)
 	archived := "market_data_p2026_01"
@@ -77,15 +78,15 @@ func testArchived(t *testing.T, engine string, dialect goose.Dialect) {
 	if engine == "postgres" && (a.ArchivedAs != "archive.market_data_p2026_01" || a.TotalBytes == nil) {
 		t.Errorf("archived as %q, bytes %v", a.ArchivedAs, a.TotalBytes)
 	}
-	expect(t, "after archiving", r, status.OK)
+	expect(t, "after archiving", r, rules.OK)
 	if md := table1(t, r, "market_data"); md.Runway.Periods != 3 {
 		t.Errorf("runway %+v after generating for 2028-02-15", md.Runway)
 	}
 
-	generateInto(t, dir, generator.Date{Year: 2028, Month: 5, Day: 15})
+	generateInto(t, dir, calendar.Date{Year: 2028, Month: 5, Day: 15})
 	up()
 	r = e.report(ts("2028-05-15T12:00:00Z"), true)
-	states := map[string]int{}
+	states := map[status.State]int{}
 	for _, p := range table1(t, r, "market_data").Partitions {
 		states[p.State]++
 		if p.Name == archived {
@@ -102,5 +103,5 @@ func testArchived(t *testing.T, engine string, dialect goose.Dialect) {
 	if actions["archive"] != 4 || actions["purge"] != 1 {
 		t.Errorf("archive log actions %v, want 4 archive and 1 purge", actions)
 	}
-	expect(t, "after the purge", r, status.OK)
+	expect(t, "after the purge", r, rules.OK)
 }

@@ -6,7 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/folder"
+	"github.com/partgen/partgen/rules"
+	"github.com/partgen/partgen/spec"
 )
 
 // facts is what one database says about a spec's tables, before any
@@ -18,7 +21,7 @@ type facts struct {
 	exact         bool
 	bytesSource   string
 	databaseBytes *int64
-	tables        map[string]*tableFacts // by generator.TableKey
+	tables        map[string]*tableFacts // by spec.Table.FullName
 	archiveLog    []ArchiveEntry
 	gooseTable    bool
 	applied       []int64 // ascending
@@ -42,18 +45,18 @@ type partFact struct {
 	exact         bool
 	bytes         *int64
 	detachPending bool
-	state         string // retired partitions: StateDetached or StateArchived
+	state         State  // retired partitions: StateDetached or StateArchived
 	partition     string // retired partitions: the name it had while attached
 }
 
-// evaluate applies every rule. folder may be nil (then nothing is known
-// about which partitions partgen created, nor about pending migrations).
-func evaluate(spec *generator.Spec, folder *generator.Folder, f *facts, now time.Time) *Report {
+// evaluate applies every rule. mig may be nil (then nothing is known about
+// which partitions partgen created, nor about pending migrations); migErr
+// says why, when reading it failed.
+func evaluate(sp *spec.Spec, mig *folder.Folder, migErr error, f *facts, now time.Time) *Report {
 	r := &Report{
 		SchemaVersion: SchemaVersion,
 		Engine:        f.engine,
 		Now:           now.UTC(),
-		Health:        OK,
 		ExactCounts:   f.exact,
 		BytesSource:   f.bytesSource,
 		DatabaseBytes: f.databaseBytes,
@@ -64,65 +67,97 @@ func evaluate(spec *generator.Spec, folder *generator.Folder, f *facts, now time
 	if r.ArchiveLog == nil {
 		r.ArchiveLog = []ArchiveEntry{}
 	}
-	for i := range spec.Tables {
-		t := &spec.Tables[i]
+	for i := range sp.Tables {
+		t := &sp.Tables[i]
 		tf := f.tables[t.FullName()]
 		if tf == nil {
 			tf = &tableFacts{}
 		}
-		tr, problems := evaluateTable(spec, t, folder, tf, now)
+		tr, problems := evaluateTable(sp, t, mig, tf, now)
 		r.Tables = append(r.Tables, tr)
 		r.Problems = append(r.Problems, problems...)
 	}
-	mig, problems := evaluateMigrations(folder, f)
-	r.Migrations = mig
+	mg, problems := evaluateMigrations(mig, migErr, f)
+	r.Migrations = mg
 	r.Problems = append(r.Problems, problems...)
-	for _, p := range r.Problems {
-		r.Health = worse(r.Health, healthOf(p.Severity))
-	}
+	r.Health = rules.HealthOf(r.Problems)
 	return r
 }
 
-func evaluateTable(spec *generator.Spec, t *generator.Table, folder *generator.Folder, tf *tableFacts, now time.Time) (Table, []Problem) {
-	key := t.FullName()
-	loc := spec.Location
-	tr := Table{
-		Name:             key,
+// tableEval is one table's evaluation in progress: the report entry, its
+// findings, and what the rules share.
+type tableEval struct {
+	sp      *spec.Spec
+	t       *spec.Table
+	tf      *tableFacts
+	now     time.Time
+	loc     *time.Location
+	current calendar.Period
+	created map[string]string // partition -> the partgen file that created it
+	ranges  []Partition       // attached range partitions with readable bounds
+	out     Table
+	found   []Problem
+}
+
+func (e *tableEval) add(sev rules.Severity, code rules.Code, partition, format string, args ...any) {
+	e.found = append(e.found, Problem{Severity: sev, Code: code, Table: e.out.Name, Partition: partition, Message: fmt.Sprintf(format, args...)})
+	e.out.Health = rules.Worse(e.out.Health, sev.Health())
+}
+
+// tableRules run in order on every table that exists.
+var tableRules = []func(*tableEval){
+	ruleAttached,
+	ruleNotPartitioned,
+	ruleGapsAndOverlaps,
+	ruleRunway,
+	ruleRetention,
+	ruleRetired,
+}
+
+func evaluateTable(sp *spec.Spec, t *spec.Table, mig *folder.Folder, tf *tableFacts, now time.Time) (Table, []Problem) {
+	e := &tableEval{sp: sp, t: t, tf: tf, now: now, loc: sp.Location, created: map[string]string{}}
+	e.out = Table{
+		Name:             t.FullName(),
 		Exists:           tf.exists,
 		Partitioned:      tf.partitioned,
 		Interval:         string(t.Interval),
 		Premake:          t.Premake,
-		Timezone:         spec.Timezone,
-		Health:           OK,
+		Timezone:         sp.Timezone,
+		Health:           rules.OK,
 		Partitions:       []Partition{},
 		Gaps:             []Range{},
 		Overlaps:         []Overlap{},
 		RetentionOverdue: []string{},
 		NotPartgen:       []string{},
 	}
-	var problems []Problem
-	add := func(sev Severity, code, partition, format string, args ...any) {
-		problems = append(problems, Problem{Severity: sev, Code: code, Table: key, Partition: partition, Message: fmt.Sprintf(format, args...)})
-		tr.Health = worse(tr.Health, healthOf(sev))
-	}
 	if !tf.exists {
-		add(SevCritical, CodeTableMissing, "", "table %s does not exist in the database: apply the migrations (goose up), or remove the table from %s", key, spec.File)
-		return tr, problems
+		e.add(rules.SevCritical, rules.CodeTableMissing, "", "table %s does not exist in the database: apply the migrations (goose up), or remove the table from %s", e.out.Name, sp.File)
+		return e.out, e.found
 	}
-
-	created := map[string]string{} // partition -> the partgen file that created it
-	if folder != nil {
-		for _, p := range folder.Partitions(key) {
+	if mig != nil {
+		e.created = map[string]string{}
+		for _, p := range mig.Partitions(e.out.Name) {
 			if p.CreatedBy != "" {
-				created[p.Name] = p.CreatedBy
+				e.created[p.Name] = p.CreatedBy
 			}
 		}
+	} else {
+		e.created = nil
 	}
-	current := generator.PeriodOf(t.Interval, now, loc)
+	e.current = calendar.PeriodOf(t.Interval, now, e.loc)
+	for _, rule := range tableRules {
+		rule(e)
+	}
+	sortPartitions(e.out.Partitions)
+	return e.out, e.found
+}
 
-	var ranges []Partition // attached range partitions with readable bounds
-	for _, pf := range tf.attached {
-		p := partitionOf(pf, folder, created)
+// ruleAttached gives each attached partition its state and reports the
+// default partition's rows, unreadable bounds, interrupted detaches and
+// partitions partgen did not create.
+func ruleAttached(e *tableEval) {
+	for _, pf := range e.tf.attached {
+		p := partitionOf(pf, e.created)
 		switch {
 		case pf.dflt:
 			p.State = StateDefault
@@ -130,109 +165,128 @@ func evaluateTable(spec *generator.Spec, t *generator.Table, folder *generator.F
 			if pf.rows != nil {
 				n = *pf.rows
 			}
-			tr.DefaultRows = &n
+			e.out.DefaultRows = &n
 			if n > 0 {
 				then := "the partgen file that creates their range fails until they are moved out (on_default_rows: fail)"
-				if t.OnDefaultRows == generator.DefaultRowsMove {
+				if e.t.OnDefaultRows == spec.DefaultRowsMove {
 					then = "the partgen file that creates their range moves them in (on_default_rows: move)"
 				}
-				add(SevWarning, CodeRowsInDefault, pf.name,
+				e.add(rules.SevWarning, rules.CodeRowsInDefault, pf.name,
 					"the default partition %s holds %d row(s) that match no range partition: the runway or the start date is too short for them; %s", pf.name, n, then)
 			}
 		case pf.lower == nil || pf.upper == nil:
 			p.State = StateUnknown
-			add(SevWarning, CodeUnreadableBound, pf.name,
+			e.add(rules.SevWarning, rules.CodeUnreadableBound, pf.name,
 				"partition %s has bounds partgen cannot read (%s); it is left out of the runway, gap and overlap checks", pf.name, pf.bound)
 		default:
 			switch {
-			case !pf.upper.After(now):
+			case !pf.upper.After(e.now):
 				p.State = StatePast
-			case !pf.lower.After(now):
+			case !pf.lower.After(e.now):
 				p.State = StateCurrent
 			default:
 				p.State = StateFuture
 			}
-			ranges = append(ranges, p)
+			e.ranges = append(e.ranges, p)
 		}
 		if pf.detachPending {
-			add(SevWarning, CodeDetachPending, pf.name,
-				"partition %s is pending detach (an interrupted DETACH ... CONCURRENTLY): run goose up again, or ALTER TABLE %s DETACH PARTITION %s FINALIZE", pf.name, key, pf.name)
+			e.add(rules.SevWarning, rules.CodeDetachPending, pf.name,
+				"partition %s is pending detach (an interrupted DETACH ... CONCURRENTLY): run goose up again, or ALTER TABLE %s DETACH PARTITION %s FINALIZE", pf.name, e.out.Name, pf.name)
 		}
 		if p.CreatedByPartgen != nil && !*p.CreatedByPartgen {
-			tr.NotPartgen = append(tr.NotPartgen, pf.name)
-			add(SevInfo, CodeNotPartgen, pf.name, "partition %s was not created by a partgen migration of this folder", pf.name)
+			e.out.NotPartgen = append(e.out.NotPartgen, pf.name)
+			e.add(rules.SevInfo, rules.CodeNotPartgen, pf.name, "partition %s was not created by a partgen migration of this folder", pf.name)
 		}
-		tr.Partitions = append(tr.Partitions, p)
+		e.out.Partitions = append(e.out.Partitions, p)
 	}
-	if !tf.partitioned && len(tf.attached) == 0 {
-		what := tf.what
-		if what == "" {
-			what = "not partitioned"
-		}
-		add(SevCritical, CodeNotPartitioned, "",
-			"table %s is %s: no partition exists yet; apply the partgen migrations (goose up)", key, what)
-	}
-
-	// Gaps and overlaps between attached range partitions, in bound order.
-	sort.SliceStable(ranges, func(i, j int) bool { return ranges[i].Lower.Before(*ranges[j].Lower) })
-	if len(ranges) > 0 {
-		reach := ranges[0] // the partition reaching furthest so far
-		for _, p := range ranges[1:] {
-			switch {
-			case p.Lower.Before(*reach.Upper):
-				end := *reach.Upper
-				if p.Upper.Before(end) {
-					end = *p.Upper
-				}
-				tr.Overlaps = append(tr.Overlaps, Overlap{A: reach.Name, B: p.Name, Lower: p.Lower.UTC(), Upper: end.UTC()})
-				add(SevCritical, CodeOverlap, p.Name, "partitions %s and %s overlap on [%s, %s): a row there matches both; detach or drop the one no partgen migration created",
-					reach.Name, p.Name, fmtTime(*p.Lower, loc), fmtTime(end, loc))
-			case p.Lower.After(*reach.Upper):
-				tr.Gaps = append(tr.Gaps, Range{Lower: reach.Upper.UTC(), Upper: p.Lower.UTC()})
-				add(SevCritical, CodeGap, "", "no partition covers [%s, %s) between %s and %s: rows there fail or land in the default partition; attach a partition for that range",
-					fmtTime(*reach.Upper, loc), fmtTime(*p.Lower, loc), reach.Name, p.Name)
-			}
-			if p.Upper.After(*reach.Upper) {
-				reach = p
-			}
-		}
-	}
-
-	tr.Runway = runway(t, ranges, now, loc)
-	if len(ranges) > 0 || tf.partitioned {
-		switch {
-		case !tr.Runway.Covered:
-			add(SevCritical, CodeRunwayExhausted, "", "no partition of %s covers now (%s): inserts fail or land in the default partition; run partgen generate, review and deploy the migration", key, fmtTime(now, loc))
-		case tr.Runway.Periods < 1 && t.Premake >= 1:
-			add(SevCritical, CodeRunwayCritical, "", "the partitions of %s end at %s, less than one whole %s after the current one (%s); premake is %d: run partgen generate and deploy the migration now",
-				key, fmtTime(*tr.Runway.Until, loc), t.Interval, generator.Label(t.Interval, current, loc), t.Premake)
-		case tr.Runway.Periods < t.Premake:
-			add(SevWarning, CodeRunwayShort, "", "the partitions of %s end at %s, %d whole %s(s) after the current one (%s); premake is %d: run partgen generate and deploy the migration",
-				key, fmtTime(*tr.Runway.Until, loc), tr.Runway.Periods, t.Interval, generator.Label(t.Interval, current, loc), t.Premake)
-		}
-	}
-
-	if ret := t.Retention; ret != nil {
-		cutoff := generator.Shift(t.Interval, current, -ret.Keep, loc).Lower
-		for _, p := range ranges {
-			if !p.Upper.After(cutoff) {
-				tr.RetentionOverdue = append(tr.RetentionOverdue, p.Name)
-				add(SevWarning, CodeRetentionOverdue, p.Name, "partition %s ends at %s, past retention (keep %d %s(s) before %s), and is still attached: run partgen generate and deploy the %s migration",
-					p.Name, fmtTime(*p.Upper, loc), ret.Keep, t.Interval, generator.Label(t.Interval, current, loc), ret.Action)
-			}
-		}
-	}
-
-	for _, pf := range tf.retired {
-		p := partitionOf(pf, folder, created)
-		p.State = pf.state
-		tr.Partitions = append(tr.Partitions, p)
-	}
-	sortPartitions(tr.Partitions)
-	return tr, problems
 }
 
-func partitionOf(pf partFact, folder *generator.Folder, created map[string]string) Partition {
+// ruleNotPartitioned: the table exists but nothing partitions it yet.
+func ruleNotPartitioned(e *tableEval) {
+	if e.tf.partitioned || len(e.tf.attached) > 0 {
+		return
+	}
+	what := e.tf.what
+	if what == "" {
+		what = "not partitioned"
+	}
+	e.add(rules.SevCritical, rules.CodeNotPartitioned, "",
+		"table %s is %s: no partition exists yet; apply the partgen migrations (goose up)", e.out.Name, what)
+}
+
+func (e *tableEval) rangeList() []rules.Range {
+	out := make([]rules.Range, len(e.ranges))
+	for i, p := range e.ranges {
+		out[i] = rules.Range{Name: p.Name, Period: calendar.Period{Lower: *p.Lower, Upper: *p.Upper}}
+	}
+	return out
+}
+
+// ruleGapsAndOverlaps sweeps the attached range partitions in bound order.
+func ruleGapsAndOverlaps(e *tableEval) {
+	gaps, overlaps := rules.Sweep(e.rangeList())
+	for _, o := range overlaps {
+		e.out.Overlaps = append(e.out.Overlaps, Overlap{A: o.A.Name, B: o.B.Name, Lower: o.Period.Lower.UTC(), Upper: o.Period.Upper.UTC()})
+		e.add(rules.SevCritical, rules.CodeOverlap, o.B.Name, "partitions %s and %s overlap on [%s, %s): a row there matches both; detach or drop the one no partgen migration created",
+			o.A.Name, o.B.Name, fmtTime(o.Period.Lower, e.loc), fmtTime(o.Period.Upper, e.loc))
+	}
+	for _, g := range gaps {
+		e.out.Gaps = append(e.out.Gaps, Range{Lower: g.Period.Lower.UTC(), Upper: g.Period.Upper.UTC()})
+		e.add(rules.SevCritical, rules.CodeGap, "", "no partition covers [%s, %s) between %s and %s: rows there fail or land in the default partition; attach a partition for that range",
+			fmtTime(g.Period.Lower, e.loc), fmtTime(g.Period.Upper, e.loc), g.Before.Name, g.After.Name)
+	}
+}
+
+// ruleRunway follows the unbroken run of partitions from now.
+func ruleRunway(e *tableEval) {
+	t := e.t
+	rw := rules.RunwayAt(t.Interval, e.rangeList(), e.now, e.loc)
+	if rw.Covered {
+		u := rw.Until.UTC()
+		e.out.Runway = Runway{Covered: true, Until: &u, Seconds: int64(rw.Until.Sub(e.now) / time.Second), Periods: rw.Periods}
+	}
+	if len(e.ranges) == 0 && !e.tf.partitioned {
+		return
+	}
+	label := calendar.Label(t.Interval, e.current, e.loc)
+	switch {
+	case !rw.Covered:
+		e.add(rules.SevCritical, rules.CodeRunwayExhausted, "", "no partition of %s covers now (%s): inserts fail or land in the default partition; run partgen generate, review and deploy the migration", e.out.Name, fmtTime(e.now, e.loc))
+	case rw.Periods < 1 && t.Premake >= 1:
+		e.add(rules.SevCritical, rules.CodeRunwayCritical, "", "the partitions of %s end at %s, less than one whole %s after the current one (%s); premake is %d: run partgen generate and deploy the migration now",
+			e.out.Name, fmtTime(rw.Until, e.loc), t.Interval, label, t.Premake)
+	case rw.Periods < t.Premake:
+		e.add(rules.SevWarning, rules.CodeRunwayShort, "", "the partitions of %s end at %s, %d whole %s(s) after the current one (%s); premake is %d: run partgen generate and deploy the migration",
+			e.out.Name, fmtTime(rw.Until, e.loc), rw.Periods, t.Interval, label, t.Premake)
+	}
+}
+
+// ruleRetention finds attached partitions past the spec's retention.
+func ruleRetention(e *tableEval) {
+	t := e.t
+	cutoff := rules.RetentionCutoff(t, e.current, e.loc)
+	for _, p := range e.ranges {
+		if !rules.PastRetention(*p.Upper, cutoff) {
+			continue
+		}
+		e.out.RetentionOverdue = append(e.out.RetentionOverdue, p.Name)
+		e.add(rules.SevWarning, rules.CodeRetentionOverdue, p.Name, "partition %s ends at %s, past retention (keep %d %s(s) before %s), and is still attached: run partgen generate and deploy the %s migration",
+			p.Name, fmtTime(*p.Upper, e.loc), t.Retention.Keep, t.Interval, calendar.Label(t.Interval, e.current, e.loc), t.Retention.Action)
+	}
+}
+
+// ruleRetired lists the detached and archived tables that still exist.
+func ruleRetired(e *tableEval) {
+	for _, pf := range e.tf.retired {
+		p := partitionOf(pf, e.created)
+		p.State = pf.state
+		e.out.Partitions = append(e.out.Partitions, p)
+	}
+}
+
+// partitionOf is the report entry of a partition; created is nil when the
+// report has no folder.
+func partitionOf(pf partFact, created map[string]string) Partition {
 	p := Partition{Name: pf.name, Schema: pf.schema, Rows: pf.rows, RowsExact: pf.exact, Bytes: pf.bytes, Bound: pf.bound}
 	if pf.lower != nil {
 		l := pf.lower.UTC()
@@ -242,7 +296,7 @@ func partitionOf(pf partFact, folder *generator.Folder, created map[string]strin
 		u := pf.upper.UTC()
 		p.Upper = &u
 	}
-	if folder != nil {
+	if created != nil {
 		name := pf.name
 		if pf.partition != "" {
 			name = pf.partition
@@ -280,47 +334,18 @@ func sortPartitions(ps []Partition) {
 	})
 }
 
-// runway follows the unbroken run of range partitions from now. Periods
-// counts the whole periods after the current one that the run covers.
-func runway(t *generator.Table, ranges []Partition, now time.Time, loc *time.Location) Runway {
-	until := now
-	covered := false
-	for {
-		next := until
-		for _, p := range ranges {
-			if !p.Lower.After(until) && p.Upper.After(until) && p.Upper.After(next) {
-				next = *p.Upper
-			}
-		}
-		if !next.After(until) {
-			break
-		}
-		covered = true
-		until = next
-	}
-	if !covered {
-		return Runway{}
-	}
-	u := until.UTC()
-	rw := Runway{Covered: true, Until: &u, Seconds: int64(until.Sub(now) / time.Second)}
-	p := generator.PeriodOf(t.Interval, now, loc)
-	for i := 0; i < 100000; i++ {
-		p = generator.Shift(t.Interval, p, 1, loc)
-		if p.Upper.After(until) {
-			break
-		}
-		rw.Periods++
-	}
-	return rw
-}
-
-func evaluateMigrations(folder *generator.Folder, f *facts) (Migrations, []Problem) {
-	m := Migrations{GooseTable: f.gooseTable, Applied: len(f.applied), Folder: folder != nil, Pending: []string{}, OutOfOrder: []string{}}
+func evaluateMigrations(mig *folder.Folder, migErr error, f *facts) (Migrations, []Problem) {
+	m := Migrations{GooseTable: f.gooseTable, Applied: len(f.applied), Folder: mig != nil, Pending: []string{}, OutOfOrder: []string{}}
 	if len(f.applied) > 0 {
 		m.MaxApplied = f.applied[len(f.applied)-1]
 	}
 	var problems []Problem
-	if folder == nil || !f.gooseTable {
+	if migErr != nil {
+		m.FolderError = migErr.Error()
+		problems = append(problems, Problem{Severity: rules.SevWarning, Code: rules.CodeFolderUnread,
+			Message: fmt.Sprintf("the goose folder was not read (%v): pending and out-of-order migrations and which partitions partgen created are unknown; run status where the spec's migrations: folder exists", migErr)})
+	}
+	if mig == nil || !f.gooseTable {
 		return m, problems
 	}
 	applied := map[int64]bool{}
@@ -328,7 +353,7 @@ func evaluateMigrations(folder *generator.Folder, f *facts) (Migrations, []Probl
 		applied[v] = true
 	}
 	var regenerate []string
-	for _, mf := range folder.Files {
+	for _, mf := range mig.Files {
 		if applied[mf.Version] {
 			continue
 		}
@@ -339,15 +364,15 @@ func evaluateMigrations(folder *generator.Folder, f *facts) (Migrations, []Probl
 				regenerate = append(regenerate, mf.Name)
 				continue
 			}
-			problems = append(problems, Problem{Severity: SevWarning, Code: CodeOutOfOrder,
+			problems = append(problems, Problem{Severity: rules.SevWarning, Code: rules.CodeOutOfOrder, File: mf.Name,
 				Message: fmt.Sprintf("%s (version %d) is not applied and sorts below the highest applied version %d: goose up refuses it; give it a version above %d", mf.Name, mf.Version, m.MaxApplied, m.MaxApplied)})
 			continue
 		}
-		problems = append(problems, Problem{Severity: SevInfo, Code: CodePending,
+		problems = append(problems, Problem{Severity: rules.SevInfo, Code: rules.CodePending, File: mf.Name,
 			Message: fmt.Sprintf("%s is in the goose folder but not applied: goose up applies it", mf.Name)})
 	}
 	for _, name := range regenerate {
-		problems = append(problems, Problem{Severity: SevWarning, Code: CodeOutOfOrder,
+		problems = append(problems, Problem{Severity: rules.SevWarning, Code: rules.CodeOutOfOrder, File: name,
 			Message: fmt.Sprintf("partgen file %s is not applied and sorts below the highest applied version %d: goose up refuses it; delete the pending partgen file(s) %s and run partgen generate again (new files get versions after the folder's highest)",
 				name, m.MaxApplied, strings.Join(regenerate, ", "))})
 	}

@@ -5,14 +5,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/rules"
+	"github.com/partgen/partgen/spec"
 )
 
 // Rules that a live database cannot easily be put into are checked on facts.
 
-func spec1(t *testing.T, yaml string) *generator.Spec {
+func spec1(t *testing.T, yaml string) *spec.Spec {
 	t.Helper()
-	s, err := generator.ParseSpec("partgen.yaml", []byte(yaml))
+	s, err := spec.Parse("partgen.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +41,7 @@ func monthly(names ...string) []partFact {
 func problemCodes(r *Report) []string {
 	var out []string
 	for _, p := range r.Problems {
-		out = append(out, string(p.Severity)+":"+p.Code)
+		out = append(out, string(p.Severity)+":"+string(p.Code))
 	}
 	return out
 }
@@ -61,12 +62,12 @@ func TestDetachPendingAndUnreadableBounds(t *testing.T) {
 	parts[0].detachPending = true
 	parts = append(parts, partFact{name: "t_old", bound: "FOR VALUES FROM (MINVALUE) TO ('2026-01-01 00:00:00+00')", rows: ptr(int64(0))})
 	f := &facts{engine: "postgres", tables: map[string]*tableFacts{"t": {exists: true, partitioned: true, attached: parts}}}
-	r := evaluate(s, nil, f, *at("2026-11-15T00:00:00Z"))
+	r := evaluate(s, nil, nil, f, *at("2026-11-15T00:00:00Z"))
 	got := strings.Join(problemCodes(r), " ")
 	if got != "warning:unreadable_bound warning:detach_pending" && got != "warning:detach_pending warning:unreadable_bound" {
 		t.Errorf("problems %q", got)
 	}
-	if r.Health != Warning {
+	if r.Health != rules.Warning {
 		t.Errorf("health %s", r.Health)
 	}
 	tb := r.Tables[0]
@@ -85,10 +86,10 @@ func TestDetachPendingAndUnreadableBounds(t *testing.T) {
 func TestPremakeZero(t *testing.T) {
 	s := spec1(t, strings.Replace(monthSpec, "premake: 2", "premake: 0", 1))
 	f := &facts{engine: "postgres", tables: map[string]*tableFacts{"t": {exists: true, partitioned: true, attached: monthly("2026-11")}}}
-	if r := evaluate(s, nil, f, *at("2026-11-15T00:00:00Z")); r.Health != OK {
+	if r := evaluate(s, nil, nil, f, *at("2026-11-15T00:00:00Z")); r.Health != rules.OK {
 		t.Errorf("premake 0, current month covered: %v", problemCodes(r))
 	}
-	if r := evaluate(s, nil, f, *at("2026-12-01T00:00:00Z")); r.Health != Critical || problemCodes(r)[0] != "critical:runway_exhausted" {
+	if r := evaluate(s, nil, nil, f, *at("2026-12-01T00:00:00Z")); r.Health != rules.Critical || problemCodes(r)[0] != "critical:runway_exhausted" {
 		t.Errorf("premake 0, nothing covers now: %v", problemCodes(r))
 	}
 }
@@ -105,66 +106,15 @@ func TestRunwayInTheSpecZone(t *testing.T) {
 	}
 	f := &facts{engine: "postgres", tables: map[string]*tableFacts{"t": {exists: true, partitioned: true, attached: parts}}}
 	// 03:00 UTC on December 1st is still November 30th in New York.
-	r := evaluate(s, nil, f, *at("2026-12-01T03:00:00Z"))
+	r := evaluate(s, nil, nil, f, *at("2026-12-01T03:00:00Z"))
 	if rw := r.Tables[0].Runway; rw.Periods != 3 || !rw.Until.Equal(time.Date(2027, 3, 1, 0, 0, 0, 0, loc)) {
 		t.Errorf("runway %+v, want 3 whole months until 2027-03-01 in New York", rw)
 	}
-	if r.Health != OK {
+	if r.Health != rules.OK {
 		t.Errorf("problems %v", problemCodes(r))
 	}
-	r = evaluate(s, nil, f, *at("2026-12-01T05:00:00Z"))
+	r = evaluate(s, nil, nil, f, *at("2026-12-01T05:00:00Z"))
 	if rw := r.Tables[0].Runway; rw.Periods != 2 {
 		t.Errorf("runway %+v, want 2 once December starts in New York", rw)
-	}
-}
-
-func TestParsePGBound(t *testing.T) {
-	utc := time.UTC
-	ny, _ := time.LoadLocation("America/New_York")
-	for _, tc := range []struct {
-		expr, keyType string
-		loc           *time.Location
-		lower, upper  string // RFC 3339; "" for not ok
-		dflt          bool
-	}{
-		{"FOR VALUES FROM ('2026-01-01 00:00:00+00') TO ('2026-02-01 00:00:00+00')", "timestamptz", utc, "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", false},
-		{"FOR VALUES FROM ('2026-01-01 05:30:00+05:30') TO ('2026-02-01 00:00:00-05')", "timestamptz", utc, "2026-01-01T00:00:00Z", "2026-02-01T05:00:00Z", false},
-		{"FOR VALUES FROM ('2026-03-08 00:00:00') TO ('2026-03-09 00:00:00')", "timestamp", ny, "2026-03-08T05:00:00Z", "2026-03-09T04:00:00Z", false},
-		{"FOR VALUES FROM ('2026-01-01') TO ('2026-01-02')", "date", ny, "2026-01-01T05:00:00Z", "2026-01-02T05:00:00Z", false},
-		{"DEFAULT", "timestamptz", utc, "", "", true},
-		{"FOR VALUES FROM (MINVALUE) TO ('2026-01-01 00:00:00+00')", "timestamptz", utc, "", "", false},
-		{"FOR VALUES FROM ('a', 1) TO ('b', 2)", "timestamptz", utc, "", "", false},
-	} {
-		l, u, dflt, ok := parsePGBound(tc.expr, tc.keyType, tc.loc)
-		if dflt != tc.dflt {
-			t.Errorf("%s: default %v", tc.expr, dflt)
-		}
-		if tc.lower == "" {
-			if ok && !tc.dflt || l != nil {
-				t.Errorf("%s: parsed as [%v, %v)", tc.expr, l, u)
-			}
-			continue
-		}
-		if !ok || !l.Equal(*at(tc.lower)) || !u.Equal(*at(tc.upper)) {
-			t.Errorf("%s: [%v, %v) ok=%v, want [%s, %s)", tc.expr, l, u, ok, tc.lower, tc.upper)
-		}
-	}
-}
-
-func TestViewMembersAndSQLiteBounds(t *testing.T) {
-	view := `CREATE VIEW "m" AS
-SELECT "a", "ts" FROM "m_p2026_01"
-UNION ALL SELECT "a", "ts" FROM m_p2026_02
-UNION ALL SELECT "a", "ts" FROM "odd ""name"""`
-	got := strings.Join(generator.SQLiteViewMembers(view), "|")
-	if got != `m_p2026_01|m_p2026_02|odd "name"` {
-		t.Errorf("members %q", got)
-	}
-	b, ok := generator.SQLiteBounds(`CREATE TABLE "m_p2026_01" (ts TEXT, CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-01-01 00:00:00+00:00' AND "ts" < '2026-02-01 00:00:00+00:00' AND ("ts" GLOB '*'))`, "ts")
-	if !ok || !b.Lower.Equal(*at("2026-01-01T00:00:00Z")) || !b.Upper.Equal(*at("2026-02-01T00:00:00Z")) {
-		t.Errorf("bounds [%v, %v) ok=%v", b.Lower, b.Upper, ok)
-	}
-	if _, ok := generator.SQLiteBounds(`CREATE TABLE d (ts TEXT)`, "ts"); ok {
-		t.Errorf("a table without bounds parsed")
 	}
 }

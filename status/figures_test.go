@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/partgen/partgen/internal/testdb"
+	"github.com/partgen/partgen/rules"
 	"github.com/partgen/partgen/status"
 )
 
@@ -85,7 +86,7 @@ func checkFigures(t *testing.T, r *status.Report, exactWanted bool) {
 		t.Errorf("%d partitions, want 21 (14 months, 6 quarters and a default)", n)
 	}
 	md := table1(t, r, "market_data")
-	for name, state := range map[string]string{
+	for name, state := range map[string]status.State{
 		"market_data_p2026_10": status.StatePast, "market_data_p2026_11": status.StateCurrent, "market_data_p2026_12": status.StateFuture,
 	} {
 		if got := partition(t, r, "market_data", name).State; got != state {
@@ -116,10 +117,10 @@ func checkFigures(t *testing.T, r *status.Report, exactWanted bool) {
 		t.Errorf("market_data has no default partition, got default rows %d", *md.DefaultRows)
 	}
 	// The one row in the default partition is the only finding.
-	if got := codes(r, status.SevInfo); len(got) != 1 || got["alert_log:"+status.CodeRowsInDefault] != 1 {
+	if got := codes(r, rules.SevInfo); len(got) != 1 || got["alert_log:"+string(rules.CodeRowsInDefault)] != 1 {
 		t.Errorf("problems %v, want only alert_log:rows_in_default", r.Problems)
 	}
-	if r.Health != status.Warning {
+	if r.Health != rules.Warning {
 		t.Errorf("health %s, want warning", r.Health)
 	}
 	if r.Migrations.Applied != 3 || r.Migrations.MaxApplied != 20261126000001 || len(r.Migrations.Pending) != 0 {
@@ -202,11 +203,11 @@ func TestStatusIsPinnedToNow(t *testing.T) {
 	for _, tc := range []struct {
 		now     time.Time
 		periods int
-		health  status.Health
+		health  rules.Health
 	}{
-		{ts("2026-11-30T23:59:59Z"), 3, status.OK},
-		{ts("2026-12-01T00:00:00Z"), 2, status.Warning},
-		{ts("2027-02-28T23:59:59Z"), 0, status.Critical},
+		{ts("2026-11-30T23:59:59Z"), 3, rules.OK},
+		{ts("2026-12-01T00:00:00Z"), 2, rules.Warning},
+		{ts("2027-02-28T23:59:59Z"), 0, rules.Critical},
 	} {
 		r := e.report(tc.now, false)
 		if md := table1(t, r, "market_data"); md.Runway.Periods != tc.periods || r.Health != tc.health {

@@ -12,10 +12,13 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/pressly/goose/v3"
 
+	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/examples/marketdata/migrations"
+	"github.com/partgen/partgen/folder"
 	"github.com/partgen/partgen/generator"
 	"github.com/partgen/partgen/internal/testdb"
-	"github.com/partgen/partgen/migrations"
-	"github.com/partgen/partgen/sqliteschema"
+	"github.com/partgen/partgen/rules"
+	"github.com/partgen/partgen/spec"
 	"github.com/partgen/partgen/status"
 )
 
@@ -35,20 +38,20 @@ func ts(s string) time.Time {
 // example is the example domain applied to a fresh database.
 type example struct {
 	t      *testing.T
-	spec   *generator.Spec
-	folder *generator.Folder
+	spec   *spec.Spec
+	folder *folder.Folder
 	sqlDB  *sql.DB   // goose and inserts
 	pg     *pgx.Conn // PostgreSQL: what status reads through
 	src    status.Source
 }
 
-func loadExample(t *testing.T, dir string) (*generator.Spec, *generator.Folder) {
+func loadExample(t *testing.T, dir string) (*spec.Spec, *folder.Folder) {
 	t.Helper()
-	spec, err := generator.LoadSpec(filepath.Join(dir, "partgen.yaml"))
+	sp, err := spec.Load(filepath.Join(dir, "partgen.yaml"))
 	testdb.Must(t, "load spec", err)
-	folder, err := generator.ReadFolder(spec.Migrations)
+	mig, err := folder.Read(sp.Migrations)
 	testdb.Must(t, "read folder", err)
-	return spec, folder
+	return sp, mig
 }
 
 func gooseUp(t *testing.T, db *sql.DB, dialect goose.Dialect, fsys fs.FS) {
@@ -67,7 +70,7 @@ func postgresExample(t *testing.T) *example {
 	testdb.Must(t, "sub", err)
 	gooseUp(t, db, goose.DialectPostgres, sub)
 	e := &example{t: t, sqlDB: db}
-	e.spec, e.folder = loadExample(t, "../migrations/postgres")
+	e.spec, e.folder = loadExample(t, "../examples/marketdata/migrations/postgres")
 	e.pg = pgConnect(t, dsn)
 	e.src = status.Postgres(e.pg)
 	return e
@@ -89,14 +92,14 @@ func sqliteExample(t *testing.T) *example {
 	testdb.Must(t, "sub", err)
 	gooseUp(t, db, goose.DialectSQLite3, sub)
 	e := &example{t: t, sqlDB: db, src: status.SQLite(db)}
-	e.spec, e.folder = loadExample(t, "../migrations/sqlite")
+	e.spec, e.folder = loadExample(t, "../examples/marketdata/migrations/sqlite")
 	return e
 }
 
 // report reads the example's status at now.
 func (e *example) report(now time.Time, exact bool) *status.Report {
 	e.t.Helper()
-	r, err := status.Read(context.Background(), e.src, e.spec, status.Options{Now: now, Exact: exact, Folder: e.folder, Database: "test"})
+	r, err := status.Read(context.Background(), e.src, e.spec, now, status.Options{Exact: exact, Folder: e.folder, Database: "test"})
 	testdb.Must(e.t, "status.Read", err)
 	return r
 }
@@ -126,11 +129,11 @@ func copyFolder(t *testing.T, src string) string {
 }
 
 // generateInto brings the folder up to date for asOf, as `partgen generate` would.
-func generateInto(t *testing.T, dir string, asOf generator.Date) []string {
+func generateInto(t *testing.T, dir string, asOf calendar.Date) []string {
 	t.Helper()
-	spec, err := generator.LoadSpec(filepath.Join(dir, "partgen.yaml"))
+	sp, err := spec.Load(filepath.Join(dir, "partgen.yaml"))
 	testdb.Must(t, "load spec", err)
-	plan, err := generator.Generate(spec, generator.Options{AsOf: asOf, SQLiteSchema: sqliteschema.Read})
+	plan, err := generator.Generate(sp, asOf)
 	testdb.Must(t, "generate", err)
 	written, err := plan.Write()
 	testdb.Must(t, "write plan", err)
@@ -161,12 +164,12 @@ func table1(t *testing.T, r *status.Report, name string) status.Table {
 }
 
 // codes lists the report's problem codes with their table, "table:code".
-func codes(r *status.Report, minSeverity status.Severity) map[string]int {
-	rank := map[status.Severity]int{status.SevInfo: 0, status.SevWarning: 1, status.SevCritical: 2}
+func codes(r *status.Report, minSeverity rules.Severity) map[string]int {
+	rank := map[rules.Severity]int{rules.SevInfo: 0, rules.SevWarning: 1, rules.SevCritical: 2}
 	out := map[string]int{}
 	for _, p := range r.Problems {
 		if rank[p.Severity] >= rank[minSeverity] {
-			out[p.Table+":"+p.Code]++
+			out[p.Table+":"+string(p.Code)]++
 		}
 	}
 	return out

@@ -9,8 +9,10 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/partgen/partgen/generator"
-	"github.com/partgen/partgen/internal/db/pgdb"
+	"github.com/partgen/partgen/dialect"
+	"github.com/partgen/partgen/folder"
+	"github.com/partgen/partgen/internal/catalog/pgcatalog"
+	"github.com/partgen/partgen/spec"
 )
 
 // PgxQuerier is what *pgx.Conn, *pgxpool.Pool and pgx.Tx provide. The
@@ -20,20 +22,19 @@ type PgxQuerier interface {
 	Exec(context.Context, string, ...interface{}) (pgconn.CommandTag, error)
 	Query(context.Context, string, ...interface{}) (pgx.Rows, error)
 	QueryRow(context.Context, string, ...interface{}) pgx.Row
-	CopyFrom(context.Context, pgx.Identifier, []string, pgx.CopyFromSource) (int64, error)
 }
 
 // Postgres reads declarative partitions from pg_inherits and relpartbound,
 // row estimates from pg_class.reltuples and sizes from
 // pg_total_relation_size. It only reads; a read-only session is enough.
-func Postgres(db PgxQuerier) Source { return pgSource{q: pgdb.New(db)} }
+func Postgres(db PgxQuerier) Source { return pgSource{q: pgcatalog.New(db)} }
 
-type pgSource struct{ q *pgdb.Queries }
+type pgSource struct{ q *pgcatalog.Queries }
 
-func (pgSource) engine() generator.Dialect { return generator.Postgres }
+func (pgSource) engine() dialect.Name { return dialect.Postgres }
 
-func (s pgSource) collect(ctx context.Context, spec *generator.Spec, folder *generator.Folder, exact bool) (*facts, error) {
-	f := &facts{engine: string(generator.Postgres), exact: exact, bytesSource: "relpages", tables: map[string]*tableFacts{}}
+func (s pgSource) collect(ctx context.Context, sp *spec.Spec, mig *folder.Folder, exact bool) (*facts, error) {
+	f := &facts{engine: string(dialect.Postgres), exact: exact, bytesSource: "relpages", tables: map[string]*tableFacts{}}
 	if exact {
 		f.bytesSource = "pg_total_relation_size"
 	}
@@ -56,9 +57,9 @@ func (s pgSource) collect(ctx context.Context, spec *generator.Spec, folder *gen
 			})
 		}
 	}
-	for i := range spec.Tables {
-		t := &spec.Tables[i]
-		tf, err := s.table(ctx, spec, t, folder, f.archiveLog, exact)
+	for i := range sp.Tables {
+		t := &sp.Tables[i]
+		tf, err := s.table(ctx, sp, t, mig, f.archiveLog, exact)
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +80,7 @@ func (s pgSource) collect(ctx context.Context, spec *generator.Spec, folder *gen
 	return f, nil
 }
 
-func (s pgSource) table(ctx context.Context, spec *generator.Spec, t *generator.Table, folder *generator.Folder, log []ArchiveEntry, exact bool) (*tableFacts, error) {
+func (s pgSource) table(ctx context.Context, sp *spec.Spec, t *spec.Table, mig *folder.Folder, log []ArchiveEntry, exact bool) (*tableFacts, error) {
 	key := t.FullName()
 	tf := &tableFacts{}
 	rels, err := s.q.Relation(ctx, t.Quoted())
@@ -95,17 +96,21 @@ func (s pgSource) table(ctx context.Context, spec *generator.Spec, t *generator.
 		return tf, nil
 	}
 	tf.partitioned = true
-	parts, err := s.q.Partitions(ctx, pgdb.PartitionsParams{Parent: t.Quoted(), Exact: exact})
+	parts, err := s.q.Partitions(ctx, pgcatalog.PartitionsParams{Parent: t.Quoted(), Exact: exact})
 	if err != nil {
 		return nil, readErr("list the partitions of "+key, err)
 	}
 	attached := map[string]bool{}
 	for _, p := range parts {
 		pf := partFact{name: p.Name, schema: p.Schema, bytes: ptr(p.TotalBytes), detachPending: p.DetachPending}
-		var ok bool
-		pf.lower, pf.upper, pf.dflt, ok = parsePGBound(p.Bound, t.KeyType, spec.Location)
-		if !ok {
+		period, dflt, ok := dialect.Must(dialect.Postgres).ReadBounds(p.Bound, t.Key, t.KeyType, sp.Location)
+		switch {
+		case !ok:
 			pf.bound = p.Bound
+		case dflt:
+			pf.dflt = true
+		default:
+			pf.lower, pf.upper = &period.Lower, &period.Upper
 		}
 		if pf.rows, pf.exact, err = s.rows(ctx, p.Schema, p.Name, p.Reltuples, exact || pf.dflt); err != nil {
 			return nil, err
@@ -113,7 +118,7 @@ func (s pgSource) table(ctx context.Context, spec *generator.Spec, t *generator.
 		attached[p.Name] = true
 		tf.attached = append(tf.attached, pf)
 	}
-	for _, c := range retiredCandidates(spec, t, folder, log) {
+	for _, c := range retiredCandidates(sp, t, mig, log) {
 		if attached[c.partition] {
 			continue // its retirement is not applied yet
 		}
@@ -138,7 +143,7 @@ func (s pgSource) table(ctx context.Context, spec *generator.Spec, t *generator.
 // reltuples is -1 until the first VACUUM or ANALYZE, which is "unknown".
 func (s pgSource) rows(ctx context.Context, schema, name string, reltuples float64, exact bool) (*int64, bool, error) {
 	if exact {
-		n, err := s.q.CountRows(ctx, quoteIdent(schema)+"."+quoteIdent(name))
+		n, err := s.q.CountRows(ctx, dialect.Qualify(schema, name))
 		if err != nil {
 			return nil, false, readErr("count the rows of "+schema+"."+name, err)
 		}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/partgen/partgen/rules"
 )
 
 // WriteJSON writes the report as indented JSON (schema version 1, see
@@ -225,19 +227,19 @@ func (r *Report) WritePrometheus(w io.Writer) error {
 	}
 	pw.family("partgen_partitions", "Partitions by state.")
 	for _, t := range r.Tables {
-		counts := map[string]int{}
+		counts := map[State]int{}
 		for _, p := range t.Partitions {
 			counts[p.State]++
 		}
-		for _, s := range []string{StatePast, StateCurrent, StateFuture, StateDefault, StateUnknown, StateDetached, StateArchived} {
-			pw.sample("partgen_partitions", labels("table", t.Name, "state", s), float64(counts[s]))
+		for _, s := range States {
+			pw.sample("partgen_partitions", labels("table", t.Name, "state", string(s)), float64(counts[s]))
 		}
 	}
 	pw.family("partgen_partition_rows", "Rows of one partition (an estimate unless the report counted exactly).")
 	for _, t := range r.Tables {
 		for _, p := range t.Partitions {
 			if p.Rows != nil {
-				pw.sample("partgen_partition_rows", labels("table", t.Name, "partition", p.Name, "state", p.State), float64(*p.Rows))
+				pw.sample("partgen_partition_rows", labels("table", t.Name, "partition", p.Name, "state", string(p.State)), float64(*p.Rows))
 			}
 		}
 	}
@@ -245,7 +247,7 @@ func (r *Report) WritePrometheus(w io.Writer) error {
 	for _, t := range r.Tables {
 		for _, p := range t.Partitions {
 			if p.Bytes != nil {
-				pw.sample("partgen_partition_bytes", labels("table", t.Name, "partition", p.Name, "state", p.State), float64(*p.Bytes))
+				pw.sample("partgen_partition_bytes", labels("table", t.Name, "partition", p.Name, "state", string(p.State)), float64(*p.Bytes))
 			}
 		}
 	}
@@ -272,11 +274,11 @@ func (r *Report) WritePrometheus(w io.Writer) error {
 		pw.sample("partgen_not_partgen_partitions", labels("table", t.Name), float64(len(t.NotPartgen)))
 	}
 	pw.family("partgen_problems", "Findings by severity.")
-	sev := map[Severity]int{}
+	sev := map[rules.Severity]int{}
 	for _, p := range r.Problems {
 		sev[p.Severity]++
 	}
-	for _, s := range []Severity{SevInfo, SevWarning, SevCritical} {
+	for _, s := range []rules.Severity{rules.SevInfo, rules.SevWarning, rules.SevCritical} {
 		pw.sample("partgen_problems", labels("severity", string(s)), float64(sev[s]))
 	}
 	pw.family("partgen_archive_log_entries", "Rows of partgen_archive_log by table and action.")

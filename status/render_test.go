@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/rules"
+	"github.com/partgen/partgen/spec"
 	"github.com/partgen/partgen/status"
 )
 
@@ -24,12 +25,12 @@ func renderedExample(t *testing.T) *status.Report {
 	t.Helper()
 	e := sqliteExample(t)
 	insertExample(e, false)
-	spec := e.specWith(func(s *generator.Spec) {
+	sp := e.specWith(func(s *spec.Spec) {
 		extra := s.Tables[0]
 		extra.Name = "trades"
 		s.Tables = append(s.Tables, extra)
 	})
-	return e.reportWith(spec, exampleNow)
+	return e.reportWith(sp, exampleNow)
 }
 
 // The JSON form parses back into the same report, and carries every field
@@ -220,8 +221,8 @@ func TestPrometheusParses(t *testing.T) {
 func TestPrometheusEscapes(t *testing.T) {
 	odd := "odd \"name\" \\ with\nnewline"
 	n := int64(5)
-	r := &status.Report{Health: status.OK, Now: time.Unix(0, 0).UTC(), Tables: []status.Table{{
-		Name: "t", Exists: true, Health: status.OK,
+	r := &status.Report{Health: rules.OK, Now: time.Unix(0, 0).UTC(), Tables: []status.Table{{
+		Name: "t", Exists: true, Health: rules.OK,
 		Partitions: []status.Partition{{Name: odd, State: status.StatePast, Rows: &n}},
 	}}}
 	var buf bytes.Buffer

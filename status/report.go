@@ -5,7 +5,7 @@
 // lifecycle as migrations, status checks that the database really has it.
 //
 // One Report type serves both engines. Read collects the facts (catalog
-// queries through the sqlc code in internal/db) and one set of rules, shared
+// queries through the sqlc code in internal/catalog) and one set of rules, shared
 // by both engines, turns them into findings; the renderers print the report
 // as an aligned table, JSON (schema version 1, documented in README,
 // "partgen status") or the Prometheus text exposition format.
@@ -17,109 +17,42 @@ package status
 
 import (
 	"time"
+
+	"github.com/partgen/partgen/rules"
 )
 
 // SchemaVersion is the version of the JSON form. It changes only when a
 // field is removed or changes meaning; new fields may appear at any time.
 const SchemaVersion = 1
 
-// Health is the verdict on a table or the whole report. The order matters:
-// a report is as unhealthy as its worst finding.
-type Health string
-
-const (
-	OK       Health = "ok"
-	Warning  Health = "warning"
-	Critical Health = "critical"
-)
-
-// Severity of one finding. Info findings are facts worth showing (a
-// partition partgen did not create, a migration not applied yet) that do not
-// change the health.
-type Severity string
-
-const (
-	SevInfo     Severity = "info"
-	SevWarning  Severity = "warning"
-	SevCritical Severity = "critical"
-)
-
-func (s Severity) rank() int {
-	switch s {
-	case SevWarning:
-		return 1
-	case SevCritical:
-		return 2
-	}
-	return 0
-}
-
-// Rank orders healths: ok 0, warning 1, critical 2. It is also the exit
-// code of `partgen status` and the value of the partgen_health gauge.
-func (h Health) Rank() int {
-	switch h {
-	case Warning:
-		return 1
-	case Critical:
-		return 2
-	}
-	return 0
-}
-
-func healthOf(s Severity) Health {
-	switch s {
-	case SevWarning:
-		return Warning
-	case SevCritical:
-		return Critical
-	}
-	return OK
-}
-
-func worse(a, b Health) Health {
-	if b.Rank() > a.Rank() {
-		return b
-	}
-	return a
-}
+// State is where a partition stands at the report's instant.
+type State string
 
 // Partition states.
 const (
-	StatePast     = "past"     // attached range partition entirely before now
-	StateCurrent  = "current"  // attached range partition that contains now
-	StateFuture   = "future"   // attached range partition entirely after now
-	StateDefault  = "default"  // the default partition (PostgreSQL DEFAULT, SQLite catch-all)
-	StateUnknown  = "unknown"  // attached, but its bounds could not be read
-	StateDetached = "detached" // retired: detached, still in the table's schema
-	StateArchived = "archived" // retired: moved to the archive schema (SQLite: renamed)
+	StatePast     State = "past"     // attached range partition entirely before now
+	StateCurrent  State = "current"  // attached range partition that contains now
+	StateFuture   State = "future"   // attached range partition entirely after now
+	StateDefault  State = "default"  // the default partition (PostgreSQL DEFAULT, SQLite catch-all)
+	StateUnknown  State = "unknown"  // attached, but its bounds could not be read
+	StateDetached State = "detached" // retired: detached, still in the table's schema
+	StateArchived State = "archived" // retired: moved to the archive schema (SQLite: renamed)
 )
 
-// Problem codes, stable for alert rules.
-const (
-	CodeTableMissing     = "table_missing"     // critical: the spec's table is not in the database
-	CodeNotPartitioned   = "not_partitioned"   // critical: the table exists but has no partitions
-	CodeRunwayExhausted  = "runway_exhausted"  // critical: no partition covers now
-	CodeRunwayCritical   = "runway_critical"   // critical: less than one whole period ahead
-	CodeRunwayShort      = "runway_short"      // warning: fewer whole periods ahead than premake
-	CodeGap              = "gap"               // critical: attached partitions leave a hole
-	CodeOverlap          = "overlap"           // critical: attached partitions overlap (SQLite emulation)
-	CodeRowsInDefault    = "rows_in_default"   // warning: the default partition holds rows
-	CodeRetentionOverdue = "retention_overdue" // warning: a partition past retention is still attached
-	CodeDetachPending    = "detach_pending"    // warning: an interrupted DETACH ... CONCURRENTLY
-	CodeUnreadableBound  = "unreadable_bound"  // warning: bounds partgen cannot read (MINVALUE, hand-made)
-	CodeNotPartgen       = "not_partgen"       // info: a partition no partgen migration created
-	CodePending          = "pending_migration" // info: a folder migration the database has not applied
-	CodeOutOfOrder       = "out_of_order"      // warning: goose would refuse a pending migration
-)
+// States lists every state, in the order reports show them.
+var States = []State{StatePast, StateCurrent, StateFuture, StateDefault, StateUnknown, StateDetached, StateArchived}
+
+// Problem is one finding; see [rules.Problem] for the codes.
+type Problem = rules.Problem
 
 // Report is the status of every table of a spec in one database.
 type Report struct {
-	SchemaVersion int       `json:"schema_version"`
-	Engine        string    `json:"engine"`   // postgres | sqlite
-	Database      string    `json:"database"` // the URL without password, or the SQLite path
-	Now           time.Time `json:"now"`      // the instant the report is for
-	Health        Health    `json:"health"`
-	ExactCounts   bool      `json:"exact_counts"` // every row count is a count(*), not an estimate
+	SchemaVersion int          `json:"schema_version"`
+	Engine        string       `json:"engine"`   // postgres | sqlite
+	Database      string       `json:"database"` // the URL without password, or the SQLite path
+	Now           time.Time    `json:"now"`      // the instant the report is for
+	Health        rules.Health `json:"health"`
+	ExactCounts   bool         `json:"exact_counts"` // every row count is a count(*), not an estimate
 	// BytesSource says where partition sizes come from:
 	// "pg_total_relation_size" (PostgreSQL with --exact), "relpages"
 	// (PostgreSQL: pages of the table, its indexes and TOAST as of the last
@@ -138,15 +71,15 @@ type Report struct {
 
 // Table is the status of one spec table.
 type Table struct {
-	Name        string      `json:"name"` // as in partgen markers: name or schema.name
-	Exists      bool        `json:"exists"`
-	Partitioned bool        `json:"partitioned"`
-	Interval    string      `json:"interval"`
-	Premake     int         `json:"premake"`
-	Timezone    string      `json:"timezone"`
-	Health      Health      `json:"health"`
-	Runway      Runway      `json:"runway"`
-	Partitions  []Partition `json:"partitions"`
+	Name        string       `json:"name"` // as in partgen markers: name or schema.name
+	Exists      bool         `json:"exists"`
+	Partitioned bool         `json:"partitioned"`
+	Interval    string       `json:"interval"`
+	Premake     int          `json:"premake"`
+	Timezone    string       `json:"timezone"`
+	Health      rules.Health `json:"health"`
+	Runway      Runway       `json:"runway"`
+	Partitions  []Partition  `json:"partitions"`
 	// DefaultRows is the exact row count of the default partition; null
 	// when the table has none.
 	DefaultRows      *int64    `json:"default_rows"`
@@ -177,7 +110,7 @@ type Partition struct {
 	Schema string     `json:"schema,omitempty"` // PostgreSQL
 	Lower  *time.Time `json:"lower"`            // null for the default partition or unreadable bounds
 	Upper  *time.Time `json:"upper"`
-	State  string     `json:"state"`
+	State  State      `json:"state"`
 	// Rows is reltuples on PostgreSQL unless RowsExact; null when
 	// PostgreSQL has never analysed the partition (reltuples = -1).
 	Rows      *int64 `json:"rows"`
@@ -207,16 +140,6 @@ type Overlap struct {
 	Upper time.Time `json:"upper"`
 }
 
-// Problem is one finding. Table and Partition are empty when they do not
-// apply.
-type Problem struct {
-	Severity  Severity `json:"severity"`
-	Code      string   `json:"code"`
-	Table     string   `json:"table,omitempty"`
-	Partition string   `json:"partition,omitempty"`
-	Message   string   `json:"message"`
-}
-
 // ArchiveEntry is one row of partgen_archive_log: a partition partgen
 // detached, archived, dropped or purged.
 type ArchiveEntry struct {
@@ -240,7 +163,9 @@ type Migrations struct {
 	MaxApplied int64 `json:"max_applied"`
 	// Folder is whether the report read the goose folder; Pending and
 	// OutOfOrder are only known when it did.
-	Folder     bool     `json:"folder"`
-	Pending    []string `json:"pending"`      // folder files the database has not applied
-	OutOfOrder []string `json:"out_of_order"` // pending files below MaxApplied: goose refuses them
+	Folder bool `json:"folder"`
+	// FolderError says why the folder could not be read, when it could not.
+	FolderError string   `json:"folder_error,omitempty"`
+	Pending     []string `json:"pending"`      // folder files the database has not applied
+	OutOfOrder  []string `json:"out_of_order"` // pending files below MaxApplied: goose refuses them
 }

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"strings"
 
-	"github.com/partgen/partgen/generator"
-	"github.com/partgen/partgen/internal/db/sqlitedb"
+	"github.com/partgen/partgen/dialect"
+	"github.com/partgen/partgen/folder"
+	"github.com/partgen/partgen/internal/catalog/sqlitecatalog"
+	"github.com/partgen/partgen/spec"
 )
 
 // SQLQuerier is what *sql.DB, *sql.Conn and *sql.Tx provide.
@@ -30,17 +32,17 @@ type SQLQuerier interface {
 // * page_size) is the only size given: a share of the file computed from row
 // counts would look precise and be wrong whenever rows differ in width or
 // pages are free.
-func SQLite(db SQLQuerier) Source { return sqliteSource{db: db, q: sqlitedb.New(db)} }
+func SQLite(db SQLQuerier) Source { return sqliteSource{db: db, q: sqlitecatalog.New(db)} }
 
 type sqliteSource struct {
 	db SQLQuerier
-	q  *sqlitedb.Queries
+	q  *sqlitecatalog.Queries
 }
 
-func (sqliteSource) engine() generator.Dialect { return generator.SQLite }
+func (sqliteSource) engine() dialect.Name { return dialect.SQLite }
 
-func (s sqliteSource) collect(ctx context.Context, spec *generator.Spec, folder *generator.Folder, _ bool) (*facts, error) {
-	f := &facts{engine: string(generator.SQLite), exact: true, bytesSource: "dbstat", tables: map[string]*tableFacts{}}
+func (s sqliteSource) collect(ctx context.Context, sp *spec.Spec, mig *folder.Folder, _ bool) (*facts, error) {
+	f := &facts{engine: string(dialect.SQLite), exact: true, bytesSource: "dbstat", tables: map[string]*tableFacts{}}
 	n, err := s.q.DatabaseBytes(ctx)
 	if err != nil {
 		return nil, readErr("read page_count and page_size", err)
@@ -64,9 +66,9 @@ func (s sqliteSource) collect(ctx context.Context, spec *generator.Spec, folder 
 		for _, r := range rows {
 			e := ArchiveEntry{ID: r.ID, ParentTable: r.ParentTable, PartitionName: r.PartitionName,
 				Action: r.Action, ArchivedAs: r.ArchivedAs, RowCount: r.RowCount, MigrationVersion: r.MigrationVersion}
-			e.Lower, _ = generator.ParseSQLiteKey(r.LowerBound)
-			e.Upper, _ = generator.ParseSQLiteKey(r.UpperBound)
-			e.ArchivedAt, _ = generator.ParseSQLiteKey(r.ArchivedAt)
+			e.Lower, _ = dialect.ParseSQLiteKey(r.LowerBound)
+			e.Upper, _ = dialect.ParseSQLiteKey(r.UpperBound)
+			e.ArchivedAt, _ = dialect.ParseSQLiteKey(r.ArchivedAt)
 			e.Lower, e.Upper, e.ArchivedAt = e.Lower.UTC(), e.Upper.UTC(), e.ArchivedAt.UTC()
 			if r.TotalBytes.Valid {
 				e.TotalBytes = ptr(r.TotalBytes.Int64)
@@ -74,9 +76,9 @@ func (s sqliteSource) collect(ctx context.Context, spec *generator.Spec, folder 
 			f.archiveLog = append(f.archiveLog, e)
 		}
 	}
-	for i := range spec.Tables {
-		t := &spec.Tables[i]
-		tf, err := s.table(ctx, f, spec, t, folder)
+	for i := range sp.Tables {
+		t := &sp.Tables[i]
+		tf, err := s.table(ctx, f, sp, t, mig)
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +99,7 @@ func (s sqliteSource) collect(ctx context.Context, spec *generator.Spec, folder 
 	return f, nil
 }
 
-func (s sqliteSource) table(ctx context.Context, f *facts, spec *generator.Spec, t *generator.Table, folder *generator.Folder) (*tableFacts, error) {
+func (s sqliteSource) table(ctx context.Context, f *facts, sp *spec.Spec, t *spec.Table, mig *folder.Folder) (*tableFacts, error) {
 	tf := &tableFacts{}
 	obj, err := s.object(ctx, t.Name)
 	if err != nil {
@@ -113,14 +115,14 @@ func (s sqliteSource) table(ctx context.Context, f *facts, spec *generator.Spec,
 	}
 	tf.partitioned = true
 
-	markers := map[string]generator.PartitionState{}
-	if folder != nil {
-		for _, p := range folder.Partitions(t.FullName()) {
+	markers := map[string]folder.PartitionState{}
+	if mig != nil {
+		for _, p := range mig.Partitions(t.FullName()) {
 			markers[p.Name] = p
 		}
 	}
 	members := map[string]bool{}
-	for _, name := range generator.SQLiteViewMembers(obj.Sql) {
+	for _, name := range dialect.SQLiteViewMembers(obj.Sql) {
 		members[name] = true
 		part, err := s.object(ctx, name)
 		if err != nil {
@@ -130,13 +132,13 @@ func (s sqliteSource) table(ctx context.Context, f *facts, spec *generator.Spec,
 			continue // the view would not compile; nothing to count
 		}
 		pf := partFact{name: name}
-		bounds, ok := generator.SQLiteBounds(part.Sql, t.Key)
+		bounds, ok := dialect.SQLiteBounds(part.Sql, t.Key)
 		if ok {
 			pf.lower, pf.upper = &bounds.Lower, &bounds.Upper
 		} else {
 			m, known := markers[name]
 			switch {
-			case known && m.Default, !known && name == generator.DefaultPartitionName(t):
+			case known && m.Default, !known && name == t.DefaultPartitionName():
 				pf.dflt = true
 			case known:
 				l, u := m.Period.Lower, m.Period.Upper
@@ -150,7 +152,7 @@ func (s sqliteSource) table(ctx context.Context, f *facts, spec *generator.Spec,
 		}
 		tf.attached = append(tf.attached, pf)
 	}
-	for _, c := range retiredCandidates(spec, t, folder, f.archiveLog) {
+	for _, c := range retiredCandidates(sp, t, mig, f.archiveLog) {
 		if members[c.partition] || members[c.locate] {
 			continue // its retirement is not applied yet
 		}
@@ -170,7 +172,7 @@ func (s sqliteSource) table(ctx context.Context, f *facts, spec *generator.Spec,
 	return tf, nil
 }
 
-func (s sqliteSource) object(ctx context.Context, name string) (*sqlitedb.SchemaObjectRow, error) {
+func (s sqliteSource) object(ctx context.Context, name string) (*sqlitecatalog.SchemaObjectRow, error) {
 	rows, err := s.q.SchemaObject(ctx, name)
 	if err != nil {
 		return nil, readErr("look up "+name+" in sqlite_schema", err)
@@ -186,7 +188,7 @@ func (s sqliteSource) measure(ctx context.Context, f *facts, pf *partFact) error
 	// A table name cannot be a bind parameter, so this one statement is not
 	// in sqlc; the name comes from sqlite_schema or a marker and is quoted.
 	var n int64
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+quoteIdent(pf.name)).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+dialect.QuoteIdent(pf.name)).Scan(&n); err != nil {
 		return readErr("count the rows of "+pf.name, err)
 	}
 	pf.rows, pf.exact = &n, true

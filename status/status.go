@@ -6,29 +6,33 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/dialect"
+	"github.com/partgen/partgen/folder"
+	"github.com/partgen/partgen/spec"
 )
 
 // Source is one database a report reads: Postgres or SQLite.
 type Source interface {
-	engine() generator.Dialect
-	collect(ctx context.Context, spec *generator.Spec, folder *generator.Folder, exact bool) (*facts, error)
+	engine() dialect.Name
+	collect(ctx context.Context, sp *spec.Spec, mig *folder.Folder, exact bool) (*facts, error)
 }
 
 // Options steer one report.
 type Options struct {
-	// Now is the instant the report is for: states, runway and retention
-	// are computed from it. Required; the package never reads the clock.
-	Now time.Time
 	// Exact counts every partition with count(*) instead of PostgreSQL's
 	// reltuples estimate. The default partition is always counted exactly,
 	// since its rule must not depend on the last ANALYZE; SQLite has no
 	// estimate and always counts.
 	Exact bool
-	// Folder is the spec's goose folder (generator.ReadFolder). It tells
+	// Folder is the spec's goose folder ([folder.Read]). It tells
 	// which partitions partgen created, where retired ones went and which
 	// migrations are pending. Optional: without it those fields are null.
-	Folder *generator.Folder
+	Folder *folder.Folder
+	// FolderError is why the spec's goose folder could not be read, when
+	// the caller tried: the report then says so as a warning
+	// ([rules.CodeFolderUnread]) instead of silently losing the checks
+	// that need it.
+	FolderError error
 	// Database labels the report (a URL without its password, a path).
 	Database string
 }
@@ -46,21 +50,22 @@ func (e *ReadError) Unwrap() error { return e.Err }
 
 func readErr(op string, err error) error { return &ReadError{Op: op, Err: err} }
 
-// Read collects the status of every table of spec from src and judges it.
-// Findings (a missing table, a short runway) are in the report; an error
-// means the database could not be read at all.
-func Read(ctx context.Context, src Source, spec *generator.Spec, opts Options) (*Report, error) {
-	if opts.Now.IsZero() {
-		return nil, errors.New("status: Options.Now is required (pass time.Now() or the instant to report on)")
+// Read collects the status of every table of sp from src and judges it, at
+// the instant now. Findings (a missing table, a short runway) are in the
+// report; an error means the database could not be read at all (a
+// [*ReadError]), or the spec is for another engine.
+func Read(ctx context.Context, src Source, sp *spec.Spec, now time.Time, opts Options) (*Report, error) {
+	if now.IsZero() {
+		return nil, errors.New("status: now is required (pass time.Now() or the instant to report on)")
 	}
-	if src.engine() != spec.Dialect {
-		return nil, fmt.Errorf("status: %s is a %s spec but the database is %s; pass the spec for this database", spec.File, spec.Dialect, src.engine())
+	if src.engine() != sp.Dialect {
+		return nil, fmt.Errorf("status: %s is a %s spec but the database is %s; pass the spec for this database", sp.File, sp.Dialect, src.engine())
 	}
-	f, err := src.collect(ctx, spec, opts.Folder, opts.Exact)
+	f, err := src.collect(ctx, sp, opts.Folder, opts.Exact)
 	if err != nil {
 		return nil, err
 	}
-	r := evaluate(spec, opts.Folder, f, opts.Now)
+	r := evaluate(sp, opts.Folder, opts.FolderError, f, now)
 	r.Database = opts.Database
 	return r, nil
 }
@@ -70,7 +75,7 @@ func Read(ctx context.Context, src Source, spec *generator.Spec, opts Options) (
 type retiredCandidate struct {
 	partition string // its name while attached
 	locate    string // PostgreSQL: schema-qualified name for to_regclass; SQLite: the table name
-	state     string
+	state     State
 	lower     *time.Time
 	upper     *time.Time
 }
@@ -78,7 +83,7 @@ type retiredCandidate struct {
 // retiredCandidates lists the detached and archived tables of t that should
 // still exist: from partgen_archive_log (which says where each one went)
 // and from the folder's markers; a later purge or drop removes a candidate.
-func retiredCandidates(spec *generator.Spec, t *generator.Table, folder *generator.Folder, log []ArchiveEntry) []retiredCandidate {
+func retiredCandidates(sp *spec.Spec, t *spec.Table, mig *folder.Folder, log []ArchiveEntry) []retiredCandidate {
 	key := t.FullName()
 	var out []retiredCandidate
 	idx := map[string]int{}
@@ -91,20 +96,15 @@ func retiredCandidates(spec *generator.Spec, t *generator.Table, folder *generat
 		out = append(out, c)
 	}
 	gone := map[string]bool{}
-	if folder != nil {
-		for _, p := range folder.Partitions(key) {
+	if mig != nil {
+		for _, p := range mig.Partitions(key) {
 			var c retiredCandidate
 			switch p.State {
-			case generator.StateDetached:
-				c = retiredCandidate{state: StateDetached, locate: qualified(spec, t.Schema, p.Name)}
-			case generator.StateArchived:
-				c = retiredCandidate{state: StateArchived}
-				if spec.Dialect == generator.Postgres && t.Retention != nil {
-					c.locate = qualified(spec, t.Retention.ArchiveSchema, p.Name)
-				} else {
-					c.locate = generator.ArchivedName(t, t.Retention, p.Name)
-				}
-			case generator.StateDropped:
+			case folder.StateDetached:
+				c = retiredCandidate{state: StateDetached, locate: qualifiedBare(t.Schema, p.Name)}
+			case folder.StateArchived:
+				c = retiredCandidate{state: StateArchived, locate: qualifiedBare(sp.Archived(t, p.Name))}
+			case folder.StateDropped:
 				gone[p.Name] = true
 				continue
 			default:
@@ -145,8 +145,10 @@ func retiredCandidates(spec *generator.Spec, t *generator.Table, folder *generat
 	return kept
 }
 
-func qualified(spec *generator.Spec, schema, name string) string {
-	if spec.Dialect != generator.Postgres || schema == "" {
+// qualifiedBare is schema.name unquoted, or name without a schema: what
+// to_regclass and partgen_archive_log's archived_as hold.
+func qualifiedBare(schema, name string) string {
+	if schema == "" {
 		return name
 	}
 	return schema + "." + name

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/folder"
 )
 
 // checkFolderCopy copies the example PostgreSQL folder (pinned to
 // 2026-11-26) into a temporary directory and returns the spec's path.
 func checkFolderCopy(t *testing.T, parent string) string {
 	t.Helper()
-	src := "../../migrations/postgres"
+	src := "../../examples/marketdata/migrations/postgres"
 	dst := filepath.Join(parent, "migrations")
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		t.Fatal(err)
@@ -40,14 +40,14 @@ func checkFolderCopy(t *testing.T, parent string) string {
 func writePartgenFile(t *testing.T, dir, name string, partitions ...string) string {
 	t.Helper()
 	var b strings.Builder
-	b.WriteString(generator.GeneratedLine + "\n--\n-- Written by a test.\n--\n")
+	b.WriteString(folder.GeneratedLine + "\n--\n-- Written by a test.\n--\n")
 	for _, p := range partitions {
 		f := strings.Fields(p)
 		b.WriteString("-- partgen:partition op=create table=market_data name=" + f[0] + " from=" + f[1] + " to=" + f[2] + "\n")
 	}
 	b.WriteString("-- partgen:checksum sha256=\n\n-- +goose Up\nSELECT 1;\n\n-- +goose Down\nSELECT 1;\n")
 	body := b.String()
-	body = strings.Replace(body, "sha256=\n", "sha256="+generator.Checksum([]byte(body))+"\n", 1)
+	body = strings.Replace(body, "sha256=\n", "sha256="+folder.Checksum([]byte(body))+"\n", 1)
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
@@ -56,10 +56,10 @@ func writePartgenFile(t *testing.T, dir, name string, partitions ...string) stri
 }
 
 func TestCheckPassesOnTheExample(t *testing.T) {
-	for _, spec := range []string{examplePGSpec, exampleSQLiteSpec} {
-		code, out, errOut := runPartgen(t, "check", "--as-of", "2026-11-26", "--config", spec)
+	for _, sp := range []string{examplePGSpec, exampleSQLiteSpec} {
+		code, out, errOut := runPartgen(t, "check", "--as-of", "2026-11-26", "--config", sp)
 		if code != 0 || !strings.HasPrefix(out, "ok: ") || strings.Count(out, "\n") != 1 || errOut != "" {
-			t.Errorf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", spec, code, out, errOut)
+			t.Errorf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", sp, code, out, errOut)
 		}
 		if !strings.Contains(out, "out-of-order not checked (no --base)") {
 			t.Errorf("the summary should say the order rule was skipped: %s", out)
@@ -112,8 +112,8 @@ func TestCheckShortRunway(t *testing.T) {
 }
 
 func TestCheckEditedFile(t *testing.T) {
-	spec := checkFolderCopy(t, t.TempDir())
-	file := filepath.Join(filepath.Dir(spec), "20261126000001_partgen_create_alert_log_p2026q1_to_p2027q2.sql")
+	sp := checkFolderCopy(t, t.TempDir())
+	file := filepath.Join(filepath.Dir(sp), "20261126000001_partgen_create_alert_log_p2026q1_to_p2027q2.sql")
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +121,7 @@ func TestCheckEditedFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte(strings.Replace(string(b), "SET LOCAL lock_timeout = '5000ms';", "SET LOCAL lock_timeout = '60s';", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, _ := runPartgen(t, "check", "--config", spec, "--as-of", "2026-11-26")
+	code, out, _ := runPartgen(t, "check", "--config", sp, "--as-of", "2026-11-26")
 	if code != 1 || !strings.Contains(out, file+": partgen file was edited by hand") || strings.Count(out, "\n") != 1 {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
@@ -129,7 +129,7 @@ func TestCheckEditedFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte(strings.Replace(string(b), "-- partgen:checksum", "-- checksum", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, _ = runPartgen(t, "check", "--config", spec, "--as-of", "2026-11-26")
+	code, out, _ = runPartgen(t, "check", "--config", sp, "--as-of", "2026-11-26")
 	if code != 1 || !strings.Contains(out, "partgen file has no checksum line") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
@@ -137,20 +137,20 @@ func TestCheckEditedFile(t *testing.T) {
 
 func TestCheckGapAndOverlap(t *testing.T) {
 	t.Run("gap", func(t *testing.T) {
-		spec := checkFolderCopy(t, t.TempDir())
-		f := writePartgenFile(t, filepath.Dir(spec), "20261127000000_partgen_create_market_data_p2027_04.sql",
+		sp := checkFolderCopy(t, t.TempDir())
+		f := writePartgenFile(t, filepath.Dir(sp), "20261127000000_partgen_create_market_data_p2027_04.sql",
 			"market_data_p2027_04 2027-04-01T00:00:00Z 2027-05-01T00:00:00Z")
-		code, out, _ := runPartgen(t, "check", "--config", spec, "--as-of", "2026-11-26")
+		code, out, _ := runPartgen(t, "check", "--config", sp, "--as-of", "2026-11-26")
 		want := f + ": no partition of market_data covers [2027-03-01 00:00:00 +00:00, 2027-04-01 00:00:00 +00:00), between market_data_p2027_02"
 		if code != 1 || !strings.Contains(out, want) || strings.Count(out, "\n") != 1 {
 			t.Errorf("exit %d, want a line %q:\n%s", code, want, out)
 		}
 	})
 	t.Run("overlap", func(t *testing.T) {
-		spec := checkFolderCopy(t, t.TempDir())
-		f := writePartgenFile(t, filepath.Dir(spec), "20261127000000_partgen_create_market_data_x.sql",
+		sp := checkFolderCopy(t, t.TempDir())
+		f := writePartgenFile(t, filepath.Dir(sp), "20261127000000_partgen_create_market_data_x.sql",
 			"market_data_x 2027-02-15T00:00:00Z 2027-03-15T00:00:00Z")
-		code, out, _ := runPartgen(t, "check", "--config", spec, "--as-of", "2026-11-26")
+		code, out, _ := runPartgen(t, "check", "--config", sp, "--as-of", "2026-11-26")
 		want := f + ": partition market_data_x [2027-02-15 00:00:00 +00:00, 2027-03-15 00:00:00 +00:00) of market_data overlaps market_data_p2027_02"
 		if code != 1 || !strings.Contains(out, want) || strings.Count(out, "\n") != 1 {
 			t.Errorf("exit %d, want a line %q:\n%s", code, want, out)
@@ -173,8 +173,8 @@ func git(t *testing.T, dir string, args ...string) {
 // have the base applied refuse the partgen file.
 func TestCheckOutOfOrderAgainstBase(t *testing.T) {
 	repo := t.TempDir()
-	spec := checkFolderCopy(t, repo)
-	dir := filepath.Dir(spec)
+	sp := checkFolderCopy(t, repo)
+	dir := filepath.Dir(sp)
 	git(t, repo, "init", "-q")
 	write := func(name, body string) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
@@ -188,11 +188,11 @@ func TestCheckOutOfOrderAgainstBase(t *testing.T) {
 	late := writePartgenFile(t, dir, "20261127000000_partgen_create_market_data_p2027_03.sql",
 		"market_data_p2027_03 2027-03-01T00:00:00Z 2027-04-01T00:00:00Z")
 
-	code, out, errOut := runPartgen(t, "check", "--config", spec, "--as-of", "2026-11-26")
+	code, out, errOut := runPartgen(t, "check", "--config", sp, "--as-of", "2026-11-26")
 	if code != 0 {
 		t.Errorf("without --base the folder is fine (a partgen file below a hand-written one is normal): exit %d\n%s%s", code, out, errOut)
 	}
-	code, out, _ = runPartgen(t, "check", "--config", spec, "--as-of", "2026-11-26", "--base", "HEAD")
+	code, out, _ = runPartgen(t, "check", "--config", sp, "--as-of", "2026-11-26", "--base", "HEAD")
 	want := late + ": version 20261127000000 sorts below 20261201000000_add_index.sql (version 20261201000000) on HEAD"
 	if code != 1 || !strings.Contains(out, want) || !strings.Contains(out, "delete "+late+" and run partgen generate") || strings.Count(out, "\n") != 1 {
 		t.Errorf("exit %d, want a line %q:\n%s", code, want, out)
@@ -202,13 +202,13 @@ func TestCheckOutOfOrderAgainstBase(t *testing.T) {
 	// is, and nothing is out of order.
 	git(t, repo, "add", "-A")
 	git(t, repo, "commit", "-q", "-m", "partgen")
-	code, out, _ = runPartgen(t, "check", "--config", spec, "--as-of", "2026-11-26", "--base", "HEAD")
+	code, out, _ = runPartgen(t, "check", "--config", sp, "--as-of", "2026-11-26", "--base", "HEAD")
 	if code != 0 || !strings.Contains(out, "no version below HEAD's highest") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 	// An older base (before the partgen file) whose highest version is
 	// below the file's: the file is pending there, but in order.
-	code, out, _ = runPartgen(t, "check", "--config", spec, "--as-of", "2026-11-26", "--base", "HEAD~1")
+	code, out, _ = runPartgen(t, "check", "--config", sp, "--as-of", "2026-11-26", "--base", "HEAD~1")
 	if code != 1 || !strings.Contains(out, "sorts below 20261201000000_add_index.sql") {
 		t.Errorf("HEAD~1 has the later hand-written file: exit %d\n%s", code, out)
 	}

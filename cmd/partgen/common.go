@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/partgen/partgen/generator"
-	"github.com/partgen/partgen/sqliteschema"
+	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/spec"
 )
 
 // specFlags are the flags every spec-reading command shares.
@@ -21,24 +21,19 @@ func (f *specFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.asOf, "as-of", "", "plan for this date, YYYY-MM-DD in the spec's time zone (default: today there)")
 }
 
-// load reads the spec and resolves the as-of date.
-func (f *specFlags) load() (*generator.Spec, generator.Options, error) {
-	spec, err := generator.LoadSpec(f.config)
+// load reads the spec and resolves the as-of date (default: today in the
+// spec's zone).
+func (f *specFlags) load() (*spec.Spec, calendar.Date, error) {
+	sp, err := spec.Load(f.config)
 	if err != nil {
-		return nil, generator.Options{}, err
+		return nil, calendar.Date{}, err
 	}
-	// One replay of the folder serves every table of the run; the process
-	// ends with the command, and the in-memory database with it.
-	opts := generator.Options{SQLiteSchema: sqliteschema.NewReader().Read}
 	if f.asOf == "" {
-		now := time.Now().In(spec.Location)
-		opts.AsOf = generator.Date{Year: now.Year(), Month: now.Month(), Day: now.Day()}
-	} else {
-		d, err := generator.ParseDate(f.asOf)
-		if err != nil {
-			return nil, opts, usageError{fmt.Errorf("--as-of: %v", err)}
-		}
-		opts.AsOf = d
+		return sp, calendar.DateOf(time.Now(), sp.Location), nil
 	}
-	return spec, opts, nil
+	d, err := calendar.ParseDate(f.asOf)
+	if err != nil {
+		return nil, d, usageError{fmt.Errorf("--as-of: %v", err)}
+	}
+	return sp, d, nil
 }

@@ -2,10 +2,11 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/partgen/partgen/check"
+	"github.com/partgen/partgen/folder"
 	"github.com/partgen/partgen/generator"
 )
 
@@ -32,25 +33,25 @@ Use it as a go:generate step beside the migrations:
   partgen generate --config migrations/postgres/partgen.yaml --as-of 2026-11-26`,
 		Args: argsNone,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			spec, opts, err := f.load()
+			sp, asOf, err := f.load()
 			if err != nil {
 				return err
 			}
-			unlock, err := generator.LockFolder(spec.Migrations)
+			unlock, err := folder.Lock(sp.Migrations)
 			if err != nil {
 				return err
 			}
 			defer unlock()
-			plan, err := generator.Generate(spec, opts)
+			plan, err := generator.Generate(sp, asOf)
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
 			if len(plan.Files) == 0 {
-				fmt.Fprintf(out, "%s is up to date for %s; nothing written\n", rel(spec.Migrations), opts.AsOf)
+				fmt.Fprintf(out, "%s is up to date for %s; nothing written\n", rel(sp.Migrations), asOf)
 				return nil
 			}
-			written, err := plan.Write()
+			written, err := plan.Write(writeOptions()...)
 			if err != nil {
 				return err
 			}
@@ -65,9 +66,8 @@ Use it as a go:generate step beside the migrations:
 }
 
 // rel shortens a path for messages when it lies below the working directory.
-func rel(p string) string {
-	if r, err := filepath.Rel(".", p); err == nil && !filepath.IsAbs(r) && len(r) < len(p) {
-		return r
-	}
-	return p
-}
+func rel(p string) string { return check.Rel(p) }
+
+// writeOptions are the options of every Plan.Write; a build with the
+// failpoint tag adds a crash hook (failpoint.go).
+var writeOptions = func() []generator.WriteOption { return nil }

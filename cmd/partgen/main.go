@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/spec"
 )
 
 // Exit codes. Usage and spec errors are 2 so that a CI step can tell a broken
@@ -55,7 +55,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return ee.code
 	}
 	fmt.Fprintln(stderr, "partgen:", err)
-	var se *generator.SpecError
+	var se *spec.Error
 	var ue usageError
 	// cobra reports an unknown subcommand as a plain error.
 	if errors.As(err, &se) || errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command ") {

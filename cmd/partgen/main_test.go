@@ -70,11 +70,11 @@ tables:
     retention: { keep: 2, action: archive, drop_after: 1 }
 `
 
-// folder is a goose folder with a spec and a hand-written base migration.
-func folder(t *testing.T, spec, base string) string {
+// specFolder is a goose folder with a spec and a hand-written base migration.
+func specFolder(t *testing.T, sp, base string) string {
 	t.Helper()
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "partgen.yaml"), spec)
+	write(t, filepath.Join(dir, "partgen.yaml"), sp)
 	write(t, filepath.Join(dir, "20260101000000_base.sql"), base)
 	return dir
 }
@@ -202,11 +202,11 @@ func TestGenerateWritesThenNothing(t *testing.T) {
 		{"sqlite", sqliteSpec, sqliteBase},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := folder(t, tc.spec, tc.base)
-			spec := filepath.Join(dir, "partgen.yaml")
+			dir := specFolder(t, tc.spec, tc.base)
+			sp := filepath.Join(dir, "partgen.yaml")
 			before := snapshot(t, dir)
 
-			code, out, errOut := cli(t, "generate", "--config", spec, "--as-of", "2026-11-26")
+			code, out, errOut := cli(t, "generate", "--config", sp, "--as-of", "2026-11-26")
 			if code != 0 {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 			}
@@ -243,7 +243,7 @@ func TestGenerateWritesThenNothing(t *testing.T) {
 			}
 
 			// Same spec, folder and date: nothing to do, not one byte changed.
-			code, out, errOut = cli(t, "generate", "--config", spec, "--as-of", "2026-11-26")
+			code, out, errOut = cli(t, "generate", "--config", sp, "--as-of", "2026-11-26")
 			if code != 0 || errOut != "" {
 				t.Fatalf("second run: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 			}
@@ -253,7 +253,7 @@ func TestGenerateWritesThenNothing(t *testing.T) {
 			sameSnapshot(t, "second run", after, snapshot(t, dir))
 
 			// plan agrees that there is nothing to do.
-			code, out, _ = cli(t, "plan", "--config", spec, "--as-of", "2026-11-26")
+			code, out, _ = cli(t, "plan", "--config", sp, "--as-of", "2026-11-26")
 			if code != 0 || !strings.Contains(out, "generate would write nothing") {
 				t.Errorf("plan on an up-to-date folder: exit %d\n%s", code, out)
 			}
@@ -272,7 +272,7 @@ func TestPlanPrintsWhatGenerateWrites(t *testing.T) {
 		{"sqlite", sqliteSpec, sqliteBase, []string{"create", "archive", "purge"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := folder(t, tc.spec, tc.base)
+			dir := specFolder(t, tc.spec, tc.base)
 			var all []string
 			for _, asOf := range []string{"2026-11-26", "2027-02-03", "2027-05-31"} {
 				fresh := copyDir(t, dir) // plan sees the folder as generate is about to
@@ -354,10 +354,10 @@ func TestInvalidSpecExits2AndWritesNothing(t *testing.T) {
 	} {
 		for _, cmd := range []string{"generate", "plan"} {
 			t.Run(tc.name+"/"+cmd, func(t *testing.T) {
-				dir := folder(t, tc.spec, pgBase)
+				dir := specFolder(t, tc.spec, pgBase)
 				before := snapshot(t, dir)
-				spec := filepath.Join(dir, "partgen.yaml")
-				code, out, errOut := cli(t, cmd, "--config", spec, "--as-of", "2026-11-26")
+				sp := filepath.Join(dir, "partgen.yaml")
+				code, out, errOut := cli(t, cmd, "--config", sp, "--as-of", "2026-11-26")
 				if code != 2 {
 					t.Errorf("exit %d, want 2\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 				}
@@ -377,8 +377,8 @@ func TestInvalidSpecExits2AndWritesNothing(t *testing.T) {
 }
 
 func TestUsageErrorsExit2(t *testing.T) {
-	dir := folder(t, pgSpec, pgBase)
-	spec := filepath.Join(dir, "partgen.yaml")
+	dir := specFolder(t, pgSpec, pgBase)
+	sp := filepath.Join(dir, "partgen.yaml")
 	noFolder := t.TempDir()
 	write(t, filepath.Join(noFolder, "partgen.yaml"), strings.Replace(pgSpec, "migrations: .", "migrations: db", 1))
 	before := snapshot(t, dir)
@@ -387,13 +387,13 @@ func TestUsageErrorsExit2(t *testing.T) {
 		args []string
 		want string // in stderr
 	}{
-		{"bad as-of", []string{"--config", spec, "--as-of", "2026-13-01"}, `--as-of: "2026-13-01" is not a date`},
-		{"as-of with a time", []string{"--config", spec, "--as-of", "2026-11-26T10:00:00Z"}, "--as-of"},
-		{"as-of empty-ish", []string{"--config", spec, "--as-of", "tomorrow"}, "--as-of"},
-		{"unknown flag", []string{"--config", spec, "--as-of", "2026-11-26", "--force"}, "unknown flag: --force"},
+		{"bad as-of", []string{"--config", sp, "--as-of", "2026-13-01"}, `--as-of: "2026-13-01" is not a date`},
+		{"as-of with a time", []string{"--config", sp, "--as-of", "2026-11-26T10:00:00Z"}, "--as-of"},
+		{"as-of empty-ish", []string{"--config", sp, "--as-of", "tomorrow"}, "--as-of"},
+		{"unknown flag", []string{"--config", sp, "--as-of", "2026-11-26", "--force"}, "unknown flag: --force"},
 		{"unknown shorthand", []string{"-x"}, "unknown shorthand flag"},
 		{"flag without value", []string{"--config"}, "flag needs an argument"},
-		{"extra argument", []string{"--config", spec, "--as-of", "2026-11-26", "now"}, "takes no arguments"},
+		{"extra argument", []string{"--config", sp, "--as-of", "2026-11-26", "now"}, "takes no arguments"},
 		{"missing config", []string{"--config", filepath.Join(dir, "nope.yaml"), "--as-of", "2026-11-26"}, "nope.yaml: cannot read the spec"},
 		{"missing migrations folder", []string{"--config", filepath.Join(noFolder, "partgen.yaml"), "--as-of", "2026-11-26"}, "the migrations folder does not exist"},
 	} {
@@ -472,9 +472,9 @@ func TestHelp(t *testing.T) {
 // The one test that reads the clock: without --as-of, generate plans for
 // today in the spec's zone (UTC here), so the files carry today's version.
 func TestGenerateWithoutAsOfUsesToday(t *testing.T) {
-	spec := strings.Replace(pgSpec, "Europe/Berlin", "UTC", 1)
-	spec = strings.Replace(spec, "    start: 2026-09-01\n", "", 1)
-	dir := folder(t, spec, pgBase)
+	sp := strings.Replace(pgSpec, "Europe/Berlin", "UTC", 1)
+	sp = strings.Replace(sp, "    start: 2026-09-01\n", "", 1)
+	dir := specFolder(t, sp, pgBase)
 	// A base version far in the past, so today's midnight is the next version.
 	if err := os.Rename(filepath.Join(dir, "20260101000000_base.sql"), filepath.Join(dir, "20000101000000_base.sql")); err != nil {
 		t.Fatal(err)
@@ -516,7 +516,7 @@ func TestBadFolderExits2(t *testing.T) {
 	} {
 		for _, cmd := range []string{"generate", "plan"} {
 			t.Run(tc.name+"/"+cmd, func(t *testing.T) {
-				dir := folder(t, tc.spec, tc.base)
+				dir := specFolder(t, tc.spec, tc.base)
 				for name, body := range tc.extra {
 					write(t, filepath.Join(dir, name), body)
 				}

@@ -20,17 +20,17 @@ write, name first, then its full text. It writes nothing.`,
   partgen plan --names`,
 		Args: argsNone,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			spec, opts, err := f.load()
+			sp, asOf, err := f.load()
 			if err != nil {
 				return err
 			}
-			plan, err := generator.Generate(spec, opts)
+			plan, err := generator.Generate(sp, asOf)
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
 			if len(plan.Files) == 0 {
-				fmt.Fprintf(out, "%s is up to date for %s; generate would write nothing\n", rel(spec.Migrations), opts.AsOf)
+				fmt.Fprintf(out, "%s is up to date for %s; generate would write nothing\n", rel(sp.Migrations), asOf)
 				return nil
 			}
 			for i, file := range plan.Files {

@@ -15,7 +15,10 @@ import (
 	_ "github.com/mattn/go-sqlite3" // sqlite: URLs
 	"github.com/spf13/cobra"
 
-	"github.com/partgen/partgen/generator"
+	"github.com/partgen/partgen/dialect"
+	"github.com/partgen/partgen/folder"
+	"github.com/partgen/partgen/rules"
+	"github.com/partgen/partgen/spec"
 	"github.com/partgen/partgen/status"
 )
 
@@ -106,24 +109,29 @@ Exit codes (for cron monitors):
 				}
 				now = t
 			}
-			spec, err := generator.LoadSpec(config)
+			sp, err := spec.Load(config)
 			if err != nil {
 				return err
 			}
-			var folder *generator.Folder
-			if _, err := os.Stat(spec.Migrations); err == nil {
-				if folder, err = generator.ReadFolder(spec.Migrations); err != nil {
+			opts := status.Options{Exact: exact}
+			if _, err := os.Stat(sp.Migrations); err == nil {
+				if opts.Folder, err = folder.Read(sp.Migrations); err != nil {
 					return err
 				}
+			} else {
+				// A monitor must not lose the pending and out-of-order
+				// checks silently: the report says the folder was not read.
+				opts.FolderError = fmt.Errorf("%s: %w", rel(sp.Migrations), errors.Unwrap(err))
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			src, label, closeDB, err := openDatabase(ctx, dbURL, spec)
+			src, label, closeDB, err := openDatabase(ctx, dbURL, sp)
 			if err != nil {
 				return err
 			}
 			defer closeDB()
-			report, err := status.Read(ctx, src, spec, status.Options{Now: now, Exact: exact, Folder: folder, Database: label})
+			opts.Database = label
+			report, err := status.Read(ctx, src, sp, now, opts)
 			if err != nil {
 				var re *status.ReadError
 				if errors.As(err, &re) || ctx.Err() != nil {
@@ -135,9 +143,9 @@ Exit codes (for cron monitors):
 				return err
 			}
 			switch report.Health {
-			case status.Warning:
+			case rules.Warning:
 				return &exitError{code: exitStatusWarning, err: errors.New("")}
-			case status.Critical:
+			case rules.Critical:
 				return &exitError{code: exitStatusCritical, err: errors.New("")}
 			}
 			return nil
@@ -174,11 +182,11 @@ func render(w io.Writer, r *status.Report, format string) error {
 
 // openDatabase connects to the URL and checks it matches the spec's dialect.
 // The label names the database in the report without its password.
-func openDatabase(ctx context.Context, raw string, spec *generator.Spec) (status.Source, string, func(), error) {
+func openDatabase(ctx context.Context, raw string, sp *spec.Spec) (status.Source, string, func(), error) {
 	switch {
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
-		if spec.Dialect != generator.Postgres {
-			return nil, "", nil, usageError{fmt.Errorf("%s is a %s spec but --db is a PostgreSQL URL; pass the matching --config", spec.File, spec.Dialect)}
+		if sp.Dialect != dialect.Postgres {
+			return nil, "", nil, usageError{fmt.Errorf("%s is a %s spec but --db is a PostgreSQL URL; pass the matching --config", sp.File, sp.Dialect)}
 		}
 		label := redact(raw)
 		cfg, err := pgx.ParseConfig(raw)
@@ -200,8 +208,8 @@ func openDatabase(ctx context.Context, raw string, spec *generator.Spec) (status
 		}
 		return status.Postgres(conn), label, func() { conn.Close(context.Background()) }, nil
 	case strings.HasPrefix(raw, "sqlite:"):
-		if spec.Dialect != generator.SQLite {
-			return nil, "", nil, usageError{fmt.Errorf("%s is a %s spec but --db is a SQLite database; pass the matching --config", spec.File, spec.Dialect)}
+		if sp.Dialect != dialect.SQLite {
+			return nil, "", nil, usageError{fmt.Errorf("%s is a %s spec but --db is a SQLite database; pass the matching --config", sp.File, sp.Dialect)}
 		}
 		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
 		if path == "" {

@@ -12,13 +12,13 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/partgen/partgen/examples/marketdata/migrations"
 	"github.com/partgen/partgen/internal/testdb"
-	"github.com/partgen/partgen/migrations"
 )
 
 const (
-	examplePGSpec     = "../../migrations/postgres/partgen.yaml"
-	exampleSQLiteSpec = "../../migrations/sqlite/partgen.yaml"
+	examplePGSpec     = "../../examples/marketdata/migrations/postgres/partgen.yaml"
+	exampleSQLiteSpec = "../../examples/marketdata/migrations/sqlite/partgen.yaml"
 	exampleNowFlag    = "2026-11-26T12:00:00Z" // the example's pinned as-of date, at noon
 )
 
