@@ -1,7 +1,6 @@
 package generator_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"flag"
@@ -17,7 +16,7 @@ import (
 	"github.com/partgen/partgen/spec"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+var update = flag.Bool("update", false, "rewrite the golden files (testdata/cases/*/want, error.txt) from the current output")
 
 // workspace is a spec and its goose folder in a temporary directory.
 type workspace struct {
@@ -71,29 +70,6 @@ func (w *workspace) generate(asOf string) *generator.Plan {
 		w.t.Fatalf("write: %v", err)
 	}
 	return p
-}
-
-// golden compares the plan's files with testdata/<name>.golden.
-func golden(t *testing.T, name string, files ...generator.File) {
-	t.Helper()
-	var b bytes.Buffer
-	for _, f := range files {
-		b.WriteString("==> " + f.Name + "\n")
-		b.Write(f.Body)
-		b.WriteString("\n")
-	}
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		must(t, os.WriteFile(path, b.Bytes(), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./generator -update to create it)", err)
-	}
-	if !bytes.Equal(want, b.Bytes()) {
-		t.Errorf("%s differs from the rendered output; review the diff and run go test ./generator -update\n%s", path, firstDiff(string(want), b.String()))
-	}
 }
 
 func firstDiff(a, b string) string {

@@ -289,20 +289,6 @@ func checkRows(t *testing.T, e *engine, asOf calendar.Date, name string, want ex
 	}
 }
 
-func TestRetentionGolden(t *testing.T) {
-	for _, c := range []struct{ name, spec, base string }{
-		{"pg_retention", pgRetentionSpec, pgRetentionBase},
-		{"sqlite_retention", sqliteRetentionSpec, sqliteRetentionBase},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			w := newWorkspace(t, c.spec, c.base)
-			w.generate("2026-01-15")
-			plan := w.generate("2026-07-15") // archives, detaches, drops and a purge
-			golden(t, c.name, plan.Files...)
-		})
-	}
-}
-
 // A partition whose upper bound is later than the start of the period keep
 // periods before the as-of period is never touched, for any interval, zone
 // and sequence of as-of dates; and every partition past it is retired.

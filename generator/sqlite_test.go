@@ -129,8 +129,7 @@ func TestSQLiteAdoptRouteAndRoundTrip(t *testing.T) {
 	_, err = db.Exec("INSERT INTO alert_log (id, raised_at, severity, message) VALUES (1, '2020-01-01 00:00:00+00:00', 'info', 'old'), (2, '2026-11-26 10:00:00+00:00', 'critical', 'now')")
 	must(t, err)
 
-	plan := w.generate("2026-11-26")
-	golden(t, "sqlite_adopt", plan.Files...)
+	w.generate("2026-11-26")
 	p = w.provider(db, goose.DialectSQLite3) // goose reads the folder when the provider is made
 	_, err = p.Up(ctx)
 	must(t, err)
@@ -234,8 +233,7 @@ func TestSQLiteAdoptRouteAndRoundTrip(t *testing.T) {
 	beforeN, beforeSum := rowsChecksum(t, db, "market_data", "instrument_id, ts")
 	alertsN, alertsSum := rowsChecksum(t, db, "alert_log", "id, raised_at")
 
-	later := w.generate("2027-01-15")
-	golden(t, "sqlite_next", later.Files...)
+	w.generate("2027-01-15")
 	p = w.provider(db, goose.DialectSQLite3)
 	_, err = p.Up(ctx)
 	must(t, err)

@@ -2,6 +2,8 @@ package spec_test
 
 import (
 	"errors"
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -397,3 +399,30 @@ func must(t testing.TB, err error) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+var update = flag.Bool("update", false, "rewrite testdata/errors.golden from the current output")
+
+// The full text of every broken spec's error is a public contract: pinned
+// in testdata/errors.golden (go test ./spec -update rewrites it).
+func TestErrorTexts(t *testing.T) {
+	var b strings.Builder
+	for _, tc := range brokenSpecs {
+		_, err := spec.Parse("partgen.yaml", []byte(tc.spec))
+		if err == nil {
+			t.Fatalf("%s: accepted", tc.name)
+		}
+		fmt.Fprintf(&b, "== %s\n%s\n\n", tc.name, err)
+	}
+	path := filepath.Join("testdata", "errors.golden")
+	if *update {
+		must(t, os.WriteFile(path, []byte(b.String()), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./spec -update)", err)
+	}
+	if string(want) != b.String() {
+		t.Errorf("%s differs from the errors the parser gives; review and run go test ./spec -update\n%s", path, b.String())
+	}
+}

@@ -1,0 +1,142 @@
+package check_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/check"
+	"github.com/partgen/partgen/folder"
+	"github.com/partgen/partgen/rules"
+	"github.com/partgen/partgen/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+
+// copyCase copies a golden case's spec, base and expected files into dir.
+func copyCase(t *testing.T, name, dir string) {
+	t.Helper()
+	src := filepath.Join("..", "testdata", "cases", name)
+	for _, sub := range []string{"", "want"} {
+		entries, err := os.ReadDir(filepath.Join(src, sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.IsDir() || e.Name() == "case.yaml" {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(src, sub, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func run(t *testing.T, dir string, asOf string, opts check.Options) *check.Report {
+	t.Helper()
+	sp, err := spec.Load(filepath.Join(dir, "partgen.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mig, err := folder.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := calendar.ParseDate(asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return check.Run(sp, mig, d, opts)
+}
+
+func codes(r *check.Report) string {
+	var out []string
+	for _, p := range r.Problems {
+		out = append(out, string(p.Code)+"@"+p.Table)
+	}
+	return strings.Join(out, " ")
+}
+
+// A folder exactly as partgen wrote it passes; broken by hand, check names
+// each fault with the code status uses.
+func TestCheckFindsEachFault(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "migrations")
+	must(t, os.Mkdir(dir, 0o755))
+	copyCase(t, "pg_default_move_later", dir)
+	if r := run(t, dir, "2027-03-20", check.Options{Runway: -1}); len(r.Problems) != 0 || r.Health != rules.OK {
+		t.Fatalf("a folder partgen wrote has problems: %+v", r.Problems)
+	}
+	// A deleted file leaves a gap; an edited one no longer matches its
+	// checksum; a date at the end of the runway finds it short; a base
+	// branch whose highest version is above a partgen file it lacks finds
+	// that file out of order.
+	must(t, os.Remove(filepath.Join(dir, "20270110000000_partgen_create_readings_p2027_01_to_p2027_02.sql")))
+	edited := filepath.Join(dir, "20270320000000_partgen_create_readings_p2027_03_to_p2027_04.sql")
+	data, err := os.ReadFile(edited)
+	must(t, err)
+	must(t, os.WriteFile(edited, bytes.Replace(data, []byte("lock_timeout = '5000ms'"), []byte("lock_timeout = '1s'"), 1), 0o644))
+	base := map[string]int64{
+		"20260101000000_base.sql": 20260101000000,
+		"20261126000000_partgen_create_readings_p2026_11_to_p2026_12.sql": 20261126000000,
+		"20270401000000_add_sensor.sql":                                   20270401000000,
+	}
+	// Messages name files relative to the working directory, as a CI log does.
+	wd, err := os.Getwd()
+	must(t, err)
+	t.Chdir(filepath.Dir(dir))
+	r := run(t, filepath.Base(dir), "2027-04-10", check.Options{Runway: -1, Base: "origin/main", BaseFiles: base})
+	t.Chdir(wd)
+	want := "edited@ gap@readings runway_short@readings out_of_order@"
+	if got := codes(r); got != want {
+		t.Errorf("codes:\n got %s\nwant %s", got, want)
+	}
+	if r.Health != rules.Critical {
+		t.Errorf("health %s", r.Health)
+	}
+	golden(t, r)
+}
+
+// golden pins the text and JSON forms of a report (paths made relative to
+// the case folder).
+func golden(t *testing.T, r *check.Report) {
+	t.Helper()
+	for _, f := range []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"report.txt", func(b *bytes.Buffer) error { return r.WriteText(b) }},
+		{"report.json", func(b *bytes.Buffer) error { return r.WriteJSON(b) }},
+	} {
+		var b bytes.Buffer
+		must(t, f.write(&b))
+		path := filepath.Join("testdata", f.name)
+		if *update {
+			must(t, os.MkdirAll("testdata", 0o755))
+			must(t, os.WriteFile(path, b.Bytes(), 0o644))
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./check -update)", err)
+		}
+		if !bytes.Equal(want, b.Bytes()) {
+			t.Errorf("%s differs; review and run go test ./check -update\n%s", path, b.String())
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
