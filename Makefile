@@ -104,7 +104,7 @@ sqlc-check:
 
 lint:
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: the files above need formatting" && exit 1)
+	@test -z "$$(gofmt -l . | tee -a /dev/stderr)" || (echo "gofmt: the files above need formatting" && exit 1)
 
 clean:
 	rm -rf bin $(RUN_DIR)
