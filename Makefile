@@ -35,7 +35,7 @@ test:
 	@$(call pg_server,$${PARTGEN_TEST_POSTGRES:-$(PG_DEFAULT)})
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags sqlite_dbstat ./status
-	@failed=; \
+	@failed=; pkgs=; \
 	for url in $(PARTGEN_TEST_POSTGRES_EXTRA); do \
 		test -n "$$pkgs" || pkgs=$$($(PG_PACKAGES)); \
 		$(call pg_server,$$url); \
