@@ -27,10 +27,34 @@ run: build
 	-@$(BIN) status --db sqlite:$(RUN_DIR)/quickstart.db --config $(RUN_DIR)/sqlite/partgen.yaml
 
 # The whole suite, against the real PostgreSQL server and real SQLite files.
+# Then the packages whose tests use internal/testdb once more on each server
+# of PARTGEN_TEST_POSTGRES_EXTRA (space-separated URLs; .ci/postgres-versions
+# starts PostgreSQL 14 and 18 and prints it); unset, only the default server.
+PARTGEN_TEST_POSTGRES_EXTRA ?=
 test:
 	$(GO) vet ./...
+	@$(call pg_server,$${PARTGEN_TEST_POSTGRES:-$(PG_DEFAULT)})
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags sqlite_dbstat ./status
+	@failed=; pkgs=; \
+	for url in $(PARTGEN_TEST_POSTGRES_EXTRA); do \
+		test -n "$$pkgs" || pkgs=$$($(PG_PACKAGES)); \
+		$(call pg_server,$$url); \
+		echo "PARTGEN_TEST_POSTGRES=$$url $(GO) test -count=1" $$pkgs; \
+		PARTGEN_TEST_POSTGRES=$$url $(GO) test -count=1 $$pkgs || failed="$$failed $$url"; \
+	done; \
+	test -z "$$failed" || { echo "make test: failed on$$failed"; exit 1; }
+
+# testdb.AdminURL's default.
+PG_DEFAULT := postgres://root@127.0.0.1:5432/test?sslmode=disable
+TESTDB     := github.com/partgen/partgen/internal/testdb
+PG_PACKAGES = $(GO) list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... \
+	| awk '{ for (i = 2; i <= NF; i++) if ($$i == "$(TESTDB)") { print $$1; break } }'
+# Says which server a run uses (psql is optional; the tests fail on their own
+# when the server is down).
+pg_server = if ! command -v psql >/dev/null; then v="(no psql: version unknown)"; \
+	elif ! v=$$(psql -XAtc 'show server_version' "$(1)" 2>&1); then v="not reachable: $$v"; fi; \
+	echo "== PostgreSQL $$v at $(1)"
 
 # Issue 6's benchmarks (bench/, see BENCHMARKS.md): each figure a ratio
 # partgen / baseline from alternated rounds in one run, then a summary table.
@@ -86,7 +110,7 @@ sqlc-check:
 
 lint:
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: the files above need formatting" && exit 1)
+	@test -z "$$(gofmt -l . | tee -a /dev/stderr)" || (echo "gofmt: the files above need formatting" && exit 1)
 
 clean:
 	rm -rf bin $(RUN_DIR)
