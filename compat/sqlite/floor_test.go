@@ -276,98 +276,103 @@ func updateAndDelete(t *testing.T, w *workspace) {
 	w.integrityOK()
 }
 
+// retention applies the retention files partgen writes as time goes by,
+// two months and then a quarter apart, and takes each batch down again.
 func retention(t *testing.T, w *workspace) {
-	ctx := context.Background()
-	// audit_events keeps 4 months: the two months with rows are dropped.
-	dropped := w.count("SELECT count(*) FROM audit_events WHERE at < '2027-02-01'")
-	loginsBefore := w.count("SELECT count(*) FROM logins WHERE ts < '2027-02-01'")
-	n0, _ := w.everyRow()
-	files := w.generate("2027-06-15")
-	var retire int
-	for _, f := range files {
-		if strings.Contains(f, "_archive_") || strings.Contains(f, "_detach_") || strings.Contains(f, "_drop_") {
-			retire++
-		}
+	// February: logins_p2026_09 archived, audit_events_p2026_10 dropped.
+	dropped, archived := retentionStep(t, w, "2027-02-15", "audit_events")
+	if !contains(dropped, "audit_events_p2026_10") || !contains(archived, "logins_p2026_09") {
+		t.Errorf("as of 2027-02-15: dropped %v, archived %v", dropped, archived)
 	}
-	if retire == 0 {
-		t.Fatalf("no retention files among %v", files)
+	if w.count("SELECT count(*) FROM logins WHERE ts < '2026-10-01'") != 0 {
+		t.Error("the archived month is still in the logins view")
 	}
-	before := w.version()
-	w.mustUp()
-	w.integrityOK()
-	if n := w.count("SELECT count(*) FROM logins WHERE ts < '2027-02-01'"); n != 0 {
-		t.Errorf("%d rows of retired months still in the logins view", n)
-	}
-	archived := 0
-	for _, tbl := range w.tables("logins") {
-		if strings.HasPrefix(tbl, "archive_logins_p") {
-			archived += w.count(fmt.Sprintf(`SELECT count(*) FROM "%s"`, tbl))
-		}
-	}
-	if archived != loginsBefore || loginsBefore == 0 {
-		t.Errorf("archived tables hold %d logins, want the %d of the retired months", archived, loginsBefore)
+	// April: sessions' third quarter detached; logins' next months archived,
+	// the archive of September dropped a month after (drop_after: 1), and
+	// October, late by then, archived and dropped in the same run.
+	dropped, archived = retentionStep(t, w, "2027-04-15", "")
+	if !contains(dropped, "archive_logins_p2026_09") || !contains(archived, "logins_p2026_11") {
+		t.Errorf("as of 2027-04-15: dropped %v, archived %v", dropped, archived)
 	}
 	if w.objectType("sessions_p2026q3") != "table" || w.count("SELECT count(*) FROM sessions WHERE started_at < '2026-10-01'") != 0 {
 		t.Error("sessions_p2026q3 is not a detached table outside the view")
 	}
-	if w.objectType("audit_events_p2026_10") != "" {
-		t.Error("audit_events_p2026_10 was not dropped")
+	// August: the detached quarter is dropped a quarter after.
+	dropped, _ = retentionStep(t, w, "2027-08-15", "")
+	if !contains(dropped, "sessions_p2026q3") {
+		t.Errorf("as of 2027-08-15: dropped %v", dropped)
 	}
-	if n := w.count("SELECT count(*) FROM partgen_archive_log"); n < 3 {
-		t.Errorf("partgen_archive_log has %d rows", n)
+	if n := w.count("SELECT count(DISTINCT action) FROM partgen_archive_log"); n != 4 {
+		t.Errorf("partgen_archive_log records %d kinds of action, want drop, archive, detach and purge", n)
+	}
+}
+
+// retentionStep generates as of a date and applies the files: each table
+// that disappears is either renamed archive_<name> with all its rows or
+// dropped, and every other row stays where it was. Then it takes the files
+// down one by one: each Down puts every row back where it was, until one
+// refuses because its rows are gone (a drop or a purge), changing nothing.
+// refuser names the table whose Down is expected to refuse ("" for any).
+func retentionStep(t *testing.T, w *workspace, asOf, refuser string) (dropped, archived []string) {
+	t.Helper()
+	ctx := context.Background()
+	before := w.rowsByTable()
+	version := w.version()
+	w.generate(asOf)
+	w.mustUp()
+	w.integrityOK()
+	after := w.rowsByTable()
+	var want []string
+	for tbl, rows := range before {
+		if _, ok := after[tbl]; ok {
+			want = append(want, rows...)
+			continue
+		}
+		if got, ok := after["archive_"+tbl]; ok {
+			if a, b := digest(got); true {
+				if c, d := digest(rows); a != c || b != d {
+					t.Errorf("%s: archived with %d rows, had %d", tbl, a, c)
+				}
+			}
+			archived = append(archived, tbl)
+			continue
+		}
+		dropped = append(dropped, tbl)
+	}
+	for tbl, rows := range after {
+		if _, ok := before[tbl]; !ok && strings.HasPrefix(tbl, "archive_") {
+			want = append(want, rows...)
+		}
+		if _, ok := before[tbl]; !ok && !strings.HasPrefix(tbl, "archive_") && len(rows) > 0 {
+			t.Errorf("as of %s: new partition %s holds %d rows", asOf, tbl, len(rows))
+		}
 	}
 	n1, h1 := w.everyRow()
-	if n1 != n0-dropped {
-		t.Errorf("%d rows after retention, want %d less %d dropped", n1, n0, dropped)
+	if n, h := digest(want); n != n1 || h != h1 {
+		t.Fatalf("as of %s: %d rows (%s) after retention, want %d (%s): rows outside the dropped tables changed", asOf, n1, h1, n, h)
 	}
-
-	// Down, file by file: detach and archive come back with every row; the
-	// drop's Down refuses (its rows are gone) and changes nothing.
 	downs := 0
 	for {
 		_, err := w.provider().Down(ctx)
 		if n, h := w.everyRow(); n != n1 || h != h1 {
-			t.Fatalf("after %d Down(s) (err %v): %d rows (%s), want %d (%s)", downs, err, n, h, n1, h1)
+			t.Fatalf("as of %s, after %d Down(s) (err %v): %d rows (%s), want %d (%s)", asOf, downs, err, n, h, n1, h1)
 		}
 		if err != nil {
-			if !strings.Contains(err.Error(), "partgen: cannot undo") || !strings.Contains(err.Error(), "audit_events") {
-				t.Fatalf("Down stopped without partgen's message: %v", err)
+			if !strings.Contains(err.Error(), "partgen: cannot undo") || !strings.Contains(err.Error(), refuser) {
+				t.Fatalf("as of %s: Down stopped without partgen's message about %s: %v", asOf, refuser, err)
 			}
 			break
 		}
 		downs++
-		if w.version() <= before {
-			t.Fatal("every retention file came down, the drop's too")
+		if w.version() <= version {
+			t.Fatalf("as of %s: every file came down, those of drops too", asOf)
 		}
 	}
-	if downs < 3 {
-		t.Errorf("only %d Down(s) before the drop's refusal", downs)
-	}
-	if n := w.count("SELECT count(*) FROM logins WHERE ts < '2027-02-01'"); n != loginsBefore {
-		t.Errorf("after the archives' Downs the logins view shows %d rows of the retired months, want %d", n, loginsBefore)
-	}
+	t.Logf("as of %s: dropped %v, archived %v; %d Down(s) before a refusal", asOf, dropped, archived, downs)
 	w.integrityOK()
 	w.mustUp()
 	if n, h := w.everyRow(); n != n1 || h != h1 {
-		t.Fatalf("Up again after the Downs: %d rows (%s), want %d (%s)", n, h, n1, h1)
+		t.Fatalf("as of %s, Up again after the Downs: %d rows (%s), want %d (%s)", asOf, n, h, n1, h1)
 	}
-
-	// drop_after: the archived and detached tables go a period later.
-	w.generate("2027-08-15")
-	w.mustUp()
-	w.integrityOK()
-	for _, tbl := range []string{"archive_logins_p2026_09", "sessions_p2026q3"} {
-		if w.objectType(tbl) != "" {
-			t.Errorf("%s still exists after drop_after", tbl)
-		}
-	}
-	n2, h2 := w.everyRow()
-	_, err := w.provider().Down(ctx)
-	if err == nil || !strings.Contains(err.Error(), "partgen: cannot undo") {
-		t.Fatalf("Down of a purge: err = %v", err)
-	}
-	if n, h := w.everyRow(); n != n2 || h != h2 {
-		t.Fatalf("the refused Down of a purge changed the data")
-	}
-	w.integrityOK()
+	return dropped, archived
 }
