@@ -5,7 +5,7 @@ BIN     := bin/partgen
 RUN_DIR := run
 EXAMPLE := examples/marketdata
 
-.PHONY: all build run test test-short bench generate check-generated sqlc-check lint clean
+.PHONY: all build run test test-short compat bench generate check-generated sqlc-check lint clean
 
 all: build
 
@@ -26,7 +26,8 @@ run: build
 	@echo '$$ partgen status --db sqlite:$(RUN_DIR)/quickstart.db --config $(RUN_DIR)/sqlite/partgen.yaml'
 	-@$(BIN) status --db sqlite:$(RUN_DIR)/quickstart.db --config $(RUN_DIR)/sqlite/partgen.yaml
 
-# The whole suite, against the real PostgreSQL server and real SQLite files.
+# The whole suite, against the real PostgreSQL server and real SQLite files,
+# and the SQLite floor (a few seconds once go-sqlite3 v1.14.6 is compiled).
 # Then the packages whose tests use internal/testdb once more on each server
 # of PARTGEN_TEST_POSTGRES_EXTRA (space-separated URLs; .ci/postgres-versions
 # starts PostgreSQL 14 and 18 and prints it); unset, only the default server.
@@ -44,6 +45,7 @@ test:
 		PARTGEN_TEST_POSTGRES=$$url $(GO) test -count=1 $$pkgs || failed="$$failed $$url"; \
 	done; \
 	test -z "$$failed" || { echo "make test: failed on$$failed"; exit 1; }
+	$(MAKE) compat
 
 # testdb.AdminURL's default.
 PG_DEFAULT := postgres://root@127.0.0.1:5432/test?sslmode=disable
@@ -55,6 +57,18 @@ PG_PACKAGES = $(GO) list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .X
 pg_server = if ! command -v psql >/dev/null; then v="(no psql: version unknown)"; \
 	elif ! v=$$(psql -XAtc 'show server_version' "$(1)" 2>&1); then v="not reachable: $$v"; fi; \
 	echo "== PostgreSQL $$v at $(1)"
+
+# What partgen writes for SQLite, on the SQLite builds users have (README,
+# "SQLite versions"). compat/sqlite is a module of its own pinning
+# go-sqlite3 v1.14.6, which bundles SQLite 3.34.0, partgen's floor; the
+# second run links the system's libsqlite3 instead (Debian 12: 3.40.1). Both
+# also open the file with the system's sqlite3 shell and python3, and fail,
+# never skip, when one is missing (.ci/run installs them).
+compat:
+	$(GO) -C compat/sqlite vet ./...
+	$(GO) -C compat/sqlite test -count=1 ./...
+	$(GO) -C compat/sqlite vet -tags libsqlite3 ./...
+	$(GO) -C compat/sqlite test -count=1 -tags libsqlite3 ./...
 
 # Issue 6's benchmarks (bench/, see BENCHMARKS.md): each figure a ratio
 # partgen / baseline from alternated rounds in one run, then a summary table.

@@ -276,6 +276,52 @@ func mergedRanges(parts []tmplPart) []sqliteRange {
 	return out
 }
 
+// Key is the canonical key text a bound literal quotes, for messages:
+// '2026-12-01 00:00:00+00:00' -> 2026-12-01 00:00:00+00:00.
+func (v sqliteView) Key(literal string) string {
+	if len(literal) >= 2 && literal[0] == '\'' && literal[len(literal)-1] == '\'' {
+		return strings.ReplaceAll(literal[1:len(literal)-1], "''", "'")
+	}
+	return literal
+}
+
+// Covered lists the merged ranges of the partitions in canonical key text,
+// for messages that must name them literally: before SQLite 3.47 RAISE
+// takes only a string literal, so a message cannot quote the offending key.
+func (v sqliteView) Covered() string {
+	if len(v.Ranges) == 0 {
+		return "no range"
+	}
+	var out []string
+	for _, r := range v.Ranges {
+		out = append(out, "["+v.Key(r.Lower)+", "+v.Key(r.Upper)+")")
+	}
+	return strings.Join(out, ", ")
+}
+
+// First and Last are the first and last merged ranges (the view has at
+// least one partition wherever they are used).
+func (v sqliteView) First() sqliteRange { return v.Ranges[0] }
+func (v sqliteView) Last() sqliteRange  { return v.Ranges[len(v.Ranges)-1] }
+
+// FindOutside is a query for the user to run on the table a refused
+// conversion left as it was: the rows whose key is NULL or outside every
+// range. Such a table still holds keys in any accepted form; datetime()
+// reads every offset, Z and T, in SQLite 3.34 too, and the fraction it drops
+// cannot cross a bound, which is always a whole second.
+func (v sqliteView) FindOutside() string {
+	k := fmt.Sprintf("datetime(%s)", v.T.Key)
+	var in []string
+	for _, r := range v.Ranges {
+		in = append(in, fmt.Sprintf("(%s >= '%.19s' AND %s < '%.19s')", k, v.Key(r.Lower), k, v.Key(r.Upper)))
+	}
+	q := fmt.Sprintf("SELECT * FROM %s WHERE %s IS NULL", v.T.Q, v.T.Key)
+	if len(in) > 0 {
+		q += " OR NOT (" + strings.Join(in, " OR ") + ")"
+	}
+	return q
+}
+
 // sqliteView is what the view-and-triggers template needs.
 type sqliteView struct {
 	T          tmplTable

@@ -26,7 +26,7 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=2d535706cf7881f13d27b5a946828068893d67db6868ece0bd77d17d09e652b7
+-- partgen:checksum sha256=cc4b4df3485e4448c9091f2f185486cdc35c5498b561d31b7e98e1f248b60ac6
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -45,28 +45,36 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     archived_at       TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
 );
 
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
--- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
-BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
-END;
--- +goose StatementEnd
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 
 -- Before converting market_data: every key must be a timestamp; keys in another
 -- form are rewritten in canonical UTC text. On any refusal the whole file rolls
 -- back and no row is touched.
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: cannot convert market_data: ts=' || quote("ts") || ' is not a timestamp partgen can place; fix the row, then run goose up again'
-FROM "market_data" WHERE "ts" IS NOT NULL AND (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL
+-- +goose StatementBegin
+CREATE TEMP TRIGGER partgen_guard_key_form BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'key_form'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: cannot convert market_data: a row''s ts is not a timestamp partgen can place (it takes YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset for UTC); fix the row, then run goose up again');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'key_form' FROM "market_data" WHERE "ts" IS NOT NULL AND (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL
 LIMIT 1;
 UPDATE "market_data" SET "ts" = (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END)
 WHERE "ts" IS NOT NULL AND NOT ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00');
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: cannot convert market_data: the row with ts=' || ifnull("ts", 'NULL') || ' fits no partition (they cover [2026-01-01 00:00:00+00, 2027-03-01 00:00:00+00)); set an earlier start: or default_partition: true, delete this file and run partgen generate again'
-FROM "market_data"
+-- +goose StatementBegin
+CREATE TEMP TRIGGER partgen_guard_key_range BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'key_range'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: cannot convert market_data: a row''s ts is NULL or outside every partition, which cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00); find it with SELECT * FROM "market_data" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 00:00:00'' AND datetime("ts") < ''2027-03-01 00:00:00'')); set an earlier start: or default_partition: true, delete this file and run partgen generate again');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'key_range' FROM "market_data"
 WHERE "ts" IS NULL OR NOT (("ts" >= '2026-01-01 00:00:00+00:00' AND "ts" < '2027-03-01 00:00:00+00:00'))
 LIMIT 1;
 
@@ -308,7 +316,7 @@ UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p202
 CREATE TRIGGER "market_data_partgen_normalise" INSTEAD OF INSERT ON "market_data"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: market_data.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: market_data.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume")
     VALUES (NEW."instrument_id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."price", NEW."volume");
@@ -431,7 +439,12 @@ END;
 CREATE TRIGGER "market_data_partgen_outside" INSTEAD OF INSERT ON "market_data"
 WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 00:00:00+00:00' AND NEW."ts" < '2027-03-01 00:00:00+00:00'))
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: no partition of market_data for ts=' || ifnull(NEW."ts", 'NULL'));
+    SELECT CASE
+        WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of market_data for ts=NULL')
+        WHEN NEW."ts" < '2026-01-01 00:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of market_data for a ts before 2026-01-01 00:00:00+00:00, where the partitions begin; they cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00)')
+        WHEN NEW."ts" >= '2027-03-01 00:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of market_data for a ts at or after 2027-03-01 00:00:00+00:00, where the partitions end; they cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT, 'partgen: no partition of market_data for a ts between partitions; they cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00)')
+    END;
 END;
 -- +goose StatementEnd
 

@@ -15,26 +15,28 @@
 -- partgen:partition op=default table=alert_log name=alert_log_default
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
--- partgen:checksum sha256=583f29614d489827ed028254aebbe52e6ebb5481f4c544ec9c37c14f87df3be8
+-- partgen:checksum sha256=28e73ad09ecc5765a7dac381c16799b24b5670b00539351311659500ea28b7c2
 
 -- +goose Up
 
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
--- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
-BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
-END;
--- +goose StatementEnd
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 
 -- Before converting alert_log: every key must be a timestamp; keys in another
 -- form are rewritten in canonical UTC text. On any refusal the whole file rolls
 -- back and no row is touched.
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: cannot convert alert_log: raised_at=' || quote("raised_at") || ' is not a timestamp partgen can place; fix the row, then run goose up again'
-FROM "alert_log" WHERE "raised_at" IS NOT NULL AND (CASE WHEN ("raised_at" GLOB '????-??-?? ??:??:??+00:00' OR "raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "raised_at" WHEN "raised_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("raised_at", 1, 19) || (CASE WHEN "raised_at" GLOB '*Z' THEN 'Z' WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("raised_at", -6) ELSE '' END)) || (CASE WHEN substr("raised_at", 20, length("raised_at") - 19 - (CASE WHEN "raised_at" GLOB '*Z' THEN 1 WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("raised_at", 20, length("raised_at") - 19 - (CASE WHEN "raised_at" GLOB '*Z' THEN 1 WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("raised_at", 20, length("raised_at") - 19 - (CASE WHEN "raised_at" GLOB '*Z' THEN 1 WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("raised_at", 20, length("raised_at") - 19 - (CASE WHEN "raised_at" GLOB '*Z' THEN 1 WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL
+-- +goose StatementBegin
+CREATE TEMP TRIGGER partgen_guard_key_form BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'key_form'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: cannot convert alert_log: a row''s raised_at is not a timestamp partgen can place (it takes YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset for UTC); fix the row, then run goose up again');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'key_form' FROM "alert_log" WHERE "raised_at" IS NOT NULL AND (CASE WHEN ("raised_at" GLOB '????-??-?? ??:??:??+00:00' OR "raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "raised_at" WHEN "raised_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("raised_at", 1, 19) || (CASE WHEN "raised_at" GLOB '*Z' THEN 'Z' WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("raised_at", -6) ELSE '' END)) || (CASE WHEN substr("raised_at", 20, length("raised_at") - 19 - (CASE WHEN "raised_at" GLOB '*Z' THEN 1 WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("raised_at", 20, length("raised_at") - 19 - (CASE WHEN "raised_at" GLOB '*Z' THEN 1 WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("raised_at", 20, length("raised_at") - 19 - (CASE WHEN "raised_at" GLOB '*Z' THEN 1 WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("raised_at", 20, length("raised_at") - 19 - (CASE WHEN "raised_at" GLOB '*Z' THEN 1 WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL
 LIMIT 1;
 UPDATE "alert_log" SET "raised_at" = (CASE WHEN ("raised_at" GLOB '????-??-?? ??:??:??+00:00' OR "raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "raised_at" WHEN "raised_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("raised_at", 1, 19) || (CASE WHEN "raised_at" GLOB '*Z' THEN 'Z' WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("raised_at", -6) ELSE '' END)) || (CASE WHEN substr("raised_at", 20, length("raised_at") - 19 - (CASE WHEN "raised_at" GLOB '*Z' THEN 1 WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("raised_at", 20, length("raised_at") - 19 - (CASE WHEN "raised_at" GLOB '*Z' THEN 1 WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("raised_at", 20, length("raised_at") - 19 - (CASE WHEN "raised_at" GLOB '*Z' THEN 1 WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("raised_at", 20, length("raised_at") - 19 - (CASE WHEN "raised_at" GLOB '*Z' THEN 1 WHEN "raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END)
 WHERE "raised_at" IS NOT NULL AND NOT ("raised_at" GLOB '????-??-?? ??:??:??+00:00' OR "raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00');
@@ -102,7 +104,7 @@ UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_defaul
 CREATE TRIGGER "alert_log_partgen_normalise" INSTEAD OF INSERT ON "alert_log"
 WHEN NEW."raised_at" IS NOT NULL AND NOT (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: alert_log.raised_at = ' || quote(NEW."raised_at") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: alert_log.raised_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z' WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "alert_log" ("id", "raised_at", "severity", "message")
     VALUES (NEW."id", (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z' WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."severity", coalesce(NEW."message", ('')));

@@ -13,19 +13,15 @@
 --
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_03 from=2027-03-01T00:00:00Z to=2027-04-01T00:00:00Z
--- partgen:checksum sha256=9c507c2cfa1db5cb5f28e95d9e3ef9696c6e374cbdd3f5d9d31380548e01486a
+-- partgen:checksum sha256=88bd2760a8455717962a98432f7f480f552abf23cac7ac8dcaa69ae5c7a98774
 
 -- +goose Up
 
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
--- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
-BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
-END;
--- +goose StatementEnd
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 
 -- market_data_p2027_02: 2027-02, [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00)
 -- +goose StatementBegin
@@ -71,7 +67,7 @@ UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p202
 CREATE TRIGGER "market_data_partgen_normalise" INSTEAD OF INSERT ON "market_data"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: market_data.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: market_data.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume")
     VALUES (NEW."instrument_id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."price", coalesce(NEW."volume", (0)));
@@ -138,7 +134,12 @@ END;
 CREATE TRIGGER "market_data_partgen_outside" INSTEAD OF INSERT ON "market_data"
 WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-09-01 00:00:00+00:00' AND NEW."ts" < '2027-04-01 00:00:00+00:00'))
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: no partition of market_data for ts=' || ifnull(NEW."ts", 'NULL'));
+    SELECT CASE
+        WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of market_data for ts=NULL')
+        WHEN NEW."ts" < '2026-09-01 00:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of market_data for a ts before 2026-09-01 00:00:00+00:00, where the partitions begin; they cover [2026-09-01 00:00:00+00:00, 2027-04-01 00:00:00+00:00)')
+        WHEN NEW."ts" >= '2027-04-01 00:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of market_data for a ts at or after 2027-04-01 00:00:00+00:00, where the partitions end; they cover [2026-09-01 00:00:00+00:00, 2027-04-01 00:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT, 'partgen: no partition of market_data for a ts between partitions; they cover [2026-09-01 00:00:00+00:00, 2027-04-01 00:00:00+00:00)')
+    END;
 END;
 -- +goose StatementEnd
 
@@ -174,21 +175,29 @@ END;
 DROP TABLE temp.partgen_guard;
 
 -- +goose Down
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 -- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
+CREATE TEMP TRIGGER "partgen_guard_rows_market_data_p2027_03" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_market_data_p2027_03'
 BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition market_data_p2027_03 of market_data: it holds row(s) that would be lost (SELECT count(*) FROM "market_data_p2027_03"); move or archive them first');
 END;
 -- +goose StatementEnd
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition market_data_p2027_03 of market_data: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "market_data_p2027_03" HAVING count(*) > 0;
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition market_data_p2027_02 of market_data: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "market_data_p2027_02" HAVING count(*) > 0;
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_market_data_p2027_03' WHERE EXISTS (SELECT 1 FROM "market_data_p2027_03");
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_rows_market_data_p2027_02" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_market_data_p2027_02'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition market_data_p2027_02 of market_data: it holds row(s) that would be lost (SELECT count(*) FROM "market_data_p2027_02"); move or archive them first');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_market_data_p2027_02' WHERE EXISTS (SELECT 1 FROM "market_data_p2027_02");
 DROP VIEW "market_data";
 DROP TABLE "market_data_p2027_03";
 DROP TABLE "market_data_p2027_02";
@@ -207,7 +216,7 @@ UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p202
 CREATE TRIGGER "market_data_partgen_normalise" INSTEAD OF INSERT ON "market_data"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: market_data.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: market_data.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume")
     VALUES (NEW."instrument_id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."price", coalesce(NEW."volume", (0)));
@@ -258,7 +267,12 @@ END;
 CREATE TRIGGER "market_data_partgen_outside" INSTEAD OF INSERT ON "market_data"
 WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-09-01 00:00:00+00:00' AND NEW."ts" < '2027-02-01 00:00:00+00:00'))
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: no partition of market_data for ts=' || ifnull(NEW."ts", 'NULL'));
+    SELECT CASE
+        WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of market_data for ts=NULL')
+        WHEN NEW."ts" < '2026-09-01 00:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of market_data for a ts before 2026-09-01 00:00:00+00:00, where the partitions begin; they cover [2026-09-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00)')
+        WHEN NEW."ts" >= '2027-02-01 00:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of market_data for a ts at or after 2027-02-01 00:00:00+00:00, where the partitions end; they cover [2026-09-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT, 'partgen: no partition of market_data for a ts between partitions; they cover [2026-09-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00)')
+    END;
 END;
 -- +goose StatementEnd
 

@@ -12,19 +12,15 @@
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=a630c0c12a576db3fc95d771bcf95ab086dea331ede7cd686bd2686d330075ca
+-- partgen:checksum sha256=7eccea32747ccab9c0a43599c3f4c5ac612f74d19bdaa8e7fde3b2519a5be6bb
 
 -- +goose Up
 
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
--- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
-BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
-END;
--- +goose StatementEnd
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 
 -- alert_log_p2027q2: 2027-Q2, [2027-04-01 00:00:00+00, 2027-07-01 00:00:00+00)
 -- +goose StatementBegin
@@ -59,7 +55,7 @@ UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_defaul
 CREATE TRIGGER "alert_log_partgen_normalise" INSTEAD OF INSERT ON "alert_log"
 WHEN NEW."raised_at" IS NOT NULL AND NOT (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: alert_log.raised_at = ' || quote(NEW."raised_at") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: alert_log.raised_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z' WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "alert_log" ("id", "raised_at", "severity", "message")
     VALUES (NEW."id", (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z' WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."severity", coalesce(NEW."message", ('')));
@@ -124,18 +120,20 @@ END;
 DROP TABLE temp.partgen_guard;
 
 -- +goose Down
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 -- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
+CREATE TEMP TRIGGER "partgen_guard_rows_alert_log_p2027q2" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_alert_log_p2027q2'
 BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition alert_log_p2027q2 of alert_log: it holds row(s) that would be lost (SELECT count(*) FROM "alert_log_p2027q2"); move or archive them first');
 END;
 -- +goose StatementEnd
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition alert_log_p2027q2 of alert_log: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "alert_log_p2027q2" HAVING count(*) > 0;
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_alert_log_p2027q2' WHERE EXISTS (SELECT 1 FROM "alert_log_p2027q2");
 DROP VIEW "alert_log";
 DROP TABLE "alert_log_p2027q2";
 
@@ -151,7 +149,7 @@ UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_defaul
 CREATE TRIGGER "alert_log_partgen_normalise" INSTEAD OF INSERT ON "alert_log"
 WHEN NEW."raised_at" IS NOT NULL AND NOT (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: alert_log.raised_at = ' || quote(NEW."raised_at") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: alert_log.raised_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z' WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "alert_log" ("id", "raised_at", "severity", "message")
     VALUES (NEW."id", (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z' WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."severity", coalesce(NEW."message", ('')));

@@ -16,7 +16,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=0be0438eca225b0bad56fafcd1aad02a48dace627fd14cfb898097a174490e4b
+-- partgen:checksum sha256=a42a02196591441c35a33503706c1e44db1ae06e88a548087a7593cb2a0448e4
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -35,22 +35,24 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     archived_at       TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
 );
 
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
--- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
-BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
-END;
--- +goose StatementEnd
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 
 -- Before converting sessions: every key must be a timestamp; keys in another
 -- form are rewritten in canonical UTC text. On any refusal the whole file rolls
 -- back and no row is touched.
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: cannot convert sessions: started_at=' || quote("started_at") || ' is not a timestamp partgen can place; fix the row, then run goose up again'
-FROM "sessions" WHERE "started_at" IS NOT NULL AND (CASE WHEN ("started_at" GLOB '????-??-?? ??:??:??+00:00' OR "started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "started_at" WHEN "started_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("started_at", 1, 19) || (CASE WHEN "started_at" GLOB '*Z' THEN 'Z' WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("started_at", -6) ELSE '' END)) || (CASE WHEN substr("started_at", 20, length("started_at") - 19 - (CASE WHEN "started_at" GLOB '*Z' THEN 1 WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("started_at", 20, length("started_at") - 19 - (CASE WHEN "started_at" GLOB '*Z' THEN 1 WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("started_at", 20, length("started_at") - 19 - (CASE WHEN "started_at" GLOB '*Z' THEN 1 WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("started_at", 20, length("started_at") - 19 - (CASE WHEN "started_at" GLOB '*Z' THEN 1 WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL
+-- +goose StatementBegin
+CREATE TEMP TRIGGER partgen_guard_key_form BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'key_form'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: cannot convert sessions: a row''s started_at is not a timestamp partgen can place (it takes YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset for UTC); fix the row, then run goose up again');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'key_form' FROM "sessions" WHERE "started_at" IS NOT NULL AND (CASE WHEN ("started_at" GLOB '????-??-?? ??:??:??+00:00' OR "started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "started_at" WHEN "started_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("started_at", 1, 19) || (CASE WHEN "started_at" GLOB '*Z' THEN 'Z' WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("started_at", -6) ELSE '' END)) || (CASE WHEN substr("started_at", 20, length("started_at") - 19 - (CASE WHEN "started_at" GLOB '*Z' THEN 1 WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("started_at", 20, length("started_at") - 19 - (CASE WHEN "started_at" GLOB '*Z' THEN 1 WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("started_at", 20, length("started_at") - 19 - (CASE WHEN "started_at" GLOB '*Z' THEN 1 WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("started_at", 20, length("started_at") - 19 - (CASE WHEN "started_at" GLOB '*Z' THEN 1 WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL
 LIMIT 1;
 UPDATE "sessions" SET "started_at" = (CASE WHEN ("started_at" GLOB '????-??-?? ??:??:??+00:00' OR "started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "started_at" WHEN "started_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("started_at", 1, 19) || (CASE WHEN "started_at" GLOB '*Z' THEN 'Z' WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("started_at", -6) ELSE '' END)) || (CASE WHEN substr("started_at", 20, length("started_at") - 19 - (CASE WHEN "started_at" GLOB '*Z' THEN 1 WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("started_at", 20, length("started_at") - 19 - (CASE WHEN "started_at" GLOB '*Z' THEN 1 WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("started_at", 20, length("started_at") - 19 - (CASE WHEN "started_at" GLOB '*Z' THEN 1 WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("started_at", 20, length("started_at") - 19 - (CASE WHEN "started_at" GLOB '*Z' THEN 1 WHEN "started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END)
 WHERE "started_at" IS NOT NULL AND NOT ("started_at" GLOB '????-??-?? ??:??:??+00:00' OR "started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00');
@@ -122,7 +124,7 @@ UNION ALL SELECT "id", "started_at" FROM "sessions_default";
 CREATE TRIGGER "sessions_partgen_normalise" INSTEAD OF INSERT ON "sessions"
 WHEN NEW."started_at" IS NOT NULL AND NOT (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: sessions.started_at = ' || quote(NEW."started_at") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: sessions.started_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z' WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "sessions" ("id", "started_at")
     VALUES (NEW."id", (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z' WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END));

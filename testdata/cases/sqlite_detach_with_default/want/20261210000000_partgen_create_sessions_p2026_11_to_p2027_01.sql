@@ -14,19 +14,15 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=3eec8dc65979b9aa7a3da6d5255826e28b6edeb9695f0c19a8969705c60ffda0
+-- partgen:checksum sha256=836a5e1219d256538c5fb2ace6b6e4b10d16ea22d192dc478b704df9b5f5a08d
 
 -- +goose Up
 
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
--- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
-BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
-END;
--- +goose StatementEnd
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 
 -- sessions_p2026_11: 2026-11, [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00)
 -- +goose StatementBegin
@@ -58,20 +54,38 @@ CREATE TABLE "sessions_p2027_01" (
 );
 -- +goose StatementEnd
 
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: the default partition sessions_default holds ' || count(*) || ' row(s) of sessions in the range of sessions_p2026_11 [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00), keys ' || min("started_at") || ' to ' || max("started_at") || '; move them out, or set on_default_rows: move, delete this file and run partgen generate again'
-FROM "sessions_default" WHERE "started_at" >= '2026-11-01 00:00:00+00:00' AND "started_at" < '2026-12-01 00:00:00+00:00'
-HAVING count(*) > 0;
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_default_sessions_p2026_11" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'default_sessions_p2026_11'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2026_11 [2026-11-01 00:00:00+00:00, 2026-12-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2026-11-01 00:00:00+00:00'' AND "started_at" < ''2026-12-01 00:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and run partgen generate again');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'default_sessions_p2026_11'
+WHERE EXISTS (SELECT 1 FROM "sessions_default" WHERE "started_at" >= '2026-11-01 00:00:00+00:00' AND "started_at" < '2026-12-01 00:00:00+00:00');
 
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: the default partition sessions_default holds ' || count(*) || ' row(s) of sessions in the range of sessions_p2026_12 [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00), keys ' || min("started_at") || ' to ' || max("started_at") || '; move them out, or set on_default_rows: move, delete this file and run partgen generate again'
-FROM "sessions_default" WHERE "started_at" >= '2026-12-01 00:00:00+00:00' AND "started_at" < '2027-01-01 00:00:00+00:00'
-HAVING count(*) > 0;
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_default_sessions_p2026_12" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'default_sessions_p2026_12'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2026_12 [2026-12-01 00:00:00+00:00, 2027-01-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2026-12-01 00:00:00+00:00'' AND "started_at" < ''2027-01-01 00:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and run partgen generate again');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'default_sessions_p2026_12'
+WHERE EXISTS (SELECT 1 FROM "sessions_default" WHERE "started_at" >= '2026-12-01 00:00:00+00:00' AND "started_at" < '2027-01-01 00:00:00+00:00');
 
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: the default partition sessions_default holds ' || count(*) || ' row(s) of sessions in the range of sessions_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys ' || min("started_at") || ' to ' || max("started_at") || '; move them out, or set on_default_rows: move, delete this file and run partgen generate again'
-FROM "sessions_default" WHERE "started_at" >= '2027-01-01 00:00:00+00:00' AND "started_at" < '2027-02-01 00:00:00+00:00'
-HAVING count(*) > 0;
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_default_sessions_p2027_01" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'default_sessions_p2027_01'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2027_01 [2027-01-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2027-01-01 00:00:00+00:00'' AND "started_at" < ''2027-02-01 00:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and run partgen generate again');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'default_sessions_p2027_01'
+WHERE EXISTS (SELECT 1 FROM "sessions_default" WHERE "started_at" >= '2027-01-01 00:00:00+00:00' AND "started_at" < '2027-02-01 00:00:00+00:00');
 
 DROP VIEW "sessions";
 
@@ -91,7 +105,7 @@ UNION ALL SELECT "id", "started_at" FROM "sessions_default";
 CREATE TRIGGER "sessions_partgen_normalise" INSTEAD OF INSERT ON "sessions"
 WHEN NEW."started_at" IS NOT NULL AND NOT (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: sessions.started_at = ' || quote(NEW."started_at") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: sessions.started_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z' WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "sessions" ("id", "started_at")
     VALUES (NEW."id", (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z' WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END));
@@ -186,24 +200,38 @@ END;
 DROP TABLE temp.partgen_guard;
 
 -- +goose Down
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 -- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
+CREATE TEMP TRIGGER "partgen_guard_rows_sessions_p2027_01" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_sessions_p2027_01'
 BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition sessions_p2027_01 of sessions: it holds row(s) that would be lost (SELECT count(*) FROM "sessions_p2027_01"); move or archive them first');
 END;
 -- +goose StatementEnd
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition sessions_p2027_01 of sessions: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "sessions_p2027_01" HAVING count(*) > 0;
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition sessions_p2026_12 of sessions: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "sessions_p2026_12" HAVING count(*) > 0;
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition sessions_p2026_11 of sessions: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "sessions_p2026_11" HAVING count(*) > 0;
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_sessions_p2027_01' WHERE EXISTS (SELECT 1 FROM "sessions_p2027_01");
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_rows_sessions_p2026_12" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_sessions_p2026_12'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition sessions_p2026_12 of sessions: it holds row(s) that would be lost (SELECT count(*) FROM "sessions_p2026_12"); move or archive them first');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_sessions_p2026_12' WHERE EXISTS (SELECT 1 FROM "sessions_p2026_12");
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_rows_sessions_p2026_11" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_sessions_p2026_11'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition sessions_p2026_11 of sessions: it holds row(s) that would be lost (SELECT count(*) FROM "sessions_p2026_11"); move or archive them first');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_sessions_p2026_11' WHERE EXISTS (SELECT 1 FROM "sessions_p2026_11");
 DROP VIEW "sessions";
 DROP TABLE "sessions_p2027_01";
 DROP TABLE "sessions_p2026_12";
@@ -222,7 +250,7 @@ UNION ALL SELECT "id", "started_at" FROM "sessions_default";
 CREATE TRIGGER "sessions_partgen_normalise" INSTEAD OF INSERT ON "sessions"
 WHEN NEW."started_at" IS NOT NULL AND NOT (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: sessions.started_at = ' || quote(NEW."started_at") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: sessions.started_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z' WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "sessions" ("id", "started_at")
     VALUES (NEW."id", (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z' WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END));

@@ -15,7 +15,7 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
--- partgen:checksum sha256=3d2558bea6a2a29d0c05c8fe9025dbf9fe43508c12610abfc6d2726ba64fb700
+-- partgen:checksum sha256=7e5e12c4b0e7aacc97d899fdd80c2086cb324f1786aabc6b99ec08abe59b8623
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -34,28 +34,36 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     archived_at       TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
 );
 
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
--- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
-BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
-END;
--- +goose StatementEnd
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 
 -- Before converting ticks: every key must be a timestamp; keys in another
 -- form are rewritten in canonical UTC text. On any refusal the whole file rolls
 -- back and no row is touched.
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: cannot convert ticks: ts=' || quote("ts") || ' is not a timestamp partgen can place; fix the row, then run goose up again'
-FROM "ticks" WHERE "ts" IS NOT NULL AND (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL
+-- +goose StatementBegin
+CREATE TEMP TRIGGER partgen_guard_key_form BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'key_form'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: cannot convert ticks: a row''s ts is not a timestamp partgen can place (it takes YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset for UTC); fix the row, then run goose up again');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'key_form' FROM "ticks" WHERE "ts" IS NOT NULL AND (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL
 LIMIT 1;
 UPDATE "ticks" SET "ts" = (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END)
 WHERE "ts" IS NOT NULL AND NOT ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00');
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: cannot convert ticks: the row with ts=' || ifnull("ts", 'NULL') || ' fits no partition (they cover [2026-01-01 00:00:00-05, 2026-04-01 00:00:00-04)); set an earlier start: or default_partition: true, delete this file and run partgen generate again'
-FROM "ticks"
+-- +goose StatementBegin
+CREATE TEMP TRIGGER partgen_guard_key_range BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'key_range'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: cannot convert ticks: a row''s ts is NULL or outside every partition, which cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00); find it with SELECT * FROM "ticks" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 05:00:00'' AND datetime("ts") < ''2026-04-01 04:00:00'')); set an earlier start: or default_partition: true, delete this file and run partgen generate again');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'key_range' FROM "ticks"
 WHERE "ts" IS NULL OR NOT (("ts" >= '2026-01-01 05:00:00+00:00' AND "ts" < '2026-04-01 04:00:00+00:00'))
 LIMIT 1;
 
@@ -103,7 +111,7 @@ UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_03";
 CREATE TRIGGER "ticks_partgen_normalise" INSTEAD OF INSERT ON "ticks"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: ticks.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "ticks" ("id", "ts", "v")
     VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
@@ -138,7 +146,12 @@ END;
 CREATE TRIGGER "ticks_partgen_outside" INSTEAD OF INSERT ON "ticks"
 WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00'))
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: no partition of ticks for ts=' || ifnull(NEW."ts", 'NULL'));
+    SELECT CASE
+        WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of ticks for ts=NULL')
+        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
+        WHEN NEW."ts" >= '2026-04-01 04:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts at or after 2026-04-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT, 'partgen: no partition of ticks for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
+    END;
 END;
 -- +goose StatementEnd
 

@@ -15,26 +15,28 @@
 -- partgen:partition op=default table=alerts name=alerts_default
 -- partgen:partition op=create table=alerts name=alerts_p2026q1 from=2026-01-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q2 from=2026-04-01T00:00:00-04:00 to=2026-07-01T00:00:00-04:00
--- partgen:checksum sha256=7fbadcee74f19fccc2966e2e5cb4dc5324f352c87a0d9bb270565c62f6f6b536
+-- partgen:checksum sha256=68e6588393e6113a314d136ae5139f7d5e1a61889da875e7b9343e8ade05a535
 
 -- +goose Up
 
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
--- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
-BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
-END;
--- +goose StatementEnd
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 
 -- Before converting alerts: every key must be a timestamp; keys in another
 -- form are rewritten in canonical UTC text. On any refusal the whole file rolls
 -- back and no row is touched.
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: cannot convert alerts: ts=' || quote("ts") || ' is not a timestamp partgen can place; fix the row, then run goose up again'
-FROM "alerts" WHERE "ts" IS NOT NULL AND (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL
+-- +goose StatementBegin
+CREATE TEMP TRIGGER partgen_guard_key_form BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'key_form'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: cannot convert alerts: a row''s ts is not a timestamp partgen can place (it takes YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset for UTC); fix the row, then run goose up again');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'key_form' FROM "alerts" WHERE "ts" IS NOT NULL AND (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL
 LIMIT 1;
 UPDATE "alerts" SET "ts" = (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END)
 WHERE "ts" IS NOT NULL AND NOT ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00');
@@ -84,7 +86,7 @@ UNION ALL SELECT "id", "ts", "v" FROM "alerts_default";
 CREATE TRIGGER "alerts_partgen_normalise" INSTEAD OF INSERT ON "alerts"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: alerts.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: alerts.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "alerts" ("id", "ts", "v")
     VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");

@@ -17,19 +17,15 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_07 from=2026-07-01T00:00:00-04:00 to=2026-08-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_08 from=2026-08-01T00:00:00-04:00 to=2026-09-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_09 from=2026-09-01T00:00:00-04:00 to=2026-10-01T00:00:00-04:00
--- partgen:checksum sha256=3cb401b13bd1653862cc281d9072517b75b572d775927dc65acc3566b9671c7f
+-- partgen:checksum sha256=87cfe4f11c9a4b00665cf4e9662c8be3744b5815c62f30988fe8463c0deefeed
 
 -- +goose Up
 
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
--- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
-BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
-END;
--- +goose StatementEnd
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 
 -- ticks_p2026_04: 2026-04, [2026-04-01 00:00:00-04, 2026-05-01 00:00:00-04)
 -- +goose StatementBegin
@@ -93,7 +89,7 @@ UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_09";
 CREATE TRIGGER "ticks_partgen_normalise" INSTEAD OF INSERT ON "ticks"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: ticks.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "ticks" ("id", "ts", "v")
     VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
@@ -176,7 +172,12 @@ END;
 CREATE TRIGGER "ticks_partgen_outside" INSTEAD OF INSERT ON "ticks"
 WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-10-01 04:00:00+00:00'))
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: no partition of ticks for ts=' || ifnull(NEW."ts", 'NULL'));
+    SELECT CASE
+        WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of ticks for ts=NULL')
+        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00)')
+        WHEN NEW."ts" >= '2026-10-01 04:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts at or after 2026-10-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT, 'partgen: no partition of ticks for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00)')
+    END;
 END;
 -- +goose StatementEnd
 
@@ -216,33 +217,65 @@ END;
 DROP TABLE temp.partgen_guard;
 
 -- +goose Down
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 -- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
+CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_09" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_ticks_p2026_09'
 BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_09 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_09"); move or archive them first');
 END;
 -- +goose StatementEnd
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition ticks_p2026_09 of ticks: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "ticks_p2026_09" HAVING count(*) > 0;
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition ticks_p2026_08 of ticks: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "ticks_p2026_08" HAVING count(*) > 0;
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition ticks_p2026_07 of ticks: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "ticks_p2026_07" HAVING count(*) > 0;
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition ticks_p2026_06 of ticks: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "ticks_p2026_06" HAVING count(*) > 0;
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition ticks_p2026_05 of ticks: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "ticks_p2026_05" HAVING count(*) > 0;
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition ticks_p2026_04 of ticks: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "ticks_p2026_04" HAVING count(*) > 0;
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_ticks_p2026_09' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_09");
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_08" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_ticks_p2026_08'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_08 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_08"); move or archive them first');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_ticks_p2026_08' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_08");
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_07" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_ticks_p2026_07'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_07 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_07"); move or archive them first');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_ticks_p2026_07' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_07");
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_06" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_ticks_p2026_06'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_06 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_06"); move or archive them first');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_ticks_p2026_06' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_06");
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_05" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_ticks_p2026_05'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_05 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_05"); move or archive them first');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_ticks_p2026_05' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_05");
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_04" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_ticks_p2026_04'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_04 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_04"); move or archive them first');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_ticks_p2026_04' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_04");
 DROP VIEW "ticks";
 DROP TABLE "ticks_p2026_09";
 DROP TABLE "ticks_p2026_08";
@@ -263,7 +296,7 @@ UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_03";
 CREATE TRIGGER "ticks_partgen_normalise" INSTEAD OF INSERT ON "ticks"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: ticks.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "ticks" ("id", "ts", "v")
     VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
@@ -298,7 +331,12 @@ END;
 CREATE TRIGGER "ticks_partgen_outside" INSTEAD OF INSERT ON "ticks"
 WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00'))
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: no partition of ticks for ts=' || ifnull(NEW."ts", 'NULL'));
+    SELECT CASE
+        WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of ticks for ts=NULL')
+        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
+        WHEN NEW."ts" >= '2026-04-01 04:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts at or after 2026-04-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT, 'partgen: no partition of ticks for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
+    END;
 END;
 -- +goose StatementEnd
 

@@ -11,7 +11,7 @@
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
 -- partgen:partition op=archive table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
--- partgen:checksum sha256=3b37310d284e9ef8f48f5fee972c62531708f2a40a27c49c6cd613e72903e514
+-- partgen:checksum sha256=05036fc4cc72497800ddd950679849a418c0414211e187fdf26989f45eab4552
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -54,7 +54,7 @@ UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_09";
 CREATE TRIGGER "ticks_partgen_normalise" INSTEAD OF INSERT ON "ticks"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: ticks.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "ticks" ("id", "ts", "v")
     VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
@@ -113,7 +113,12 @@ END;
 CREATE TRIGGER "ticks_partgen_outside" INSTEAD OF INSERT ON "ticks"
 WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-04-01 04:00:00+00:00' AND NEW."ts" < '2026-10-01 04:00:00+00:00'))
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: no partition of ticks for ts=' || ifnull(NEW."ts", 'NULL'));
+    SELECT CASE
+        WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of ticks for ts=NULL')
+        WHEN NEW."ts" < '2026-04-01 04:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts before 2026-04-01 04:00:00+00:00, where the partitions begin; they cover [2026-04-01 04:00:00+00:00, 2026-10-01 04:00:00+00:00)')
+        WHEN NEW."ts" >= '2026-10-01 04:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts at or after 2026-10-01 04:00:00+00:00, where the partitions end; they cover [2026-04-01 04:00:00+00:00, 2026-10-01 04:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT, 'partgen: no partition of ticks for a ts between partitions; they cover [2026-04-01 04:00:00+00:00, 2026-10-01 04:00:00+00:00)')
+    END;
 END;
 -- +goose StatementEnd
 
@@ -168,7 +173,7 @@ UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_09";
 CREATE TRIGGER "ticks_partgen_normalise" INSTEAD OF INSERT ON "ticks"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: ticks.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "ticks" ("id", "ts", "v")
     VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
@@ -235,7 +240,12 @@ END;
 CREATE TRIGGER "ticks_partgen_outside" INSTEAD OF INSERT ON "ticks"
 WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-03-01 05:00:00+00:00' AND NEW."ts" < '2026-10-01 04:00:00+00:00'))
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: no partition of ticks for ts=' || ifnull(NEW."ts", 'NULL'));
+    SELECT CASE
+        WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of ticks for ts=NULL')
+        WHEN NEW."ts" < '2026-03-01 05:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts before 2026-03-01 05:00:00+00:00, where the partitions begin; they cover [2026-03-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00)')
+        WHEN NEW."ts" >= '2026-10-01 04:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts at or after 2026-10-01 04:00:00+00:00, where the partitions end; they cover [2026-03-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT, 'partgen: no partition of ticks for a ts between partitions; they cover [2026-03-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00)')
+    END;
 END;
 -- +goose StatementEnd
 

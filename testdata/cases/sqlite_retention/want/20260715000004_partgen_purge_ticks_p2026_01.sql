@@ -10,7 +10,7 @@
 -- Down: fails; the rows are gone.
 --
 -- partgen:partition op=purge table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
--- partgen:checksum sha256=e108818ea377d991f26683c6b13ffe7267043fd826fc56e0b18bc1e5ec319487
+-- partgen:checksum sha256=873c1ba2fbe0caa25bc2267a000bfe4d48cc6705255299f731b177754ae6f498
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -36,14 +36,15 @@ SELECT 'ticks', 'ticks_p2026_01', '2026-01-01 05:00:00+00:00', '2026-02-01 05:00
 DROP TABLE "archive_ticks_p2026_01";
 
 -- +goose Down
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 -- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
+CREATE TEMP TRIGGER partgen_guard_undo BEFORE INSERT ON partgen_guard
 BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
+    SELECT RAISE(ABORT, 'partgen: cannot undo version 20260715000004: the retired table archive_ticks_p2026_01 was dropped and its rows are gone; restore them from a backup');
 END;
 -- +goose StatementEnd
-INSERT INTO partgen_guard (msg)
-VALUES ('partgen: cannot undo version 20260715000004: the retired table archive_ticks_p2026_01 was dropped and its rows are gone; restore them from a backup');
+INSERT INTO partgen_guard (chk) VALUES ('undo');

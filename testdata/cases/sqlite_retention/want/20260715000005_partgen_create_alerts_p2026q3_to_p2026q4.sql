@@ -13,19 +13,15 @@
 --
 -- partgen:partition op=create table=alerts name=alerts_p2026q3 from=2026-07-01T00:00:00-04:00 to=2026-10-01T00:00:00-04:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q4 from=2026-10-01T00:00:00-04:00 to=2027-01-01T00:00:00-05:00
--- partgen:checksum sha256=328875da4e36247269da9f51e0b45042fc4a7ec0b38ad231ee609f34aa906927
+-- partgen:checksum sha256=e4670a0237b7e1f14fbbfbd2979953fe51cb335e0b0eb787225d8b569dee4cc3
 
 -- +goose Up
 
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
--- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
-BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
-END;
--- +goose StatementEnd
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 
 -- alerts_p2026q3: 2026-Q3, [2026-07-01 00:00:00-04, 2026-10-01 00:00:00-04)
 -- +goose StatementBegin
@@ -41,15 +37,27 @@ CREATE TABLE "alerts_p2026q4" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER 
 );
 -- +goose StatementEnd
 
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: the default partition alerts_default holds ' || count(*) || ' row(s) of alerts in the range of alerts_p2026q3 [2026-07-01 00:00:00-04, 2026-10-01 00:00:00-04), keys ' || min("ts") || ' to ' || max("ts") || '; move them out, or set on_default_rows: move, delete this file and run partgen generate again'
-FROM "alerts_default" WHERE "ts" >= '2026-07-01 04:00:00+00:00' AND "ts" < '2026-10-01 04:00:00+00:00'
-HAVING count(*) > 0;
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_default_alerts_p2026q3" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'default_alerts_p2026q3'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: the default partition alerts_default holds rows of alerts in the range of alerts_p2026q3 [2026-07-01 04:00:00+00:00, 2026-10-01 04:00:00+00:00); list them with SELECT * FROM "alerts_default" WHERE "ts" >= ''2026-07-01 04:00:00+00:00'' AND "ts" < ''2026-10-01 04:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and run partgen generate again');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'default_alerts_p2026q3'
+WHERE EXISTS (SELECT 1 FROM "alerts_default" WHERE "ts" >= '2026-07-01 04:00:00+00:00' AND "ts" < '2026-10-01 04:00:00+00:00');
 
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: the default partition alerts_default holds ' || count(*) || ' row(s) of alerts in the range of alerts_p2026q4 [2026-10-01 00:00:00-04, 2027-01-01 00:00:00-05), keys ' || min("ts") || ' to ' || max("ts") || '; move them out, or set on_default_rows: move, delete this file and run partgen generate again'
-FROM "alerts_default" WHERE "ts" >= '2026-10-01 04:00:00+00:00' AND "ts" < '2027-01-01 05:00:00+00:00'
-HAVING count(*) > 0;
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_default_alerts_p2026q4" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'default_alerts_p2026q4'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: the default partition alerts_default holds rows of alerts in the range of alerts_p2026q4 [2026-10-01 04:00:00+00:00, 2027-01-01 05:00:00+00:00); list them with SELECT * FROM "alerts_default" WHERE "ts" >= ''2026-10-01 04:00:00+00:00'' AND "ts" < ''2027-01-01 05:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and run partgen generate again');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'default_alerts_p2026q4'
+WHERE EXISTS (SELECT 1 FROM "alerts_default" WHERE "ts" >= '2026-10-01 04:00:00+00:00' AND "ts" < '2027-01-01 05:00:00+00:00');
 
 DROP VIEW "alerts";
 
@@ -67,7 +75,7 @@ UNION ALL SELECT "id", "ts", "v" FROM "alerts_default";
 CREATE TRIGGER "alerts_partgen_normalise" INSTEAD OF INSERT ON "alerts"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: alerts.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: alerts.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "alerts" ("id", "ts", "v")
     VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
@@ -142,21 +150,29 @@ END;
 DROP TABLE temp.partgen_guard;
 
 -- +goose Down
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 -- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
+CREATE TEMP TRIGGER "partgen_guard_rows_alerts_p2026q4" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_alerts_p2026q4'
 BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition alerts_p2026q4 of alerts: it holds row(s) that would be lost (SELECT count(*) FROM "alerts_p2026q4"); move or archive them first');
 END;
 -- +goose StatementEnd
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition alerts_p2026q4 of alerts: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "alerts_p2026q4" HAVING count(*) > 0;
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition alerts_p2026q3 of alerts: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "alerts_p2026q3" HAVING count(*) > 0;
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_alerts_p2026q4' WHERE EXISTS (SELECT 1 FROM "alerts_p2026q4");
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_rows_alerts_p2026q3" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_alerts_p2026q3'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition alerts_p2026q3 of alerts: it holds row(s) that would be lost (SELECT count(*) FROM "alerts_p2026q3"); move or archive them first');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_alerts_p2026q3' WHERE EXISTS (SELECT 1 FROM "alerts_p2026q3");
 DROP VIEW "alerts";
 DROP TABLE "alerts_p2026q4";
 DROP TABLE "alerts_p2026q3";
@@ -173,7 +189,7 @@ UNION ALL SELECT "id", "ts", "v" FROM "alerts_default";
 CREATE TRIGGER "alerts_partgen_normalise" INSTEAD OF INSERT ON "alerts"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: alerts.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: alerts.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "alerts" ("id", "ts", "v")
     VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");

@@ -15,19 +15,15 @@
 -- partgen:partition op=create table=events name=events_p2026_06 from=2026-06-01T00:00:00-04:00 to=2026-07-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_07 from=2026-07-01T00:00:00-04:00 to=2026-08-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_08 from=2026-08-01T00:00:00-04:00 to=2026-09-01T00:00:00-04:00
--- partgen:checksum sha256=a8d217f8de0b11de002f6083ae7133cec1ca9e06aef716281b49699dbf31607c
+-- partgen:checksum sha256=d1953cb97b8fa361b0d9793878ecc5b73dbb2ab5469349dc7c1c7e35405be0f1
 
 -- +goose Up
 
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
--- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
-BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
-END;
--- +goose StatementEnd
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 
 -- events_p2026_05: 2026-05, [2026-05-01 00:00:00-04, 2026-06-01 00:00:00-04)
 -- +goose StatementBegin
@@ -74,7 +70,7 @@ UNION ALL SELECT "id", "ts", "v" FROM "events_p2026_08";
 CREATE TRIGGER "events_partgen_normalise" INSTEAD OF INSERT ON "events"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: events.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: events.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "events" ("id", "ts", "v")
     VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
@@ -133,7 +129,12 @@ END;
 CREATE TRIGGER "events_partgen_outside" INSTEAD OF INSERT ON "events"
 WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-03-01 05:00:00+00:00') AND NOT (NEW."ts" >= '2026-05-01 04:00:00+00:00' AND NEW."ts" < '2026-09-01 04:00:00+00:00'))
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: no partition of events for ts=' || ifnull(NEW."ts", 'NULL'));
+    SELECT CASE
+        WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of events for ts=NULL')
+        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of events for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-03-01 05:00:00+00:00), [2026-05-01 04:00:00+00:00, 2026-09-01 04:00:00+00:00)')
+        WHEN NEW."ts" >= '2026-09-01 04:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of events for a ts at or after 2026-09-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-03-01 05:00:00+00:00), [2026-05-01 04:00:00+00:00, 2026-09-01 04:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT, 'partgen: no partition of events for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-03-01 05:00:00+00:00), [2026-05-01 04:00:00+00:00, 2026-09-01 04:00:00+00:00)')
+    END;
 END;
 -- +goose StatementEnd
 
@@ -167,27 +168,47 @@ END;
 DROP TABLE temp.partgen_guard;
 
 -- +goose Down
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 -- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
+CREATE TEMP TRIGGER "partgen_guard_rows_events_p2026_08" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_events_p2026_08'
 BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition events_p2026_08 of events: it holds row(s) that would be lost (SELECT count(*) FROM "events_p2026_08"); move or archive them first');
 END;
 -- +goose StatementEnd
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition events_p2026_08 of events: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "events_p2026_08" HAVING count(*) > 0;
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition events_p2026_07 of events: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "events_p2026_07" HAVING count(*) > 0;
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition events_p2026_06 of events: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "events_p2026_06" HAVING count(*) > 0;
-INSERT INTO partgen_guard (msg)
-SELECT 'partgen: refusing to drop partition events_p2026_05 of events: it holds ' || count(*) || ' row(s) that would be lost; move or archive them first'
-FROM "events_p2026_05" HAVING count(*) > 0;
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_events_p2026_08' WHERE EXISTS (SELECT 1 FROM "events_p2026_08");
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_rows_events_p2026_07" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_events_p2026_07'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition events_p2026_07 of events: it holds row(s) that would be lost (SELECT count(*) FROM "events_p2026_07"); move or archive them first');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_events_p2026_07' WHERE EXISTS (SELECT 1 FROM "events_p2026_07");
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_rows_events_p2026_06" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_events_p2026_06'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition events_p2026_06 of events: it holds row(s) that would be lost (SELECT count(*) FROM "events_p2026_06"); move or archive them first');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_events_p2026_06' WHERE EXISTS (SELECT 1 FROM "events_p2026_06");
+-- +goose StatementBegin
+CREATE TEMP TRIGGER "partgen_guard_rows_events_p2026_05" BEFORE INSERT ON partgen_guard
+WHEN NEW.chk = 'rows_events_p2026_05'
+BEGIN
+    SELECT RAISE(ABORT, 'partgen: refusing to drop partition events_p2026_05 of events: it holds row(s) that would be lost (SELECT count(*) FROM "events_p2026_05"); move or archive them first');
+END;
+-- +goose StatementEnd
+INSERT INTO partgen_guard (chk)
+SELECT 'rows_events_p2026_05' WHERE EXISTS (SELECT 1 FROM "events_p2026_05");
 DROP VIEW "events";
 DROP TABLE "events_p2026_08";
 DROP TABLE "events_p2026_07";
@@ -205,7 +226,7 @@ UNION ALL SELECT "id", "ts", "v" FROM "events_p2026_02";
 CREATE TRIGGER "events_partgen_normalise" INSTEAD OF INSERT ON "events"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: events.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: events.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "events" ("id", "ts", "v")
     VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
@@ -232,7 +253,12 @@ END;
 CREATE TRIGGER "events_partgen_outside" INSTEAD OF INSERT ON "events"
 WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-03-01 05:00:00+00:00'))
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: no partition of events for ts=' || ifnull(NEW."ts", 'NULL'));
+    SELECT CASE
+        WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of events for ts=NULL')
+        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of events for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-03-01 05:00:00+00:00)')
+        WHEN NEW."ts" >= '2026-03-01 05:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of events for a ts at or after 2026-03-01 05:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-03-01 05:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT, 'partgen: no partition of events for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-03-01 05:00:00+00:00)')
+    END;
 END;
 -- +goose StatementEnd
 

@@ -11,7 +11,7 @@
 -- Down: fails; the rows are gone.
 --
 -- partgen:partition op=drop table=events name=events_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
--- partgen:checksum sha256=e6089f8d94859f7538a834b57d1d403a0e8b4f8e04b6b52ffdde3ff10f4eba27
+-- partgen:checksum sha256=36392b488a9dc1d986790ed583717c026db40cb7815b7d70dbf2cc7f244c4a5f
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -53,7 +53,7 @@ UNION ALL SELECT "id", "ts", "v" FROM "events_p2026_08";
 CREATE TRIGGER "events_partgen_normalise" INSTEAD OF INSERT ON "events"
 WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: events.ts = ' || quote(NEW."ts") || ' is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00')
+    SELECT RAISE(ABORT, 'partgen: events.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
     WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "events" ("id", "ts", "v")
     VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
@@ -104,7 +104,12 @@ END;
 CREATE TRIGGER "events_partgen_outside" INSTEAD OF INSERT ON "events"
 WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-02-01 05:00:00+00:00' AND NEW."ts" < '2026-03-01 05:00:00+00:00') AND NOT (NEW."ts" >= '2026-05-01 04:00:00+00:00' AND NEW."ts" < '2026-09-01 04:00:00+00:00'))
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: no partition of events for ts=' || ifnull(NEW."ts", 'NULL'));
+    SELECT CASE
+        WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of events for ts=NULL')
+        WHEN NEW."ts" < '2026-02-01 05:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of events for a ts before 2026-02-01 05:00:00+00:00, where the partitions begin; they cover [2026-02-01 05:00:00+00:00, 2026-03-01 05:00:00+00:00), [2026-05-01 04:00:00+00:00, 2026-09-01 04:00:00+00:00)')
+        WHEN NEW."ts" >= '2026-09-01 04:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of events for a ts at or after 2026-09-01 04:00:00+00:00, where the partitions end; they cover [2026-02-01 05:00:00+00:00, 2026-03-01 05:00:00+00:00), [2026-05-01 04:00:00+00:00, 2026-09-01 04:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT, 'partgen: no partition of events for a ts between partitions; they cover [2026-02-01 05:00:00+00:00, 2026-03-01 05:00:00+00:00), [2026-05-01 04:00:00+00:00, 2026-09-01 04:00:00+00:00)')
+    END;
 END;
 -- +goose StatementEnd
 
@@ -136,14 +141,15 @@ END;
 DROP TABLE "events_p2026_01";
 
 -- +goose Down
--- partgen_guard turns a row returned by a check into an error message: SQLite
--- can only RAISE inside a trigger. Temporary; gone when the file commits.
-CREATE TEMP TABLE partgen_guard (msg TEXT);
+-- partgen_guard turns a check's finding into an error: SQLite can RAISE only
+-- inside a trigger, and (before 3.47) only with a literal message, so each
+-- check below has a trigger of its own that the row it inserts fires.
+-- Temporary; gone when the file commits.
+CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 -- +goose StatementBegin
-CREATE TEMP TRIGGER partgen_guard_raise BEFORE INSERT ON partgen_guard
+CREATE TEMP TRIGGER partgen_guard_undo BEFORE INSERT ON partgen_guard
 BEGIN
-    SELECT RAISE(ABORT, NEW.msg);
+    SELECT RAISE(ABORT, 'partgen: cannot undo version 20260715000007: partition events_p2026_01 of events was dropped and its rows are gone; restore them from a backup');
 END;
 -- +goose StatementEnd
-INSERT INTO partgen_guard (msg)
-VALUES ('partgen: cannot undo version 20260715000007: partition events_p2026_01 of events was dropped and its rows are gone; restore them from a backup');
+INSERT INTO partgen_guard (chk) VALUES ('undo');
