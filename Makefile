@@ -95,7 +95,10 @@ fuzz:
 # Regenerate everything generated that is committed: the example's
 # migrations (pinned as-of date), partgen's own catalog queries and the
 # example's sqlc code.
+# The example's partgen files are written afresh (go generate never rewrites
+# an existing file), so a template change shows as a diff here.
 generate:
+	rm -f $(EXAMPLE)/migrations/*/[0-9]*_partgen_*.sql
 	$(GO) generate ./...
 	$(SQLITE_DUMP) -out $(EXAMPLE)/queries/sqlite-schema.sql
 	$(SQLC) generate -f ../sqlc.yaml

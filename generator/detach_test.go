@@ -149,10 +149,13 @@ func TestPostgresDetachDoesNotBlockWriters(t *testing.T) {
 		_, err := w.provider(db, goose.DialectPostgres).Up(ctx)
 		done <- err
 	}()
-	// Wait until the detach is waiting for the reader.
+	// Wait until the detach is waiting for the reader (the file moves the
+	// partition to partgen_staging first).
 	deadline := time.Now().Add(30 * time.Second)
-	for testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_inherits WHERE inhrelid = 'ticks_p2026_01'::regclass AND inhdetachpending") == 0 {
+	for testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid WHERE c.relname = 'ticks_p2026_01' AND i.inhdetachpending") == 0 {
 		if time.Now().After(deadline) {
+			rtx.Commit() // let goose finish, so the test ends
+			<-done
 			t.Fatal("the detach never reached its waiting phase")
 		}
 		time.Sleep(20 * time.Millisecond)

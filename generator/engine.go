@@ -67,6 +67,7 @@ func parseTemplates(eng engine) (*template.Template, error) {
 		"literal": dialect.QuoteLiteral,
 		"join":    strings.Join,
 		"quote":   dialect.QuoteIdent,
+		"from":    from,
 	}
 	for k, f := range eng.funcs() {
 		funcs[k] = f

@@ -32,6 +32,8 @@ type tmplPart struct {
 	ArchivedBare string
 	Retired      string // quoted location once retired
 	RetiredBare  string
+	StagedQ      string // PostgreSQL: quoted name in partgen_staging while a concurrent detach runs
+	Staged       string
 	Period       calendar.Period
 	Lower        string // bound literal typed like the key
 	Upper        string
@@ -68,6 +70,9 @@ type tmplData struct {
 	Target        *tmplPart
 	Concurrent    bool
 	ArchiveSchema string
+	// ExactRows: the audit row counts rows with count(*) instead of taking
+	// the planner's estimate (retention exact_row_count).
+	ExactRows bool
 
 	// The attached range partitions before and after the file (SQLite
 	// rebuilds its view from them).
@@ -135,6 +140,7 @@ func (r *renderer) part(t *spec.Table, p folder.PartitionState) tmplPart {
 	}
 	tp.Label = calendar.Label(t.Interval, p.Period, loc)
 	tp.Retired, tp.RetiredBare = tp.Q, tp.QBare
+	tp.StagedQ, tp.Staged = dialect.Qualify(stagingSchema, p.Name), qualifiedBare(stagingSchema, p.Name)
 	if ret := t.Retention; ret != nil && ret.Action == spec.ActionArchive {
 		schema, name := r.sp.Archived(t, p.Name)
 		tp.Archived, tp.ArchivedBare = dialect.Qualify(schema, name), qualifiedBare(schema, name)
@@ -149,6 +155,20 @@ func (r *renderer) part(t *spec.Table, p folder.PartitionState) tmplPart {
 	tp.LowerTZ, tp.UpperTZ = r.eng.Literal(dialect.Timestamptz, lower), r.eng.Literal(dialect.Timestamptz, upper)
 	return tp
 }
+
+// stagingSchema holds a PostgreSQL partition while a concurrent detach
+// retires it (templates/postgres/retire.sql.tmpl), so that every step of the
+// file moves it forward and a rerun finds it.
+const stagingSchema = "partgen_staging"
+
+// located is a step's data with a location a shared template works on.
+type located struct {
+	*tmplData
+	Loc     string // quoted
+	LocBare string // for to_regclass and size functions
+}
+
+func from(d *tmplData, loc, locBare string) located { return located{d, loc, locBare} }
 
 func qualifiedBare(schema, name string) string {
 	if schema == "" {
@@ -200,11 +220,13 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 		}
 	case kindRetire:
 		d.Concurrent = r.eng.ConcurrentDetach(s.hasDefault)
+		d.ExactRows = t.Retention.ExactRowCount
 		if t.Retention.Action == spec.ActionArchive {
 			d.ArchiveSchema = dialect.QuoteIdent(t.Retention.ArchiveSchema)
 		}
 		fallthrough
 	case kindPurge:
+		d.ExactRows = t.Retention.ExactRowCount
 		tp := r.part(t, *s.target)
 		d.Target = &tp
 		markers = append(markers, folder.Marker{Op: s.op, Table: key, Name: s.target.Name, From: s.target.Period.Lower, To: s.target.Period.Upper})

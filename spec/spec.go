@@ -84,6 +84,10 @@ type Retention struct {
 	Action        Action
 	ArchiveSchema string // PostgreSQL: the schema archived partitions move to; SQLite: their name prefix
 	DropAfter     int    // periods after retirement before the retired table is dropped; 0: never
+	// ExactRowCount makes the audit row count a retired partition's rows
+	// with count(*), a scan of the whole partition; by default PostgreSQL's
+	// statistics give the figure when the partition has been analysed.
+	ExactRowCount bool
 }
 
 // Error is a problem in the spec or in a file it leads to (the goose
@@ -141,6 +145,7 @@ type rawRetention struct {
 	Action        *string `yaml:"action"`
 	ArchiveSchema *string `yaml:"archive_schema"`
 	DropAfter     *int    `yaml:"drop_after"`
+	ExactRowCount *bool   `yaml:"exact_row_count"`
 }
 
 // Load reads and validates a spec file. Every problem is an [*Error].
@@ -598,6 +603,9 @@ func (v *validator) retention(s *Spec, p string, t *Table, r *rawRetention) (*Re
 		}
 		ret.DropAfter = *r.DropAfter
 	}
+	if r.ExactRowCount != nil {
+		ret.ExactRowCount = *r.ExactRowCount
+	}
 	if ret.Action != ActionDrop {
 		_, name := v.dialect.Archived(t.Schema, ret.ArchiveSchema, t.PartitionName(calendar.Period{Lower: time.Date(2000, 1, 3, 0, 0, 0, 0, time.UTC)}))
 		if err := v.ident(p, "archived table name", name); err != nil {
@@ -642,7 +650,7 @@ func (s *Spec) Archived(t *Table, partition string) (schema, name string) {
 // can point at.
 var tableFields = []string{"name", "schema", "key", "key_type", "interval", "premake", "start",
 	"default_partition", "on_default_rows", "naming", "retention", "retention.keep", "retention.action",
-	"retention.archive_schema", "retention.drop_after"}
+	"retention.archive_schema", "retention.drop_after", "retention.exact_row_count"}
 
 // At is the line and column of a field of the table's entry ("key",
 // "retention.keep"), or of the entry itself when the field is not written.

@@ -88,7 +88,7 @@ func fixedReport() *status.Report {
 		},
 		ArchiveLog: []status.ArchiveEntry{
 			{ID: 1, ParentTable: "alert_log", PartitionName: "alert_log_p2026q1", Lower: at("2025-12-31T23:00:00Z"), Upper: at("2026-03-31T22:00:00Z"), Action: "detach", ArchivedAs: "alert_log_p2026q1", RowCount: 30, TotalBytes: n(40960), MigrationVersion: 20260701000000, ArchivedAt: at("2026-07-01T03:00:00Z")},
-			{ID: 2, ParentTable: "market_data", PartitionName: "market_data_p2026_01", Lower: at("2026-01-01T00:00:00Z"), Upper: at("2026-02-01T00:00:00Z"), Action: "archive", ArchivedAs: "archive.market_data_p2026_01", RowCount: 40100, TotalBytes: nil, MigrationVersion: 20261101000001, ArchivedAt: at("2026-11-01T03:00:00Z")},
+			{ID: 2, ParentTable: "market_data", PartitionName: "market_data_p2026_01", Lower: at("2026-01-01T00:00:00Z"), Upper: at("2026-02-01T00:00:00Z"), Action: "archive", ArchivedAs: "archive.market_data_p2026_01", RowCount: 40100, RowsEstimated: true, TotalBytes: nil, MigrationVersion: 20261101000001, ArchivedAt: at("2026-11-01T03:00:00Z")},
 		},
 		Migrations: status.Migrations{GooseTable: true, Applied: 9, MaxApplied: 20261101000001, Folder: true,
 			Pending: []string{"20261126000000_partgen_create_market_data_p2027_02.sql"}, OutOfOrder: []string{}},

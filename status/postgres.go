@@ -43,18 +43,8 @@ func (s pgSource) collect(ctx context.Context, sp *spec.Spec, mig *folder.Folder
 		return nil, readErr("look for partgen_archive_log", err)
 	}
 	if present {
-		rows, err := s.q.ArchiveLog(ctx)
-		if err != nil {
-			return nil, readErr("read partgen_archive_log", err)
-		}
-		for _, r := range rows {
-			f.archiveLog = append(f.archiveLog, ArchiveEntry{
-				ID: r.ID, ParentTable: r.ParentTable, PartitionName: r.PartitionName,
-				Lower: r.LowerBound.Time.UTC(), Upper: r.UpperBound.Time.UTC(),
-				Action: r.Action, ArchivedAs: r.ArchivedAs, RowCount: r.RowCount,
-				TotalBytes: int8Ptr(r.TotalBytes), MigrationVersion: r.MigrationVersion,
-				ArchivedAt: r.ArchivedAt.Time.UTC(),
-			})
+		if f.archiveLog, err = s.archiveLog(ctx); err != nil {
+			return nil, err
 		}
 	}
 	for i := range sp.Tables {
@@ -137,6 +127,41 @@ func (s pgSource) table(ctx context.Context, sp *spec.Spec, t *spec.Table, mig *
 		tf.retired = append(tf.retired, pf)
 	}
 	return tf, nil
+}
+
+// archiveLog reads partgen_archive_log, with or without rows_estimated
+// (older partgen versions wrote exact counts only).
+func (s pgSource) archiveLog(ctx context.Context) ([]ArchiveEntry, error) {
+	withEstimates, err := s.q.ArchiveLogHasRowsEstimated(ctx)
+	if err != nil {
+		return nil, readErr("look at partgen_archive_log", err)
+	}
+	var rows []pgcatalog.PartgenArchiveLog
+	if withEstimates {
+		rows, err = s.q.ArchiveLog(ctx)
+	} else {
+		var old []pgcatalog.ArchiveLogWithoutEstimatesRow
+		old, err = s.q.ArchiveLogWithoutEstimates(ctx)
+		for _, r := range old {
+			rows = append(rows, pgcatalog.PartgenArchiveLog{ID: r.ID, ParentTable: r.ParentTable, PartitionName: r.PartitionName,
+				LowerBound: r.LowerBound, UpperBound: r.UpperBound, Action: r.Action, ArchivedAs: r.ArchivedAs, RowCount: r.RowCount,
+				TotalBytes: r.TotalBytes, MigrationVersion: r.MigrationVersion, ArchivedAt: r.ArchivedAt})
+		}
+	}
+	if err != nil {
+		return nil, readErr("read partgen_archive_log", err)
+	}
+	out := make([]ArchiveEntry, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, ArchiveEntry{
+			ID: r.ID, ParentTable: r.ParentTable, PartitionName: r.PartitionName,
+			Lower: r.LowerBound.Time.UTC(), Upper: r.UpperBound.Time.UTC(),
+			Action: r.Action, ArchivedAs: r.ArchivedAs, RowCount: r.RowCount, RowsEstimated: r.RowsEstimated,
+			TotalBytes: int8Ptr(r.TotalBytes), MigrationVersion: r.MigrationVersion,
+			ArchivedAt: r.ArchivedAt.Time.UTC(),
+		})
+	}
+	return out, nil
 }
 
 // rows is an exact count when asked, otherwise the planner's estimate;

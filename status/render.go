@@ -114,8 +114,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 			if as == "" {
 				as = "-"
 			}
-			fmt.Fprintf(aw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\n", e.ID, e.ParentTable, e.PartitionName,
-				e.Lower.Format("2006-01-02 15:04 -07:00"), e.Upper.Format("2006-01-02 15:04 -07:00"), e.Action, as, e.RowCount,
+			rows := strconv.FormatInt(e.RowCount, 10)
+			if e.RowsEstimated {
+				rows = "~" + rows
+			}
+			fmt.Fprintf(aw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", e.ID, e.ParentTable, e.PartitionName,
+				e.Lower.Format("2006-01-02 15:04 -07:00"), e.Upper.Format("2006-01-02 15:04 -07:00"), e.Action, as, rows,
 				bytesText(e.TotalBytes), e.MigrationVersion, e.ArchivedAt.Format("2006-01-02 15:04:05 -07:00"))
 		}
 		aw.Flush()

@@ -143,14 +143,18 @@ type Overlap struct {
 // ArchiveEntry is one row of partgen_archive_log: a partition partgen
 // detached, archived, dropped or purged.
 type ArchiveEntry struct {
-	ID               int64     `json:"id"`
-	ParentTable      string    `json:"parent_table"`
-	PartitionName    string    `json:"partition_name"`
-	Lower            time.Time `json:"lower"`
-	Upper            time.Time `json:"upper"`
-	Action           string    `json:"action"`
-	ArchivedAs       string    `json:"archived_as"`
-	RowCount         int64     `json:"row_count"`
+	ID            int64     `json:"id"`
+	ParentTable   string    `json:"parent_table"`
+	PartitionName string    `json:"partition_name"`
+	Lower         time.Time `json:"lower"`
+	Upper         time.Time `json:"upper"`
+	Action        string    `json:"action"`
+	ArchivedAs    string    `json:"archived_as"`
+	RowCount      int64     `json:"row_count"`
+	// RowsEstimated: RowCount is PostgreSQL's estimate (pg_class.reltuples
+	// of the analysed partition), not a count(*); see the spec's
+	// retention exact_row_count.
+	RowsEstimated    bool      `json:"rows_estimated"`
 	TotalBytes       *int64    `json:"total_bytes"`
 	MigrationVersion int64     `json:"migration_version"`
 	ArchivedAt       time.Time `json:"archived_at"`

@@ -17,6 +17,7 @@ type PartgenArchiveLog struct {
 	Action           string
 	ArchivedAs       string
 	RowCount         int64
+	RowsEstimated    bool
 	TotalBytes       pgtype.Int8
 	MigrationVersion int64
 	ArchivedAt       pgtype.Timestamptz

@@ -50,7 +50,7 @@ func (q *Queries) AppliedVersions(ctx context.Context) ([]AppliedVersionsRow, er
 
 const archiveLog = `-- name: ArchiveLog :many
 SELECT id, parent_table, partition_name, lower_bound, upper_bound, action,
-       archived_as, row_count, total_bytes, migration_version, archived_at
+       archived_as, row_count, rows_estimated, total_bytes, migration_version, archived_at
 FROM partgen_archive_log
 ORDER BY id
 `
@@ -73,6 +73,7 @@ func (q *Queries) ArchiveLog(ctx context.Context) ([]PartgenArchiveLog, error) {
 			&i.Action,
 			&i.ArchivedAs,
 			&i.RowCount,
+			&i.RowsEstimated,
 			&i.TotalBytes,
 			&i.MigrationVersion,
 			&i.ArchivedAt,
@@ -96,6 +97,75 @@ func (q *Queries) ArchiveLogExists(ctx context.Context) (bool, error) {
 	var present bool
 	err := row.Scan(&present)
 	return present, err
+}
+
+const archiveLogHasRowsEstimated = `-- name: ArchiveLogHasRowsEstimated :one
+SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+               WHERE attrelid = pg_catalog.to_regclass('partgen_archive_log')
+                 AND attname = 'rows_estimated' AND NOT attisdropped)::boolean AS present
+`
+
+// rows_estimated arrived with a later partgen; a log no retention file of
+// that version has touched yet lacks it.
+func (q *Queries) ArchiveLogHasRowsEstimated(ctx context.Context) (bool, error) {
+	row := q.db.QueryRow(ctx, archiveLogHasRowsEstimated)
+	var present bool
+	err := row.Scan(&present)
+	return present, err
+}
+
+const archiveLogWithoutEstimates = `-- name: ArchiveLogWithoutEstimates :many
+SELECT id, parent_table, partition_name, lower_bound, upper_bound, action,
+       archived_as, row_count, total_bytes, migration_version, archived_at
+FROM partgen_archive_log
+ORDER BY id
+`
+
+type ArchiveLogWithoutEstimatesRow struct {
+	ID               int64
+	ParentTable      string
+	PartitionName    string
+	LowerBound       pgtype.Timestamptz
+	UpperBound       pgtype.Timestamptz
+	Action           string
+	ArchivedAs       string
+	RowCount         int64
+	TotalBytes       pgtype.Int8
+	MigrationVersion int64
+	ArchivedAt       pgtype.Timestamptz
+}
+
+// The log as partgen wrote it before rows_estimated: every count exact.
+func (q *Queries) ArchiveLogWithoutEstimates(ctx context.Context) ([]ArchiveLogWithoutEstimatesRow, error) {
+	rows, err := q.db.Query(ctx, archiveLogWithoutEstimates)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ArchiveLogWithoutEstimatesRow
+	for rows.Next() {
+		var i ArchiveLogWithoutEstimatesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ParentTable,
+			&i.PartitionName,
+			&i.LowerBound,
+			&i.UpperBound,
+			&i.Action,
+			&i.ArchivedAs,
+			&i.RowCount,
+			&i.TotalBytes,
+			&i.MigrationVersion,
+			&i.ArchivedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const countRows = `-- name: CountRows :one

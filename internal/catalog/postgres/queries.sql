@@ -60,7 +60,21 @@ SELECT ((pg_catalog.xpath('/row/n/text()',
 -- name: ArchiveLogExists :one
 SELECT (pg_catalog.to_regclass('partgen_archive_log') IS NOT NULL)::boolean AS present;
 
+-- name: ArchiveLogHasRowsEstimated :one
+-- rows_estimated arrived with a later partgen; a log no retention file of
+-- that version has touched yet lacks it.
+SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+               WHERE attrelid = pg_catalog.to_regclass('partgen_archive_log')
+                 AND attname = 'rows_estimated' AND NOT attisdropped)::boolean AS present;
+
 -- name: ArchiveLog :many
+SELECT id, parent_table, partition_name, lower_bound, upper_bound, action,
+       archived_as, row_count, rows_estimated, total_bytes, migration_version, archived_at
+FROM partgen_archive_log
+ORDER BY id;
+
+-- name: ArchiveLogWithoutEstimates :many
+-- The log as partgen wrote it before rows_estimated: every count exact.
 SELECT id, parent_table, partition_name, lower_bound, upper_bound, action,
        archived_as, row_count, total_bytes, migration_version, archived_at
 FROM partgen_archive_log

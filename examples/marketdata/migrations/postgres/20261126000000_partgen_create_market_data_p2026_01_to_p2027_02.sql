@@ -25,7 +25,7 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=af7fc73814f458ec00cc0c8193847be374fd06e2c7299d3952028e462bf19c97
+-- partgen:checksum sha256=e75378b0d5658e299a4b4732ff574573f468467ebf513ca75e7f2cad97362f56
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

@@ -14,7 +14,7 @@
 -- partgen:partition op=create table=events name=events_p2026_11_26 from=2026-11-26T00:00:00Z to=2026-11-27T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_11_27 from=2026-11-27T00:00:00Z to=2026-11-28T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_11_28 from=2026-11-28T00:00:00Z to=2026-11-29T00:00:00Z
--- partgen:checksum sha256=23be9635496e2acffc4910b2acc11b6ce4ea6f18f620e735166fb3eb3c3957fc
+-- partgen:checksum sha256=1a596b733d9b5cddda54efc352da88991cdd364be84cc43c44385b533bcec87a
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

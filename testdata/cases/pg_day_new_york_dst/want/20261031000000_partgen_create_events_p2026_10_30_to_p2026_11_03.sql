@@ -16,7 +16,7 @@
 -- partgen:partition op=create table=events name=events_p2026_11_01 from=2026-11-01T00:00:00-04:00 to=2026-11-02T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_11_02 from=2026-11-02T00:00:00-05:00 to=2026-11-03T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_11_03 from=2026-11-03T00:00:00-05:00 to=2026-11-04T00:00:00-05:00
--- partgen:checksum sha256=445e93c175a57deedbd546a74e4700a5f9016ef5f41d06490d19fb30a57e1ac1
+-- partgen:checksum sha256=1eae5ea6ee93448a5ba61a256c766b94753689b47651c668e52a766ebb0c2629
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

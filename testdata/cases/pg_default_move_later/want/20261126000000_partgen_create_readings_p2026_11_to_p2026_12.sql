@@ -15,7 +15,7 @@
 -- partgen:partition op=default table=readings name=readings_default
 -- partgen:partition op=create table=readings name=readings_p2026_11 from=2026-11-01T00:00:00+01:00 to=2026-12-01T00:00:00+01:00
 -- partgen:partition op=create table=readings name=readings_p2026_12 from=2026-12-01T00:00:00+01:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=31b5791ba59d162a1350b43b9696975474985a0591b653e45e46b522f3283e4b
+-- partgen:checksum sha256=27b462e1258c11402374fa0c23f829057af7aa3d612ae2a0c974ac29a9074023
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

@@ -16,7 +16,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=a8bb4cb8b0f466ba8d2be9b7a53b68a29ec02ecc57ef8154f36b17d0e9433dc7
+-- partgen:checksum sha256=a81730db075a4687506c3fdeb6121992d7b739ec1c3338ca020e7fd6c32d4856
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

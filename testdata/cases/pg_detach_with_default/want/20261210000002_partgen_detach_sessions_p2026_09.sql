@@ -11,11 +11,13 @@
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
 -- partgen:partition op=detach table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
--- partgen:checksum sha256=c5094a99e6d49287db073ca88de49faa2bf4267a3874583b8c81243c4db41e08
+-- partgen:checksum sha256=a9cd8ca36e6db8970edbb59bbaba9121f89671632891a074e298d0c6c0783978
 
 -- +goose Up
 -- sessions has a default partition, so PostgreSQL refuses DETACH ... CONCURRENTLY:
--- a plain DETACH in this transaction, bounded by lock_timeout.
+-- a plain DETACH in this transaction, bounded by lock_timeout. A run that
+-- finds the audit row of this file (a concurrent goose up finished first)
+-- changes nothing.
 SET LOCAL lock_timeout = '5000ms';
 
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -29,23 +31,40 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()
 );
-ALTER TABLE "sessions" DETACH PARTITION "sessions_p2026_09";
+-- rows_estimated arrived after the table's first version.
+ALTER TABLE partgen_archive_log ADD COLUMN IF NOT EXISTS rows_estimated boolean NOT NULL DEFAULT false;
 
--- The audit row and the detach commit together.
 -- +goose StatementBegin
 DO $partgen$
+DECLARE
+    n bigint;
+    estimated boolean;
 BEGIN
-    INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
-                                     archived_as, row_count, total_bytes, migration_version)
-    SELECT 'sessions', 'sessions_p2026_09', '2026-09-01 00:00:00+00'::timestamptz, '2026-10-01 00:00:00+00'::timestamptz, 'detach',
-           'sessions_p2026_09',
-           (SELECT count(*) FROM "sessions_p2026_09"), pg_catalog.pg_total_relation_size('sessions_p2026_09'), 20261210000002
-    WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
-                      WHERE migration_version = 20261210000002 AND partition_name = 'sessions_p2026_09');
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261210000002 sessions_p2026_09'));
+    -- A concurrent goose up that finished this file first leaves its audit row.
+    IF NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20261210000002 AND partition_name = 'sessions_p2026_09') THEN
+        ALTER TABLE "sessions" DETACH PARTITION "sessions_p2026_09";
+        -- Rows from the planner's statistics when the partition was analysed
+        -- (no scan, whatever its size); counted when it never was.
+        SELECT CASE WHEN c.reltuples >= 0 THEN round(c.reltuples)::bigint END INTO n
+        FROM pg_catalog.pg_class c WHERE c.oid = 'sessions_p2026_09'::regclass;
+        estimated := n IS NOT NULL;
+        IF n IS NULL THEN
+            SELECT count(*) INTO n FROM "sessions_p2026_09";
+        END IF;
+        INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
+                                         archived_as, row_count, rows_estimated, total_bytes, migration_version)
+        SELECT 'sessions', 'sessions_p2026_09', '2026-09-01 00:00:00+00'::timestamptz, '2026-10-01 00:00:00+00'::timestamptz, 'detach',
+               'sessions_p2026_09',
+               n, estimated, pg_catalog.pg_total_relation_size('sessions_p2026_09'), 20261210000002
+        WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
+                          WHERE migration_version = 20261210000002 AND partition_name = 'sessions_p2026_09');
+    END IF;
 END
 $partgen$;
 -- +goose StatementEnd
@@ -55,10 +74,13 @@ SET LOCAL lock_timeout = '5000ms';
 -- Re-attach with the same lock-safe CHECK as a new partition, and forget the audit row.
 -- +goose StatementBegin
 DO $partgen$
+DECLARE
+    home text := (SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  WHERE c.oid = to_regclass('sessions'));
 BEGIN
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261210000002 sessions_p2026_09'));
     IF to_regclass('sessions_p2026_09') IS NULL THEN
-        RAISE EXCEPTION 'partgen: cannot re-attach sessions_p2026_09 to sessions: the table no longer exists'
-            USING HINT = 'It was dropped after version 20261210000002 archived it (drop_after, or by hand).';
+        RAISE EXCEPTION 'partgen: cannot re-attach sessions_p2026_09 to sessions: the table no longer exists; it was dropped after version 20261210000002 archived it (drop_after, or by hand)';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('sessions_p2026_09')) THEN
         ALTER TABLE "sessions_p2026_09" ADD CONSTRAINT partgen_bounds

@@ -15,7 +15,7 @@
 -- partgen:partition op=default table=events name=events_default
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00+01:00 to=2026-12-01T00:00:00+01:00
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00+01:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=8b3333f59ce0d9ac745cc7e40e7de73b924d5a6f3604c11dc85a59b339990d6b
+-- partgen:checksum sha256=52c1a69032f5ba3dd3bbf21eb56d73459493a9de3e6961d845beb0698bb44707
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

@@ -15,7 +15,7 @@
 -- partgen:partition op=default table=events name=events_default
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=2b1285aa15b18ed843ddbc588abc1b82a18d24356ee6b50ba5bf121c7845a711
+-- partgen:checksum sha256=2b2f4b316474a40133baa4f40e319961e51d48e37eb8d65546fb20cd596ff5fa
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

@@ -13,7 +13,7 @@
 --
 -- partgen:partition op=create table=ticks.events name=events_202611 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=ticks.events name=events_202612 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=87aec6a033d39cc084b1216f2dc96fb8ecaf670bb6431dc35b02aabfde55af8a
+-- partgen:checksum sha256=638cfafaf2d21fa25777f2c0e82051a273368b814cd6e307578b2eb6b801cabf
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

@@ -14,7 +14,7 @@
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00-04:00 to=2026-12-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00-05:00 to=2027-01-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2027_01 from=2027-01-01T00:00:00-05:00 to=2027-02-01T00:00:00-05:00
--- partgen:checksum sha256=be32ce874a59d920e24273392c4e6814fc07ff4dbe1c60ad4f67bf89ba42abd8
+-- partgen:checksum sha256=e0837a8b723c43f069bd4c684c67aa35b3c8883845940840d17f3a09c5ac91f2
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

@@ -17,7 +17,7 @@
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=ebbbca112d5efb14902ee7d6dfe4790a874e26ed52149aa67ceddf0be76d3c41
+-- partgen:checksum sha256=8f72166aef5f2237a517987278eb7a1bbab7118c9d6a467eb2fdc2df0b6a1195
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

@@ -16,7 +16,7 @@
 -- partgen:partition op=create table=events name=events_p2027q2 from=2027-04-01T00:00:00+11:00 to=2027-07-01T00:00:00+10:30
 -- partgen:partition op=create table=events name=events_p2027q3 from=2027-07-01T00:00:00+10:30 to=2027-10-01T00:00:00+10:30
 -- partgen:partition op=create table=events name=events_p2027q4 from=2027-10-01T00:00:00+10:30 to=2028-01-01T00:00:00+11:00
--- partgen:checksum sha256=baaaa5d20d59bf5ee3c5467a1027a562fe9a52d6d3a06152fc3c7665ad3ca204
+-- partgen:checksum sha256=f6cf4b46fb09eeb438828262ea67bb2306bf56522c70f48faf0b9e279d79520f
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

@@ -14,7 +14,7 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00+01:00 to=2026-04-01T00:00:00+02:00
--- partgen:checksum sha256=20f67b4100ab79046f71df41f5083f50ef66e27e8c66dd21cedd1965ffe2edf8
+-- partgen:checksum sha256=c3fed5bca368fba73999148c12b1c32dbf45604be33e2b4b956bb963736a4b16
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

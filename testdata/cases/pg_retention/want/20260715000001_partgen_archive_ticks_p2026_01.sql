@@ -12,12 +12,16 @@
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
 -- partgen:partition op=archive table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
--- partgen:checksum sha256=ecb9e331dbdda1232fc5552ba59514065239077c175ccd396cc7f31adc9a4f64
+-- partgen:checksum sha256=7394688166ec2714656f5270b22376ad05e7fab856994ce5b730ffb07d5ac433
 
 -- +goose NO TRANSACTION
 -- +goose Up
--- DETACH ... CONCURRENTLY cannot run in a transaction, so every statement
--- below is its own, and each one is safe to run again after an interruption.
+-- DETACH ... CONCURRENTLY cannot run in a transaction, so the steps below
+-- are separate statements. Each one only moves the partition forward
+-- (attached, detached, archived), never back: a rerun after an
+-- interruption finishes the job, and a second goose up running this file at
+-- the same time never undoes or repeats it (it may stop with an error that
+-- changed nothing; goose up again then finds the file applied).
 -- lock_timeout is set inside each DO block only (a session setting would
 -- outlive a failed run on goose's pooled connection); the detach itself
 -- waits on SHARE UPDATE EXCLUSIVE, which queues no reader or writer.
@@ -33,51 +37,103 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()
 );
+-- rows_estimated arrived after the table's first version.
+ALTER TABLE partgen_archive_log ADD COLUMN IF NOT EXISTS rows_estimated boolean NOT NULL DEFAULT false;
 CREATE SCHEMA IF NOT EXISTS "cold";
 
--- Resume: finish a detach that was interrupted, and put back a partition an
--- earlier attempt already detached, so the one DETACH below always applies.
+-- Bring the partition to the state the DETACH below expects: attached and
+-- not pending. An interrupted detach is FINALIZEd, and a detach whose last
+-- step did not run is finished here. Once the audit row exists (the job is
+-- done: a rerun after the last step, or a second goose up running this file
+-- at the same time), an empty placeholder with CHECK (false) takes the
+-- partition's place.
 -- +goose StatementBegin
 DO $partgen$
+DECLARE
+    n bigint;
+    estimated boolean;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits
-               WHERE inhrelid = to_regclass('ticks_p2026_01') AND inhdetachpending) THEN
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260715000001 ticks_p2026_01'));
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('ticks_p2026_01') AND inhdetachpending) THEN
         ALTER TABLE "ticks" DETACH PARTITION "ticks_p2026_01" FINALIZE;
     END IF;
-    IF to_regclass('ticks_p2026_01') IS NULL AND to_regclass('cold.ticks_p2026_01') IS NOT NULL THEN
-        EXECUTE format('ALTER TABLE %s SET SCHEMA %I', '"cold"."ticks_p2026_01"',
-            (SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.oid = to_regclass('ticks')));
+    IF NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20260715000001 AND partition_name = 'ticks_p2026_01') THEN
+        IF to_regclass('ticks_p2026_01') IS NULL THEN
+            RAISE EXCEPTION 'partgen: cannot archive ticks_p2026_01: the table does not exist and no audit row of version 20260715000001 says it was retired; restore it, or find what removed it';
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('ticks_p2026_01')) THEN
+            RETURN; -- attached: the DETACH below takes it
+        END IF;
+        -- Detached by an earlier run whose last step did not run: finish it.
+        -- Rows from the planner's statistics when the partition was analysed
+        -- (no scan, whatever its size); counted when it never was.
+        SELECT CASE WHEN c.reltuples >= 0 THEN round(c.reltuples)::bigint END INTO n
+        FROM pg_catalog.pg_class c WHERE c.oid = 'ticks_p2026_01'::regclass;
+        estimated := n IS NOT NULL;
+        IF n IS NULL THEN
+            SELECT count(*) INTO n FROM "ticks_p2026_01";
+        END IF;
+        INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
+                                         archived_as, row_count, rows_estimated, total_bytes, migration_version)
+        SELECT 'ticks', 'ticks_p2026_01', '2026-01-01 00:00:00+01'::timestamptz, '2026-02-01 00:00:00+01'::timestamptz, 'archive',
+               'cold.ticks_p2026_01',
+               n, estimated, pg_catalog.pg_total_relation_size('ticks_p2026_01'), 20260715000001
+        WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
+                          WHERE migration_version = 20260715000001 AND partition_name = 'ticks_p2026_01');
+        ALTER TABLE "ticks_p2026_01" SET SCHEMA "cold";
+    END IF;
+    -- Done. The DETACH below takes a placeholder that holds and takes no row.
+    IF to_regclass('ticks_p2026_01') IS NULL THEN
+        CREATE TABLE "ticks_p2026_01" (LIKE "ticks");
+        ALTER TABLE "ticks_p2026_01" ADD CONSTRAINT partgen_placeholder CHECK (false);
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('ticks_p2026_01')) THEN
-        ALTER TABLE "ticks_p2026_01" ADD CONSTRAINT partgen_bounds
-            CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+01'::timestamptz AND "ts" < '2026-02-01 00:00:00+01'::timestamptz);
         ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_01" FOR VALUES FROM ('2026-01-01 00:00:00+01'::timestamptz) TO ('2026-02-01 00:00:00+01'::timestamptz);
-        ALTER TABLE "ticks_p2026_01" DROP CONSTRAINT partgen_bounds;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
+
 ALTER TABLE "ticks" DETACH PARTITION "ticks_p2026_01" CONCURRENTLY;
 
--- The audit row and the archive commit together.
+-- The audit row and the archive commit together. A placeholder is dropped.
 -- +goose StatementBegin
 DO $partgen$
+DECLARE
+    n bigint;
+    estimated boolean;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
-                                     archived_as, row_count, total_bytes, migration_version)
-    SELECT 'ticks', 'ticks_p2026_01', '2026-01-01 00:00:00+01'::timestamptz, '2026-02-01 00:00:00+01'::timestamptz, 'archive',
-           'cold.ticks_p2026_01',
-           (SELECT count(*) FROM "ticks_p2026_01"), pg_catalog.pg_total_relation_size('ticks_p2026_01'), 20260715000001
-    WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
-                      WHERE migration_version = 20260715000001 AND partition_name = 'ticks_p2026_01');
-    ALTER TABLE "ticks_p2026_01" SET SCHEMA "cold";
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260715000001 ticks_p2026_01'));
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('ticks_p2026_01')) THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('ticks_p2026_01') AND conname = 'partgen_placeholder') THEN
+            DROP TABLE "ticks_p2026_01";
+        ELSIF to_regclass('ticks_p2026_01') IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20260715000001 AND partition_name = 'ticks_p2026_01') THEN
+        -- Rows from the planner's statistics when the partition was analysed
+        -- (no scan, whatever its size); counted when it never was.
+        SELECT CASE WHEN c.reltuples >= 0 THEN round(c.reltuples)::bigint END INTO n
+        FROM pg_catalog.pg_class c WHERE c.oid = 'ticks_p2026_01'::regclass;
+        estimated := n IS NOT NULL;
+        IF n IS NULL THEN
+            SELECT count(*) INTO n FROM "ticks_p2026_01";
+        END IF;
+        INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
+                                         archived_as, row_count, rows_estimated, total_bytes, migration_version)
+        SELECT 'ticks', 'ticks_p2026_01', '2026-01-01 00:00:00+01'::timestamptz, '2026-02-01 00:00:00+01'::timestamptz, 'archive',
+               'cold.ticks_p2026_01',
+               n, estimated, pg_catalog.pg_total_relation_size('ticks_p2026_01'), 20260715000001
+        WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
+                          WHERE migration_version = 20260715000001 AND partition_name = 'ticks_p2026_01');
+        ALTER TABLE "ticks_p2026_01" SET SCHEMA "cold";
+        END IF;
+    END IF;
 END
 $partgen$;
 -- +goose StatementEnd
@@ -86,16 +142,29 @@ $partgen$;
 -- Re-attach with the same lock-safe CHECK as a new partition, and forget the audit row.
 -- +goose StatementBegin
 DO $partgen$
+DECLARE
+    home text := (SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  WHERE c.oid = to_regclass('ticks'));
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260715000001 ticks_p2026_01'));
+    -- A placeholder an interrupted rerun left behind holds no row: drop it.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('ticks_p2026_01') AND conname = 'partgen_placeholder') THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('ticks_p2026_01') AND inhdetachpending) THEN
+            ALTER TABLE "ticks" DETACH PARTITION "ticks_p2026_01" FINALIZE;
+        ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('ticks_p2026_01')) THEN
+            ALTER TABLE "ticks" DETACH PARTITION "ticks_p2026_01";
+        END IF;
+        DROP TABLE "ticks_p2026_01";
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('ticks_p2026_01') AND inhdetachpending) THEN
+        ALTER TABLE "ticks" DETACH PARTITION "ticks_p2026_01" FINALIZE;
+    END IF;
     IF to_regclass('cold.ticks_p2026_01') IS NOT NULL THEN
-        EXECUTE format('ALTER TABLE %s SET SCHEMA %I', '"cold"."ticks_p2026_01"',
-            (SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.oid = to_regclass('ticks')));
+        EXECUTE format('ALTER TABLE %s SET SCHEMA %I', '"cold"."ticks_p2026_01"', home);
     END IF;
     IF to_regclass('ticks_p2026_01') IS NULL THEN
-        RAISE EXCEPTION 'partgen: cannot re-attach ticks_p2026_01 to ticks: the table no longer exists'
-            USING HINT = 'It was dropped after version 20260715000001 archived it (drop_after, or by hand).';
+        RAISE EXCEPTION 'partgen: cannot re-attach ticks_p2026_01 to ticks: the table no longer exists; it was dropped after version 20260715000001 archived it (drop_after, or by hand)';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('ticks_p2026_01')) THEN
         ALTER TABLE "ticks_p2026_01" ADD CONSTRAINT partgen_bounds

@@ -10,7 +10,7 @@
 -- Down: fails; the rows are gone.
 --
 -- partgen:partition op=purge table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
--- partgen:checksum sha256=3e27f5053b476b493dc704960ab519f0692cc15aa00240ed07ebb26a1a640408
+-- partgen:checksum sha256=8470efe43b37b7c589c7d6bd69c7b5d012e1fb2c436df7051c598b965a8e1c90
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -26,32 +26,51 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()
 );
+-- rows_estimated arrived after the table's first version.
+ALTER TABLE partgen_archive_log ADD COLUMN IF NOT EXISTS rows_estimated boolean NOT NULL DEFAULT false;
 -- +goose StatementBegin
 DO $partgen$
+DECLARE
+    n bigint;
+    estimated boolean;
 BEGIN
-    IF to_regclass('cold.ticks_p2026_01') IS NULL THEN
-        RAISE EXCEPTION 'partgen: cold.ticks_p2026_01 (retired from ticks) does not exist, so it cannot be dropped'
-            USING HINT = 'Check partgen_archive_log and the migrations that retired it.';
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260715000004 cold.ticks_p2026_01'));
+    -- A concurrent goose up that finished this file first leaves its audit row.
+    IF NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20260715000004 AND partition_name = 'ticks_p2026_01') THEN
+        IF to_regclass('cold.ticks_p2026_01') IS NULL THEN
+            RAISE EXCEPTION 'partgen: cold.ticks_p2026_01 (retired from ticks) does not exist, so it cannot be dropped; check partgen_archive_log and the migrations that retired it';
+        END IF;
+        -- Rows from the planner's statistics when the partition was analysed
+        -- (no scan, whatever its size); counted when it never was.
+        SELECT CASE WHEN c.reltuples >= 0 THEN round(c.reltuples)::bigint END INTO n
+        FROM pg_catalog.pg_class c WHERE c.oid = 'cold.ticks_p2026_01'::regclass;
+        estimated := n IS NOT NULL;
+        IF n IS NULL THEN
+            SELECT count(*) INTO n FROM "cold"."ticks_p2026_01";
+        END IF;
+        INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
+                                         archived_as, row_count, rows_estimated, total_bytes, migration_version)
+        SELECT 'ticks', 'ticks_p2026_01', '2026-01-01 00:00:00+01'::timestamptz, '2026-02-01 00:00:00+01'::timestamptz, 'purge',
+               '',
+               n, estimated, pg_catalog.pg_total_relation_size('cold.ticks_p2026_01'), 20260715000004
+        WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
+                          WHERE migration_version = 20260715000004 AND partition_name = 'ticks_p2026_01');
+        DROP TABLE "cold"."ticks_p2026_01";
     END IF;
-    INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
-                                     archived_as, row_count, total_bytes, migration_version)
-    SELECT 'ticks', 'ticks_p2026_01', '2026-01-01 00:00:00+01'::timestamptz, '2026-02-01 00:00:00+01'::timestamptz, 'purge', '',
-           (SELECT count(*) FROM "cold"."ticks_p2026_01"), pg_catalog.pg_total_relation_size('cold.ticks_p2026_01'), 20260715000004;
 END
 $partgen$;
 -- +goose StatementEnd
-DROP TABLE "cold"."ticks_p2026_01";
 
 -- +goose Down
 -- +goose StatementBegin
 DO $partgen$
 BEGIN
-    RAISE EXCEPTION 'partgen: cannot undo version 20260715000004: the retired table cold.ticks_p2026_01 was dropped and its rows are gone'
-        USING HINT = 'Restore the rows from a backup; this Down will not pretend to.';
+    RAISE EXCEPTION 'partgen: cannot undo version 20260715000004: the retired table cold.ticks_p2026_01 was dropped and its rows are gone; restore the rows from a backup (this Down will not pretend to)';
 END
 $partgen$;
 -- +goose StatementEnd

@@ -12,12 +12,16 @@
 -- Down: fails; the rows are gone.
 --
 -- partgen:partition op=drop table=events name=events_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
--- partgen:checksum sha256=8d6b3553dd99050c34c477f259260a3d1d9b8da5f07305ddc7fc32f9b903eb62
+-- partgen:checksum sha256=1c5dce5aa1a6e385acf4ca8aaa2deb568d2688a8a3011fedf44c0eca44f3e01d
 
 -- +goose NO TRANSACTION
 -- +goose Up
--- DETACH ... CONCURRENTLY cannot run in a transaction, so every statement
--- below is its own, and each one is safe to run again after an interruption.
+-- DETACH ... CONCURRENTLY cannot run in a transaction, so the steps below
+-- are separate statements. Each one only moves the partition forward
+-- (attached, detached, dropped), never back: a rerun after an
+-- interruption finishes the job, and a second goose up running this file at
+-- the same time never undoes or repeats it (it may stop with an error that
+-- changed nothing; goose up again then finds the file applied).
 -- lock_timeout is set inside each DO block only (a session setting would
 -- outlive a failed run on goose's pooled connection); the detach itself
 -- waits on SHARE UPDATE EXCLUSIVE, which queues no reader or writer.
@@ -33,50 +37,102 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()
 );
+-- rows_estimated arrived after the table's first version.
+ALTER TABLE partgen_archive_log ADD COLUMN IF NOT EXISTS rows_estimated boolean NOT NULL DEFAULT false;
 
--- Resume: finish a detach that was interrupted, and put back a partition an
--- earlier attempt already detached, so the one DETACH below always applies.
+-- Bring the partition to the state the DETACH below expects: attached and
+-- not pending. An interrupted detach is FINALIZEd, and a detach whose last
+-- step did not run is finished here. Once the audit row exists (the job is
+-- done: a rerun after the last step, or a second goose up running this file
+-- at the same time), an empty placeholder with CHECK (false) takes the
+-- partition's place.
 -- +goose StatementBegin
 DO $partgen$
+DECLARE
+    n bigint;
+    estimated boolean;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits
-               WHERE inhrelid = to_regclass('events_p2026_01') AND inhdetachpending) THEN
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260715000007 events_p2026_01'));
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('events_p2026_01') AND inhdetachpending) THEN
         ALTER TABLE "events" DETACH PARTITION "events_p2026_01" FINALIZE;
     END IF;
+    IF NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20260715000007 AND partition_name = 'events_p2026_01') THEN
+        IF to_regclass('events_p2026_01') IS NULL THEN
+            RAISE EXCEPTION 'partgen: cannot drop events_p2026_01: the table does not exist and no audit row of version 20260715000007 says it was retired; restore it, or find what removed it';
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('events_p2026_01')) THEN
+            RETURN; -- attached: the DETACH below takes it
+        END IF;
+        -- Detached by an earlier run whose last step did not run: finish it.
+        -- Rows from the planner's statistics when the partition was analysed
+        -- (no scan, whatever its size); counted when it never was.
+        SELECT CASE WHEN c.reltuples >= 0 THEN round(c.reltuples)::bigint END INTO n
+        FROM pg_catalog.pg_class c WHERE c.oid = 'events_p2026_01'::regclass;
+        estimated := n IS NOT NULL;
+        IF n IS NULL THEN
+            SELECT count(*) INTO n FROM "events_p2026_01";
+        END IF;
+        INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
+                                         archived_as, row_count, rows_estimated, total_bytes, migration_version)
+        SELECT 'events', 'events_p2026_01', '2026-01-01 00:00:00+01'::timestamptz, '2026-02-01 00:00:00+01'::timestamptz, 'drop',
+               '',
+               n, estimated, pg_catalog.pg_total_relation_size('events_p2026_01'), 20260715000007
+        WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
+                          WHERE migration_version = 20260715000007 AND partition_name = 'events_p2026_01');
+        DROP TABLE "events_p2026_01";
+    END IF;
+    -- Done. The DETACH below takes a placeholder that holds and takes no row.
     IF to_regclass('events_p2026_01') IS NULL THEN
-        -- Dropped by an earlier attempt whose audit row exists: a placeholder
-        -- lets the detach below run; the audit keeps the original row count.
-        CREATE TABLE "events_p2026_01" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+        CREATE TABLE "events_p2026_01" (LIKE "events");
+        ALTER TABLE "events_p2026_01" ADD CONSTRAINT partgen_placeholder CHECK (false);
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('events_p2026_01')) THEN
-        ALTER TABLE "events_p2026_01" ADD CONSTRAINT partgen_bounds
-            CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+01'::timestamptz AND "ts" < '2026-02-01 00:00:00+01'::timestamptz);
         ALTER TABLE "events" ATTACH PARTITION "events_p2026_01" FOR VALUES FROM ('2026-01-01 00:00:00+01'::timestamptz) TO ('2026-02-01 00:00:00+01'::timestamptz);
-        ALTER TABLE "events_p2026_01" DROP CONSTRAINT partgen_bounds;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
+
 ALTER TABLE "events" DETACH PARTITION "events_p2026_01" CONCURRENTLY;
 
--- The audit row and the drop commit together.
+-- The audit row and the drop commit together. A placeholder is dropped.
 -- +goose StatementBegin
 DO $partgen$
+DECLARE
+    n bigint;
+    estimated boolean;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
-                                     archived_as, row_count, total_bytes, migration_version)
-    SELECT 'events', 'events_p2026_01', '2026-01-01 00:00:00+01'::timestamptz, '2026-02-01 00:00:00+01'::timestamptz, 'drop',
-           '',
-           (SELECT count(*) FROM "events_p2026_01"), pg_catalog.pg_total_relation_size('events_p2026_01'), 20260715000007
-    WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
-                      WHERE migration_version = 20260715000007 AND partition_name = 'events_p2026_01');
-    DROP TABLE "events_p2026_01";
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260715000007 events_p2026_01'));
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('events_p2026_01')) THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('events_p2026_01') AND conname = 'partgen_placeholder') THEN
+            DROP TABLE "events_p2026_01";
+        ELSIF to_regclass('events_p2026_01') IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20260715000007 AND partition_name = 'events_p2026_01') THEN
+        -- Rows from the planner's statistics when the partition was analysed
+        -- (no scan, whatever its size); counted when it never was.
+        SELECT CASE WHEN c.reltuples >= 0 THEN round(c.reltuples)::bigint END INTO n
+        FROM pg_catalog.pg_class c WHERE c.oid = 'events_p2026_01'::regclass;
+        estimated := n IS NOT NULL;
+        IF n IS NULL THEN
+            SELECT count(*) INTO n FROM "events_p2026_01";
+        END IF;
+        INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
+                                         archived_as, row_count, rows_estimated, total_bytes, migration_version)
+        SELECT 'events', 'events_p2026_01', '2026-01-01 00:00:00+01'::timestamptz, '2026-02-01 00:00:00+01'::timestamptz, 'drop',
+               '',
+               n, estimated, pg_catalog.pg_total_relation_size('events_p2026_01'), 20260715000007
+        WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
+                          WHERE migration_version = 20260715000007 AND partition_name = 'events_p2026_01');
+        DROP TABLE "events_p2026_01";
+        END IF;
+    END IF;
 END
 $partgen$;
 -- +goose StatementEnd
@@ -85,8 +141,7 @@ $partgen$;
 -- +goose StatementBegin
 DO $partgen$
 BEGIN
-    RAISE EXCEPTION 'partgen: cannot undo version 20260715000007: partition events_p2026_01 of events was dropped and its rows are gone'
-        USING HINT = 'Restore the rows from a backup into a new partition; this Down will not pretend to.';
+    RAISE EXCEPTION 'partgen: cannot undo version 20260715000007: partition events_p2026_01 of events was dropped and its rows are gone; restore the rows from a backup into a new partition (this Down will not pretend to)';
 END
 $partgen$;
 -- +goose StatementEnd

@@ -12,12 +12,16 @@
 -- Down: fails; the rows are gone.
 --
 -- partgen:partition op=drop table=events name=events_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
--- partgen:checksum sha256=7c31ef88fad52a94aafa19bcb40368976ade7fb725050f0cdff7585ed2d912ae
+-- partgen:checksum sha256=5e3db724589b958898fe4e92071ca93219b13ff32244bf2c19fdffddd42ddb79
 
 -- +goose NO TRANSACTION
 -- +goose Up
--- DETACH ... CONCURRENTLY cannot run in a transaction, so every statement
--- below is its own, and each one is safe to run again after an interruption.
+-- DETACH ... CONCURRENTLY cannot run in a transaction, so the steps below
+-- are separate statements. Each one only moves the partition forward
+-- (attached, detached, dropped), never back: a rerun after an
+-- interruption finishes the job, and a second goose up running this file at
+-- the same time never undoes or repeats it (it may stop with an error that
+-- changed nothing; goose up again then finds the file applied).
 -- lock_timeout is set inside each DO block only (a session setting would
 -- outlive a failed run on goose's pooled connection); the detach itself
 -- waits on SHARE UPDATE EXCLUSIVE, which queues no reader or writer.
@@ -33,50 +37,102 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()
 );
+-- rows_estimated arrived after the table's first version.
+ALTER TABLE partgen_archive_log ADD COLUMN IF NOT EXISTS rows_estimated boolean NOT NULL DEFAULT false;
 
--- Resume: finish a detach that was interrupted, and put back a partition an
--- earlier attempt already detached, so the one DETACH below always applies.
+-- Bring the partition to the state the DETACH below expects: attached and
+-- not pending. An interrupted detach is FINALIZEd, and a detach whose last
+-- step did not run is finished here. Once the audit row exists (the job is
+-- done: a rerun after the last step, or a second goose up running this file
+-- at the same time), an empty placeholder with CHECK (false) takes the
+-- partition's place.
 -- +goose StatementBegin
 DO $partgen$
+DECLARE
+    n bigint;
+    estimated boolean;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits
-               WHERE inhrelid = to_regclass('events_p2026_02') AND inhdetachpending) THEN
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260715000008 events_p2026_02'));
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('events_p2026_02') AND inhdetachpending) THEN
         ALTER TABLE "events" DETACH PARTITION "events_p2026_02" FINALIZE;
     END IF;
+    IF NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20260715000008 AND partition_name = 'events_p2026_02') THEN
+        IF to_regclass('events_p2026_02') IS NULL THEN
+            RAISE EXCEPTION 'partgen: cannot drop events_p2026_02: the table does not exist and no audit row of version 20260715000008 says it was retired; restore it, or find what removed it';
+        END IF;
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('events_p2026_02')) THEN
+            RETURN; -- attached: the DETACH below takes it
+        END IF;
+        -- Detached by an earlier run whose last step did not run: finish it.
+        -- Rows from the planner's statistics when the partition was analysed
+        -- (no scan, whatever its size); counted when it never was.
+        SELECT CASE WHEN c.reltuples >= 0 THEN round(c.reltuples)::bigint END INTO n
+        FROM pg_catalog.pg_class c WHERE c.oid = 'events_p2026_02'::regclass;
+        estimated := n IS NOT NULL;
+        IF n IS NULL THEN
+            SELECT count(*) INTO n FROM "events_p2026_02";
+        END IF;
+        INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
+                                         archived_as, row_count, rows_estimated, total_bytes, migration_version)
+        SELECT 'events', 'events_p2026_02', '2026-02-01 00:00:00+01'::timestamptz, '2026-03-01 00:00:00+01'::timestamptz, 'drop',
+               '',
+               n, estimated, pg_catalog.pg_total_relation_size('events_p2026_02'), 20260715000008
+        WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
+                          WHERE migration_version = 20260715000008 AND partition_name = 'events_p2026_02');
+        DROP TABLE "events_p2026_02";
+    END IF;
+    -- Done. The DETACH below takes a placeholder that holds and takes no row.
     IF to_regclass('events_p2026_02') IS NULL THEN
-        -- Dropped by an earlier attempt whose audit row exists: a placeholder
-        -- lets the detach below run; the audit keeps the original row count.
-        CREATE TABLE "events_p2026_02" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+        CREATE TABLE "events_p2026_02" (LIKE "events");
+        ALTER TABLE "events_p2026_02" ADD CONSTRAINT partgen_placeholder CHECK (false);
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('events_p2026_02')) THEN
-        ALTER TABLE "events_p2026_02" ADD CONSTRAINT partgen_bounds
-            CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+01'::timestamptz AND "ts" < '2026-03-01 00:00:00+01'::timestamptz);
         ALTER TABLE "events" ATTACH PARTITION "events_p2026_02" FOR VALUES FROM ('2026-02-01 00:00:00+01'::timestamptz) TO ('2026-03-01 00:00:00+01'::timestamptz);
-        ALTER TABLE "events_p2026_02" DROP CONSTRAINT partgen_bounds;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
+
 ALTER TABLE "events" DETACH PARTITION "events_p2026_02" CONCURRENTLY;
 
--- The audit row and the drop commit together.
+-- The audit row and the drop commit together. A placeholder is dropped.
 -- +goose StatementBegin
 DO $partgen$
+DECLARE
+    n bigint;
+    estimated boolean;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
-                                     archived_as, row_count, total_bytes, migration_version)
-    SELECT 'events', 'events_p2026_02', '2026-02-01 00:00:00+01'::timestamptz, '2026-03-01 00:00:00+01'::timestamptz, 'drop',
-           '',
-           (SELECT count(*) FROM "events_p2026_02"), pg_catalog.pg_total_relation_size('events_p2026_02'), 20260715000008
-    WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
-                      WHERE migration_version = 20260715000008 AND partition_name = 'events_p2026_02');
-    DROP TABLE "events_p2026_02";
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260715000008 events_p2026_02'));
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('events_p2026_02')) THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('events_p2026_02') AND conname = 'partgen_placeholder') THEN
+            DROP TABLE "events_p2026_02";
+        ELSIF to_regclass('events_p2026_02') IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20260715000008 AND partition_name = 'events_p2026_02') THEN
+        -- Rows from the planner's statistics when the partition was analysed
+        -- (no scan, whatever its size); counted when it never was.
+        SELECT CASE WHEN c.reltuples >= 0 THEN round(c.reltuples)::bigint END INTO n
+        FROM pg_catalog.pg_class c WHERE c.oid = 'events_p2026_02'::regclass;
+        estimated := n IS NOT NULL;
+        IF n IS NULL THEN
+            SELECT count(*) INTO n FROM "events_p2026_02";
+        END IF;
+        INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
+                                         archived_as, row_count, rows_estimated, total_bytes, migration_version)
+        SELECT 'events', 'events_p2026_02', '2026-02-01 00:00:00+01'::timestamptz, '2026-03-01 00:00:00+01'::timestamptz, 'drop',
+               '',
+               n, estimated, pg_catalog.pg_total_relation_size('events_p2026_02'), 20260715000008
+        WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
+                          WHERE migration_version = 20260715000008 AND partition_name = 'events_p2026_02');
+        DROP TABLE "events_p2026_02";
+        END IF;
+    END IF;
 END
 $partgen$;
 -- +goose StatementEnd
@@ -85,8 +141,7 @@ $partgen$;
 -- +goose StatementBegin
 DO $partgen$
 BEGIN
-    RAISE EXCEPTION 'partgen: cannot undo version 20260715000008: partition events_p2026_02 of events was dropped and its rows are gone'
-        USING HINT = 'Restore the rows from a backup into a new partition; this Down will not pretend to.';
+    RAISE EXCEPTION 'partgen: cannot undo version 20260715000008: partition events_p2026_02 of events was dropped and its rows are gone; restore the rows from a backup into a new partition (this Down will not pretend to)';
 END
 $partgen$;
 -- +goose StatementEnd

@@ -15,7 +15,7 @@
 -- partgen:partition op=create table=events name=events_p2026w53 from=2026-12-28T00:00:00+05:30 to=2027-01-04T00:00:00+05:30
 -- partgen:partition op=create table=events name=events_p2027w01 from=2027-01-04T00:00:00+05:30 to=2027-01-11T00:00:00+05:30
 -- partgen:partition op=create table=events name=events_p2027w02 from=2027-01-11T00:00:00+05:30 to=2027-01-18T00:00:00+05:30
--- partgen:checksum sha256=8628f72ab1a232015d175dcd2497138e8990c474a6efb26d5167b0c583c548c0
+-- partgen:checksum sha256=04b1f39f062323d29414c057fdf94e6550195babbd460de82f5b9fadf8aadb19
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

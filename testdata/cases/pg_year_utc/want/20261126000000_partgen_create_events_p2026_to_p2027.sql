@@ -13,7 +13,7 @@
 --
 -- partgen:partition op=create table=events name=events_p2026 from=2026-01-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2027 from=2027-01-01T00:00:00Z to=2028-01-01T00:00:00Z
--- partgen:checksum sha256=d533f1c03c709bac464d94f9afd041f4b87d38796009ea5b8afc43473482e032
+-- partgen:checksum sha256=dd7b345f829420409f5e49d9afeb4c4583969fcdd3c961cd76d4ace76c00b797
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     action            text        NOT NULL,
     archived_as       text        NOT NULL,
     row_count         bigint      NOT NULL,
+    rows_estimated    boolean     NOT NULL DEFAULT false,
     total_bytes       bigint,
     migration_version bigint      NOT NULL,
     archived_at       timestamptz NOT NULL DEFAULT now()

@@ -1,0 +1,194 @@
+package generator_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/partgen/partgen/internal/testdb"
+)
+
+// Issue 14 (2): several `goose up` processes run the same files at once,
+// without goose's session locker, some after an interrupted run. Whatever
+// the interleaving, a retirement happens exactly once and is never undone:
+// one audit row, the rows where the action puts them, nothing left in
+// partgen_staging, and a last plain `goose up` has nothing left to fix.
+func TestConcurrentGooseUpNeverUndoesARetirement(t *testing.T) {
+	for _, action := range []string{"archive", "detach", "drop"} {
+		for _, interrupted := range []string{"none", "pending", "detached", "done"} {
+			t.Run(action+"_"+interrupted, func(t *testing.T) {
+				t.Parallel()
+				concurrentRetirement(t, action, interrupted)
+			})
+		}
+	}
+}
+
+func concurrentRetirement(t *testing.T, action, interrupted string) {
+	ret := fmt.Sprintf("{keep: 1, action: %s, archive_schema: hist, drop_after: 1}", action)
+	if action != "archive" {
+		ret = fmt.Sprintf("{keep: 1, action: %s%s}", action, map[bool]string{true: ", drop_after: 1"}[action == "detach"])
+	}
+	spec := "version: 1\ndialect: postgres\nmigrations: .\ntimezone: UTC\nlock_timeout: 2s\ntables:\n" +
+		"  - {name: h, key: ts, interval: day, premake: 1, start: 2026-09-01, retention: " + ret + "}\n"
+	base := "-- +goose Up\nCREATE TABLE h (id bigint NOT NULL, ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n-- +goose Down\nDROP TABLE h;\n"
+	w := newWorkspace(t, spec, base)
+	db := pgDatabase(t)
+	ctx := context.Background()
+	w.generate("2026-09-01")
+	w.up(db, goose.DialectPostgres)
+	_, err := db.Exec("INSERT INTO h SELECT i, '2026-09-01 00:00:00+00'::timestamptz + i * interval '30 minutes' FROM generate_series(0, 47) i")
+	must(t, err)
+	_, err = db.Exec("INSERT INTO h SELECT i, '2026-09-02 00:00:00+00'::timestamptz + i * interval '1 hour' FROM generate_series(0, 23) i")
+	must(t, err)
+
+	// Day 3: h_p2026_09_01 leaves the table.
+	plan := w.generate("2026-09-03")
+	var retire int64
+	for _, f := range plan.Files {
+		if strings.Contains(f.Name, "_h_p2026_09_01") {
+			retire = f.Version
+		}
+	}
+	if retire == 0 {
+		t.Fatalf("no retirement of h_p2026_09_01 in %v", plan.Files)
+	}
+	_, err = w.provider(db, goose.DialectPostgres).UpTo(ctx, retire-1)
+	must(t, err)
+	interrupt(t, w, db, "h_p2026_09_01", interrupted, retire)
+	raceGooseUp(t, w, db, 3)
+	checkRetired(t, db, action, "h_p2026_09_01", 48, retire)
+
+	// Day 4: h_p2026_09_02 leaves, and (drop_after 1) h_p2026_09_01 is purged.
+	plan = w.generate("2026-09-04")
+	raceGooseUp(t, w, db, 3)
+	for _, f := range plan.Files {
+		if strings.Contains(f.Name, "_h_p2026_09_02") {
+			checkRetired(t, db, action, "h_p2026_09_02", 24, f.Version)
+		}
+	}
+	if action != "drop" {
+		if n := testdb.Count(t, db, "SELECT count(*) FROM partgen_archive_log WHERE partition_name = 'h_p2026_09_01' AND action = 'purge' AND row_count = 48"); n != 1 {
+			t.Errorf("%d purge audit rows for h_p2026_09_01, want 1", n)
+		}
+		if n := testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'h_p2026_09_01'"); n != 0 {
+			t.Error("h_p2026_09_01 still exists after its purge")
+		}
+	}
+}
+
+// interrupt leaves the partition as a run of the retirement file stopped
+// at some point would: pending detach (the DETACH ... CONCURRENTLY was
+// cancelled while it waited), detached with the last step not run, or done
+// with goose's record of the version missing (the process died before goose
+// wrote it), so that goose runs the file again.
+func interrupt(t *testing.T, w *workspace, db *sql.DB, partition, at string, version int64) {
+	t.Helper()
+	ctx := context.Background()
+	switch at {
+	case "detached":
+		_, err := db.Exec("ALTER TABLE h DETACH PARTITION " + partition)
+		must(t, err)
+	case "done":
+		_, err := w.provider(db, goose.DialectPostgres).UpTo(ctx, version)
+		must(t, err)
+		_, err = db.Exec("DELETE FROM goose_db_version WHERE version_id = $1", version)
+		must(t, err)
+	case "pending":
+		// A reader keeps the detach waiting in its second phase; a statement
+		// timeout cancels it there, leaving the partition pending detach.
+		reader, err := db.Conn(ctx)
+		must(t, err)
+		defer reader.Close()
+		rtx, err := reader.BeginTx(ctx, nil)
+		must(t, err)
+		var n int
+		must(t, rtx.QueryRow("SELECT count(*) FROM h").Scan(&n))
+		detacher, err := db.Conn(ctx)
+		must(t, err)
+		_, err = detacher.ExecContext(ctx, "SET statement_timeout = '300ms'")
+		must(t, err)
+		if _, err := detacher.ExecContext(ctx, "ALTER TABLE h DETACH PARTITION "+partition+" CONCURRENTLY"); err == nil {
+			t.Fatal("setup: the detach was not interrupted")
+		}
+		detacher.Close()
+		must(t, rtx.Commit())
+		if n := testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_inherits WHERE inhrelid = '"+partition+"'::regclass AND inhdetachpending"); n != 1 {
+			t.Fatal("setup: the partition is not pending detach")
+		}
+	}
+}
+
+// raceGooseUp runs n `goose up` at once, each on a pool of its own and
+// without a session locker, then one more alone, which must succeed. A
+// racing run may fail (it met another's work mid-way), but only in a way
+// that leaves nothing half-done for the last run to mend.
+func raceGooseUp(t *testing.T, w *workspace, db *sql.DB, n int) {
+	t.Helper()
+	_, dsn := "", ""
+	var url string
+	must(t, db.QueryRow("SELECT current_database()").Scan(&url))
+	dsn = strings.Replace(testdb.AdminURL(), "/test?", "/"+url+"?", 1)
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pool, err := sql.Open("pgx", dsn)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer pool.Close()
+			p, err := goose.NewProvider(goose.DialectPostgres, pool, os.DirFS(w.dir), goose.WithLogger(goose.NopLogger()))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			_, errs[i] = p.Up(context.Background())
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Logf("racing goose up %d: %v", i, err)
+		}
+	}
+	w.up(db, goose.DialectPostgres)
+}
+
+func checkRetired(t *testing.T, db *sql.DB, action, partition string, rows int64, version int64) {
+	t.Helper()
+	if n := testdb.Count(t, db, "SELECT count(*) FROM partgen_archive_log WHERE partition_name = $1 AND action = $2 AND migration_version = $3", partition, action, version); n != 1 {
+		t.Errorf("%d audit rows for the %s of %s, want 1", n, action, partition)
+	}
+	if n := testdb.Count(t, db, "SELECT count(*) FROM partgen_archive_log WHERE partition_name = $1 AND action = $2 AND row_count = $3", partition, action, rows); n != 1 {
+		t.Errorf("the audit row of %s does not count %d rows", partition, rows)
+	}
+	if n := testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid WHERE c.relname = $1", partition); n != 0 {
+		t.Errorf("%s is attached again", partition)
+	}
+	if n := testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'partgen_staging' AND c.relkind IN ('r', 'p')"); n != 0 {
+		t.Errorf("%d tables left in partgen_staging", n)
+	}
+	if n := testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_constraint WHERE conname = 'partgen_placeholder'"); n != 0 {
+		t.Errorf("%d placeholders left", n)
+	}
+	where := map[string]string{"archive": "hist." + partition, "detach": "public." + partition}[action]
+	if where == "" {
+		if n := testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = $1", partition); n != 0 {
+			t.Errorf("%s still exists after its drop", partition)
+		}
+		return
+	}
+	if n := testdb.Count(t, db, "SELECT count(*) FROM "+where); n != rows {
+		t.Errorf("%s holds %d rows, want %d", where, n, rows)
+	}
+}
