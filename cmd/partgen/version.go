@@ -59,7 +59,7 @@ func readBuild() buildReport {
 			r.Version, r.Sum = mod.Version, mod.Sum
 			if mod.Replace != nil {
 				r.Replace = mod.Replace.Path
-				if mod.Replace.Version != "" {
+				if v := mod.Replace.Version; v != "" && v != "(devel)" {
 					r.Replace += " " + mod.Replace.Version
 				}
 				r.Sum = mod.Replace.Sum
