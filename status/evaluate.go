@@ -97,7 +97,7 @@ type tableEval struct {
 	created map[string]string // partition -> the partgen file that created it
 	pending pendingFiles      // the folder's files goose has not applied; nil without a folder
 	mig     *folder.Folder
-	ranges  []Partition       // attached range partitions with readable bounds
+	ranges  []Partition // attached range partitions with readable bounds
 	out     Table
 	found   []Problem
 }
