@@ -3,6 +3,7 @@ package main
 import (
 	"database/sql"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -193,6 +194,36 @@ func TestAsOfDateIsTheStartOfTheDayInTheSpecZone(t *testing.T) {
 		d, _ := calendar.ParseDate(tc.date)
 		if p := calendar.PeriodOfDate(calendar.Day, d, loc); !p.Lower.Equal(at) {
 			t.Errorf("%s %s: %v, the calendar starts the day at %v", tc.zone, tc.date, at, p.Lower)
+		}
+	}
+}
+
+// $PARTGEN_AS_OF is every command's --as-of when the flag is not given, so
+// a CI job pins its date once; the flag wins, and a bad value names the
+// variable.
+func TestAsOfFromTheEnvironment(t *testing.T) {
+	t.Setenv(envDatabaseURL, "")
+	t.Setenv(envAsOf, "2026-11-26")
+	dir := specFolder(t, pgSpec, pgBase)
+	sp := filepath.Join(dir, "partgen.yaml")
+	code, out, errOut := cli(t, "plan", "--config", sp, "--names")
+	if code != 0 || !strings.Contains(out, "20261126000000_partgen_create_events_") {
+		t.Errorf("plan with $PARTGEN_AS_OF=2026-11-26: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = cli(t, "plan", "--config", sp, "--names", "--as-of", "2026-12-02")
+	if code != 0 || !strings.Contains(out, "20261202000000_partgen_create_events_") {
+		t.Errorf("--as-of should win over $PARTGEN_AS_OF:\n%s", out)
+	}
+	db := "sqlite:" + sqliteExampleDB(t)
+	code, out, _ = runPartgen(t, "status", "--db", db, "-c", exampleSQLiteSpec, "--format", "json")
+	if code != 0 || !strings.Contains(out, `"now": "2026-11-26T00:00:00Z"`) {
+		t.Errorf("status with $PARTGEN_AS_OF: exit %d\n%.300s", code, out)
+	}
+	t.Setenv(envAsOf, "tomorrow")
+	for _, args := range [][]string{{"generate", "--config", sp}, {"check", "--config", sp}, {"status", "--db", db, "-c", exampleSQLiteSpec}} {
+		code, _, errOut := cli(t, args...)
+		if code != 2 || !strings.Contains(errOut, `$PARTGEN_AS_OF: "tomorrow" is n`) {
+			t.Errorf("%s with a bad $PARTGEN_AS_OF: exit %d %s", args[0], code, errOut)
 		}
 	}
 }

@@ -87,7 +87,8 @@ prometheus (text exposition, every metric a gauge).
 instant where a DST change skips midnight) in the spec's time zone: the
 instant at which generate and check, given the same date, start their as-of
 period, so all three judge the same periods. --as-of also takes an RFC 3339
-instant. Without it, status reports as of now. (--now is the old name.)
+instant. Without it, $PARTGEN_AS_OF if set, else now. (--now is the old
+name.)
 
 Exit codes (for cron monitors):
   0  ok
@@ -116,7 +117,7 @@ Exit codes (for cron monitors):
 			if cmd.Flags().Changed("as-of") && cmd.Flags().Changed("now") {
 				return usageError{errors.New("--now is the old name of --as-of: give one of them")}
 			}
-			flagName := "--as-of"
+			asOf, flagName := asOfFlag(asOf)
 			if cmd.Flags().Changed("now") {
 				flagName = "--now"
 				fmt.Fprintln(cmd.ErrOrStderr(), "partgen: --now is deprecated: use --as-of (same values)")
@@ -178,7 +179,7 @@ Exit codes (for cron monitors):
 	cmd.Flags().StringVar(&dbURL, "db", "", "postgres://... or sqlite:PATH (default $"+envDatabaseURL+")")
 	cmd.Flags().StringVar(&format, "format", "table", "table, json or prometheus")
 	cmd.Flags().BoolVar(&exact, "exact", false, "count every partition's rows with count(*) and size it with pg_total_relation_size (PostgreSQL; SQLite always counts)")
-	cmd.Flags().StringVar(&asOf, "as-of", "", "report as of this date (YYYY-MM-DD: its start in the spec's zone) or RFC 3339 instant, not now")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "report as of this date (YYYY-MM-DD: its start in the spec's zone) or RFC 3339 instant, not now (default $"+envAsOf+")")
 	cmd.Flags().StringVar(&asOf, "now", "", "the old name of --as-of")
 	// Hidden rather than MarkDeprecated: pflag would print the notice on
 	// stdout, inside a JSON or Prometheus report.
