@@ -5,23 +5,36 @@ BIN     := bin/partgen
 RUN_DIR := run
 EXAMPLE := examples/marketdata
 
-.PHONY: all build run test test-short compat bench generate check-generated sqlc-check lint clean
+.PHONY: all build run test test-short compat bench generate check-generated sqlc-check lint lint-workflows clean
 
 all: build
 
 # sqlite_dbstat compiles SQLite's dbstat table into go-sqlite3, so that
 # `partgen status` can give SQLite partitions their size in bytes.
+TAGS ?= sqlite_dbstat
 build:
-	$(GO) build -tags sqlite_dbstat -o $(BIN) ./cmd/partgen
+	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/partgen
 
-# The main job on the embedded default: copy the example SQLite folder,
-# let partgen bring it up to date for today, apply it with goose to a local
-# SQLite file, write sample rows and print the partitions.
-run: build
+# The main job on the embedded default, shown step by step: start from the
+# example's hand-written base migration and spec alone (not the committed
+# partgen files), let partgen write the migrations for today, apply them
+# with goose to a local SQLite file, write sample rows through the views,
+# and print the partitions. partgen and the quick-start program are built
+# in one go build with one set of tags, so SQLite's C source (go-sqlite3) is
+# compiled once.
+RUN_BASE := $(EXAMPLE)/migrations/sqlite/20260101000000_create_market_tables.sql
+run:
+	@echo '== building bin/partgen and bin/quickstart (go build -tags $(TAGS)); the first build'
+	@echo '   compiles SQLite (go-sqlite3, C) with cgo: 1 to 3 minutes; later builds are cached'
+	$(GO) build -tags $(TAGS) -o bin/ ./cmd/partgen ./$(EXAMPLE)/quickstart
 	rm -rf $(RUN_DIR) && mkdir -p $(RUN_DIR)/sqlite
-	cp $(EXAMPLE)/migrations/sqlite/*.sql $(EXAMPLE)/migrations/sqlite/partgen.yaml $(RUN_DIR)/sqlite/
+	cp $(RUN_BASE) $(EXAMPLE)/migrations/sqlite/partgen.yaml $(RUN_DIR)/sqlite/
+	@echo
+	@echo '== $(RUN_DIR)/sqlite holds the base migration and partgen.yaml; partgen writes the rest for today:'
 	$(BIN) generate --config $(RUN_DIR)/sqlite/partgen.yaml
-	$(GO) run ./$(EXAMPLE)/quickstart --dir $(RUN_DIR)/sqlite --db $(RUN_DIR)/quickstart.db
+	@echo
+	@echo '== goose applies the folder to $(RUN_DIR)/quickstart.db; sample rows go in through the views:'
+	bin/quickstart --dir $(RUN_DIR)/sqlite --db $(RUN_DIR)/quickstart.db
 	@echo
 	@echo '$$ partgen status --db sqlite:$(RUN_DIR)/quickstart.db --config $(RUN_DIR)/sqlite/partgen.yaml'
 	-@$(BIN) status --db sqlite:$(RUN_DIR)/quickstart.db --config $(RUN_DIR)/sqlite/partgen.yaml
@@ -124,6 +137,13 @@ sqlc-check:
 		$(SQLC) compile -f ../$$cfg && $(SQLC) vet -f ../$$cfg || exit 1; \
 		$(SQLC) diff -f ../$$cfg || { echo "sqlc output of $$cfg is stale: run make generate"; exit 1; }; \
 	done
+
+# The example GitHub Actions workflow, with actionlint (pinned in
+# tools/go.mod) and, for its run: scripts, shellcheck (which actionlint runs
+# only when it is on PATH: Debian's package shellcheck).
+lint-workflows:
+	@command -v shellcheck >/dev/null || { echo "lint-workflows needs shellcheck on PATH (apt-get install shellcheck)"; exit 1; }
+	$(GO) -C tools tool actionlint ../examples/github-actions/partgen.yml
 
 lint:
 	$(GO) vet ./...

@@ -163,11 +163,11 @@ func Load(path string) (*Spec, error) {
 func Parse(path string, data []byte) (*Spec, error) {
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, yamlError(path, err, "fix the YAML syntax at that position")
+		return nil, yamlError(path, err, "fix the YAML syntax at that position", nil)
 	}
 	var raw rawSpec
 	if err := decodeYAML(data, &raw); err != nil {
-		return nil, yamlError(path, err, "")
+		return nil, yamlError(path, err, "", file)
 	}
 	v := &validator{path: path, file: file}
 	if err := v.noEmptyValues(); err != nil {
@@ -227,7 +227,10 @@ func decodeYAML(data []byte, raw *rawSpec) (err error) {
 	return yaml.UnmarshalWithOptions(data, raw, yaml.Strict())
 }
 
-func yamlError(path string, err error, fix string) error {
+// yamlError turns an error of the YAML parser or decoder into an [*Error]
+// at its position. file, when the text parsed, lets an unknown key get a
+// "did you mean" from the keys valid where it stands.
+func yamlError(path string, err error, fix string, file *ast.File) error {
 	var ye yaml.Error
 	if errors.As(err, &ye) {
 		tk := ye.GetToken()
@@ -235,6 +238,10 @@ func yamlError(path string, err error, fix string) error {
 		line, col := 0, 0
 		if tk != nil && tk.Position != nil {
 			line, col = tk.Position.Line, tk.Position.Column
+		}
+		msg, best := suggestKey(file, msg, line, col)
+		if best != "" && fix == "" {
+			fix = "write " + best + "; the keys are listed in README, \"The spec\""
 		}
 		if fix == "" {
 			fix = fixForYAML(msg)
@@ -303,7 +310,11 @@ func (v *validator) spec(raw *rawSpec) (*Spec, error) {
 	}
 	d, ok := dialect.Parse(*raw.Dialect)
 	if !ok {
-		return nil, v.errf("$.dialect", "write `dialect: postgres` or `dialect: sqlite`", "unknown dialect %q", *raw.Dialect)
+		var names []string
+		for _, n := range dialect.Names() {
+			names = append(names, string(n))
+		}
+		return nil, v.enumError("$.dialect", "dialect", *raw.Dialect, names, "")
 	}
 	s.Dialect = d
 	v.dialect = dialect.Must(d)
@@ -471,8 +482,8 @@ func (v *validator) table(s *Spec, i int, r *rawTable) (*Table, error) {
 		case dialect.Timestamptz, dialect.Timestamp, dialect.Date:
 			t.KeyType = kt
 		default:
-			return nil, v.errf(base+".key_type", "write timestamptz, timestamp or date (the key column's PostgreSQL type)",
-				"unknown key_type %q", *r.KeyType)
+			return nil, v.enumError(base+".key_type", "key_type", *r.KeyType,
+				[]string{string(dialect.Timestamptz), string(dialect.Timestamp), string(dialect.Date)}, "the key column's PostgreSQL type")
 		}
 		if !slices.Contains(v.dialect.KeyTypes(), t.KeyType) {
 			if s.Dialect == dialect.SQLite {
@@ -487,7 +498,7 @@ func (v *validator) table(s *Spec, i int, r *rawTable) (*Table, error) {
 	}
 	iv, ok := calendar.ParseInterval(*r.Interval)
 	if !ok {
-		return nil, v.errf(base+".interval", "write one of day, week, month, quarter, year", "unknown interval %q", *r.Interval)
+		return nil, v.enumError(base+".interval", "interval", *r.Interval, []string{"day", "week", "month", "quarter", "year"}, "")
 	}
 	t.Interval = iv
 	if r.Premake != nil {
@@ -517,7 +528,8 @@ func (v *validator) table(s *Spec, i int, r *rawTable) (*Table, error) {
 		case DefaultRowsFail, DefaultRowsMove:
 			t.OnDefaultRows = dr
 		default:
-			return nil, v.errf(base+".on_default_rows", "write fail or move", "unknown on_default_rows %q", *r.OnDefaultRows)
+			return nil, v.enumError(base+".on_default_rows", "on_default_rows", *r.OnDefaultRows,
+				[]string{string(DefaultRowsFail), string(DefaultRowsMove)}, "")
 		}
 		if !t.DefaultPartition {
 			return nil, v.errf(base+".on_default_rows", "set `default_partition: true` or remove on_default_rows",
@@ -571,7 +583,8 @@ func (v *validator) retention(s *Spec, p string, t *Table, r *rawRetention) (*Re
 	case ActionDrop, ActionDetach, ActionArchive:
 		ret.Action = a
 	default:
-		return nil, v.errf(p+".action", "write drop, detach or archive", "unknown retention action %q", *r.Action)
+		return nil, v.enumError(p+".action", "retention action", *r.Action,
+			[]string{string(ActionDrop), string(ActionDetach), string(ActionArchive)}, "")
 	}
 	if r.ArchiveSchema != nil {
 		if ret.Action != ActionArchive {

@@ -268,7 +268,7 @@ func TestLoadExampleSpecs(t *testing.T) {
 
 			if md.Name != "market_data" || md.Key != "ts" || md.Interval != calendar.Month || md.Premake != 3 ||
 				md.Schema != "" || md.KeyType != "timestamptz" || md.DefaultPartition || md.OnDefaultRows != "fail" ||
-				md.Naming != "{table}_p{YYYY}_{MM}" || md.Start == nil || *md.Start != start || md.Line != 7 {
+				md.Naming != "{table}_p{YYYY}_{MM}" || md.Start == nil || *md.Start != start || md.Line != 8 {
 				t.Errorf("market_data: %+v", md)
 			}
 			if r := md.Retention; r == nil || *r != (spec.Retention{Keep: 24, Action: "archive", ArchiveSchema: "archive", DropAfter: 3}) {
@@ -277,7 +277,7 @@ func TestLoadExampleSpecs(t *testing.T) {
 
 			if al.Name != "alert_log" || al.Key != "raised_at" || al.Interval != calendar.Quarter || al.Premake != 2 ||
 				!al.DefaultPartition || al.OnDefaultRows != "move" || al.Naming != "{table}_p{YYYY}q{Q}" ||
-				al.Start == nil || *al.Start != start || al.Line != 17 {
+				al.Start == nil || *al.Start != start || al.Line != 18 {
 				t.Errorf("alert_log: %+v", al)
 			}
 			if r := al.Retention; r == nil || *r != (spec.Retention{Keep: 8, Action: "drop"}) {

@@ -124,6 +124,9 @@ func Replay(mig *folder.Folder) (*sql.DB, error) {
 // replay applies the folder's SQL migrations that keep() selects to a new
 // in-memory database, with goose, as goose up would.
 func replay(mig *folder.Folder, keep func(folder.MigrationFile) bool) (*sql.DB, error) {
+	if unavailable != nil {
+		return nil, noCgo(mig.Dir)
+	}
 	ctx := context.Background()
 	db, err := sql.Open("sqlite3", ":memory:")
 	if err != nil {

@@ -2,6 +2,7 @@ package status
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -73,7 +74,7 @@ func evaluate(sp *spec.Spec, mig *folder.Folder, migErr error, f *facts, now tim
 		if tf == nil {
 			tf = &tableFacts{}
 		}
-		tr, problems := evaluateTable(sp, t, mig, tf, now)
+		tr, problems := evaluateTable(sp, t, mig, pendingOf(mig, f), tf, now)
 		r.Tables = append(r.Tables, tr)
 		r.Problems = append(r.Problems, problems...)
 	}
@@ -94,7 +95,9 @@ type tableEval struct {
 	loc     *time.Location
 	current calendar.Period
 	created map[string]string // partition -> the partgen file that created it
-	ranges  []Partition       // attached range partitions with readable bounds
+	pending pendingFiles      // the folder's files goose has not applied; nil without a folder
+	mig     *folder.Folder
+	ranges  []Partition // attached range partitions with readable bounds
 	out     Table
 	found   []Problem
 }
@@ -114,8 +117,8 @@ var tableRules = []func(*tableEval){
 	ruleRetired,
 }
 
-func evaluateTable(sp *spec.Spec, t *spec.Table, mig *folder.Folder, tf *tableFacts, now time.Time) (Table, []Problem) {
-	e := &tableEval{sp: sp, t: t, tf: tf, now: now, loc: sp.Location, created: map[string]string{}}
+func evaluateTable(sp *spec.Spec, t *spec.Table, mig *folder.Folder, pending pendingFiles, tf *tableFacts, now time.Time) (Table, []Problem) {
+	e := &tableEval{sp: sp, t: t, tf: tf, now: now, loc: sp.Location, created: map[string]string{}, pending: pending, mig: mig}
 	e.out = Table{
 		Name:             t.FullName(),
 		Exists:           tf.exists,
@@ -251,27 +254,110 @@ func ruleRunway(e *tableEval) {
 	label := calendar.Label(t.Interval, e.current, e.loc)
 	switch {
 	case !rw.Covered:
-		e.add(rules.SevCritical, rules.CodeRunwayExhausted, "", "no partition of %s covers now (%s): inserts fail or land in the default partition; run partgen generate, review and deploy the migration", e.out.Name, fmtTime(e.now, e.loc))
+		e.add(rules.SevCritical, rules.CodeRunwayExhausted, "", "no partition of %s covers now (%s): inserts fail or land in the default partition; %s", e.out.Name, fmtTime(e.now, e.loc),
+			e.runwayFix(rw, "run partgen generate, review and deploy the migration"))
 	case rw.Periods < 1 && t.Premake >= 1:
-		e.add(rules.SevCritical, rules.CodeRunwayCritical, "", "the partitions of %s end at %s, less than one whole %s after the current one (%s); premake is %d: run partgen generate and deploy the migration now",
-			e.out.Name, fmtTime(rw.Until, e.loc), t.Interval, label, t.Premake)
+		e.add(rules.SevCritical, rules.CodeRunwayCritical, "", "the partitions of %s end at %s, less than one whole %s after the current one (%s); premake is %d: %s",
+			e.out.Name, fmtTime(rw.Until, e.loc), t.Interval, label, t.Premake, e.runwayFix(rw, "run partgen generate and deploy the migration now"))
 	case rw.Periods < t.Premake:
-		e.add(rules.SevWarning, rules.CodeRunwayShort, "", "the partitions of %s end at %s, %d whole %s(s) after the current one (%s); premake is %d: run partgen generate and deploy the migration",
-			e.out.Name, fmtTime(rw.Until, e.loc), rw.Periods, t.Interval, label, t.Premake)
+		e.add(rules.SevWarning, rules.CodeRunwayShort, "", "the partitions of %s end at %s, %d whole %s(s) after the current one (%s); premake is %d: %s",
+			e.out.Name, fmtTime(rw.Until, e.loc), rw.Periods, t.Interval, label, t.Premake, e.runwayFix(rw, "run partgen generate and deploy the migration"))
 	}
+}
+
+// runwayFix is the advice for a short runway: when partgen files already in
+// the folder but not applied would extend it, applying them (naming the
+// files, and whether partgen generate is still needed after them); else
+// generic.
+func (e *tableEval) runwayFix(rw rules.Runway, generic string) string {
+	if e.mig == nil || e.pending == nil {
+		return generic
+	}
+	attached := map[string]bool{}
+	for _, p := range e.ranges {
+		attached[p.Name] = true
+	}
+	ranges := e.rangeList()
+	var extra []rules.Range
+	byName := map[string]string{}
+	for _, ps := range e.mig.Partitions(e.out.Name) {
+		if ps.Default || ps.State != folder.StateAttached || attached[ps.Name] || !e.pending.has(ps.CreatedBy) {
+			continue
+		}
+		extra = append(extra, rules.Range{Name: ps.Name, Period: ps.Period})
+		byName[ps.Name] = ps.CreatedBy
+	}
+	if len(extra) == 0 {
+		return generic
+	}
+	after := rules.RunwayAt(e.t.Interval, append(ranges, extra...), e.now, e.loc)
+	if !after.Covered || (rw.Covered && !after.Until.After(rw.Until)) {
+		return generic
+	}
+	// The files whose partitions the longer runway uses.
+	var files []string
+	for _, r := range extra {
+		if r.Period.Lower.Before(after.Until) && r.Period.Upper.After(e.now) && !slices.Contains(files, byName[r.Name]) {
+			files = append(files, byName[r.Name])
+		}
+	}
+	sort.Strings(files)
+	apply := fmt.Sprintf("goose up applies %s (already in the folder), which extend(s) the partitions to %s, %d whole %s(s) after the current one",
+		strings.Join(files, ", "), fmtTime(after.Until, e.loc), after.Periods, e.t.Interval)
+	if after.Periods >= e.t.Premake {
+		return apply
+	}
+	return apply + "; then run partgen generate for the rest and deploy it"
+}
+
+// pendingFiles are the names of the folder's files a database has not
+// applied.
+type pendingFiles map[string]bool
+
+func (p pendingFiles) has(name string) bool { return name != "" && p[name] }
+
+// pendingOf lists the folder's files that goose has not applied to the
+// database: all of them when it has no goose table. nil without a folder.
+func pendingOf(mig *folder.Folder, f *facts) pendingFiles {
+	if mig == nil {
+		return nil
+	}
+	applied := map[int64]bool{}
+	for _, v := range f.applied {
+		applied[v] = true
+	}
+	out := pendingFiles{}
+	for _, mf := range mig.Files {
+		if !applied[mf.Version] {
+			out[mf.Name] = true
+		}
+	}
+	return out
 }
 
 // ruleRetention finds attached partitions past the spec's retention.
 func ruleRetention(e *tableEval) {
 	t := e.t
 	cutoff := rules.RetentionCutoff(t, e.current, e.loc)
+	retiredBy := map[string]string{} // partition -> the folder's file that retires it
+	if e.mig != nil {
+		for _, ps := range e.mig.Partitions(e.out.Name) {
+			if ps.RetiredBy != "" {
+				retiredBy[ps.Name] = ps.RetiredBy
+			}
+		}
+	}
 	for _, p := range e.ranges {
 		if !rules.PastRetention(*p.Upper, cutoff) {
 			continue
 		}
 		e.out.RetentionOverdue = append(e.out.RetentionOverdue, p.Name)
-		e.add(rules.SevWarning, rules.CodeRetentionOverdue, p.Name, "partition %s ends at %s, past retention (keep %d %s(s) before %s), and is still attached: run partgen generate and deploy the %s migration",
-			p.Name, fmtTime(*p.Upper, e.loc), t.Retention.Keep, t.Interval, calendar.Label(t.Interval, e.current, e.loc), t.Retention.Action)
+		fix := fmt.Sprintf("run partgen generate and deploy the %s migration", t.Retention.Action)
+		if file := retiredBy[p.Name]; e.pending.has(file) {
+			fix = fmt.Sprintf("goose up applies %s (already in the folder), which retires it (%s)", file, t.Retention.Action)
+		}
+		e.add(rules.SevWarning, rules.CodeRetentionOverdue, p.Name, "partition %s ends at %s, past retention (keep %d %s(s) before %s), and is still attached: %s",
+			p.Name, fmtTime(*p.Upper, e.loc), t.Retention.Keep, t.Interval, calendar.Label(t.Interval, e.current, e.loc), fix)
 	}
 }
 

@@ -14,7 +14,7 @@ func newCheckCmd() *cobra.Command {
 	var base, format string
 	cmd := &cobra.Command{
 		Use:   "check",
-		Short: "Fail when the committed migrations leave a short runway, an edited file, a gap or an out-of-order version",
+		Short: "Fail on a short runway, edited files, gaps or out-of-order files",
 		Long: `check is the CI guard. It reads only the spec and the goose folder (no
 database) and prints one line per problem, naming the file:
 

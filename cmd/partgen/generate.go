@@ -26,9 +26,12 @@ Same spec, same folder and same date give the same bytes; a second run writes
 nothing. Files are written atomically and the folder is locked while partgen
 works, so concurrent runs cannot interleave.
 
-Use it as a go:generate step beside the migrations:
+Use it as a go:generate step beside the migrations, with partgen added to
+your module as a tool (go get -tool github.com/partgen/partgen/cmd/partgen)
+and the date pinned, so that go generate gives the same files every day (a
+scheduled job moves the calendar; README, "Pinned dates"):
 
-    //go:generate go run github.com/partgen/partgen/cmd/partgen generate --config partgen.yaml`,
+    //go:generate go tool partgen generate -c partgen.yaml --as-of 2026-11-26`,
 		Example: `  partgen generate
   partgen generate --config migrations/postgres/partgen.yaml --as-of 2026-11-26`,
 		Args: argsNone,

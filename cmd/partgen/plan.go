@@ -13,7 +13,7 @@ func newPlanCmd() *cobra.Command {
 	var namesOnly bool
 	cmd := &cobra.Command{
 		Use:   "plan",
-		Short: "Show the migrations generate would write, with their SQL; write nothing",
+		Short: "Show what generate would write, with the SQL; write nothing",
 		Long: `plan runs exactly the computation of generate and prints each file it would
 write, name first, then its full text. It writes nothing.`,
 		Example: `  partgen plan --as-of 2026-11-26

@@ -8,17 +8,21 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/mattn/go-sqlite3" // sqlite: URLs
 	"github.com/spf13/cobra"
 
+	"github.com/partgen/partgen/calendar"
 	"github.com/partgen/partgen/dialect"
 	"github.com/partgen/partgen/folder"
 	"github.com/partgen/partgen/rules"
 	"github.com/partgen/partgen/spec"
+	"github.com/partgen/partgen/sqliteschema"
 	"github.com/partgen/partgen/status"
 )
 
@@ -41,12 +45,12 @@ func newStatusCmd() *cobra.Command {
 		dbURL   string
 		format  string
 		exact   bool
-		nowFlag string
+		asOf    string
 		timeout time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "status --db URL",
-		Short: "Report the partitions, runway and health of the spec's tables in a database",
+		Short: "Report partitions, runway and health from a live database",
 		Long: `status reads the spec's tables from a live database and reports every
 partition (bounds, state, rows, bytes, whether partgen created it), the runway
 left from now, gaps and overlaps, rows in the default partition, partitions
@@ -79,15 +83,24 @@ left empty (null in JSON) and the whole file's size is shown instead.
 Formats: table (default), json (schema in README, "partgen status"),
 prometheus (text exposition, every metric a gauge).
 
+--as-of DATE reports as of the start of that day (00:00, or the day's first
+instant where a DST change skips midnight) in the spec's time zone: the
+instant at which generate and check, given the same date, start their as-of
+period, so all three judge the same periods. --as-of also takes an RFC 3339
+instant. Without it, $PARTGEN_AS_OF if set, else now. (--now is the old
+name.)
+
 Exit codes (for cron monitors):
   0  ok
   1  warning
   2  critical, and also a usage or spec error (a bad flag, no --db, a spec
      that does not load): either way a monitor should alert; stderr says which
   3  the database cannot be reached or read`,
-		Example: `  partgen status --db sqlite:run/quickstart.db --config migrations/sqlite/partgen.yaml
-  PARTGEN_DATABASE_URL=postgres://app@db/app partgen status --format prometheus > /var/lib/node_exporter/partgen.prom
-  partgen status --db postgres://app@db/app --format json --exact`,
+		Example: `  partgen status --db sqlite:run/quickstart.db -c run/sqlite/partgen.yaml
+  PARTGEN_DATABASE_URL=postgres://app@db/app partgen status \
+      --format prometheus > /var/lib/node_exporter/partgen.prom
+  partgen status --db postgres://app@db/app --format json --exact
+  partgen status --db sqlite:app.db --as-of 2027-01-15`,
 		Args: argsNone,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
@@ -101,17 +114,28 @@ Exit codes (for cron monitors):
 			if dbURL == "" {
 				return usageError{fmt.Errorf("no database: pass --db postgres://... or --db sqlite:PATH, or set %s", envDatabaseURL)}
 			}
-			now := time.Now()
-			if nowFlag != "" {
-				t, err := parseNow(nowFlag)
-				if err != nil {
-					return usageError{fmt.Errorf("--now: %v", err)}
+			if cmd.Flags().Changed("as-of") && cmd.Flags().Changed("now") {
+				return usageError{errors.New("--now is the old name of --as-of: give one of them")}
+			}
+			asOf, flagName := asOfFlag(asOf)
+			if cmd.Flags().Changed("now") {
+				flagName = "--now"
+				fmt.Fprintln(cmd.ErrOrStderr(), "partgen: --now is deprecated: use --as-of (same values)")
+			}
+			var when asOfValue
+			if asOf != "" {
+				var err error
+				if when, err = parseAsOf(asOf); err != nil {
+					return usageError{fmt.Errorf("%s: %v", flagName, err)}
 				}
-				now = t
 			}
 			sp, err := spec.Load(config)
 			if err != nil {
 				return err
+			}
+			now := time.Now()
+			if asOf != "" {
+				now = when.instant(sp.Location)
 			}
 			opts := status.Options{Exact: exact}
 			if _, err := os.Stat(sp.Migrations); err == nil {
@@ -155,19 +179,40 @@ Exit codes (for cron monitors):
 	cmd.Flags().StringVar(&dbURL, "db", "", "postgres://... or sqlite:PATH (default $"+envDatabaseURL+")")
 	cmd.Flags().StringVar(&format, "format", "table", "table, json or prometheus")
 	cmd.Flags().BoolVar(&exact, "exact", false, "count every partition's rows with count(*) and size it with pg_total_relation_size (PostgreSQL; SQLite always counts)")
-	cmd.Flags().StringVar(&nowFlag, "now", "", "report as of this instant (RFC 3339, or YYYY-MM-DD for midnight UTC) instead of the clock: for tests and what-ifs")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "report as of this date (YYYY-MM-DD: its start in the spec's zone) or RFC 3339 instant, not now (default $"+envAsOf+")")
+	cmd.Flags().StringVar(&asOf, "now", "", "the old name of --as-of")
+	// Hidden rather than MarkDeprecated: pflag would print the notice on
+	// stdout, inside a JSON or Prometheus report.
+	_ = cmd.Flags().MarkHidden("now")
 	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "give up (exit 3) after this long")
 	return cmd
 }
 
-func parseNow(s string) (time.Time, error) {
+// asOfValue is status's --as-of: an instant, or a date whose instant
+// depends on the spec's zone.
+type asOfValue struct {
+	at   time.Time
+	date *calendar.Date
+}
+
+func parseAsOf(s string) (asOfValue, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
+		return asOfValue{at: t}, nil
 	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t, nil
+	if d, err := calendar.ParseDate(s); err == nil {
+		return asOfValue{date: &d}, nil
 	}
-	return time.Time{}, fmt.Errorf("%q is neither RFC 3339 (2026-11-26T12:00:00Z) nor YYYY-MM-DD", s)
+	return asOfValue{}, fmt.Errorf("%q is neither a date (2026-11-26) nor an RFC 3339 instant (2026-11-26T12:00:00Z)", s)
+}
+
+// instant is the value as an instant: a date is the first instant of that
+// day in loc, as the calendar starts a day period (a midnight skipped by a
+// DST change starts the day at the first hour that exists).
+func (v asOfValue) instant(loc *time.Location) time.Time {
+	if v.date == nil {
+		return v.at
+	}
+	return calendar.PeriodOfDate(calendar.Day, *v.date, loc).Lower
 }
 
 func render(w io.Writer, r *status.Report, format string) error {
@@ -204,12 +249,15 @@ func openDatabase(ctx context.Context, raw string, sp *spec.Spec) (status.Source
 		}
 		conn, err := pgx.ConnectConfig(ctx, cfg)
 		if err != nil {
-			return nil, "", nil, &exitError{code: exitStatusUnread, err: fmt.Errorf("cannot connect to %s: %v", label, err)}
+			return nil, "", nil, &exitError{code: exitStatusUnread, err: fmt.Errorf("cannot connect to %s: %s", label, connectError(err))}
 		}
 		return status.Postgres(conn), label, func() { conn.Close(context.Background()) }, nil
 	case strings.HasPrefix(raw, "sqlite:"):
 		if sp.Dialect != dialect.SQLite {
 			return nil, "", nil, usageError{fmt.Errorf("%s is a %s spec but --db is a SQLite database; pass the matching --config", sp.File, sp.Dialect)}
+		}
+		if err := sqliteschema.Available(); err != nil {
+			return nil, "", nil, usageError{fmt.Errorf("--db %s: %v\n  fix: %s", raw, err, sqliteschema.FixNoCgo)}
 		}
 		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
 		if path == "" {
@@ -232,6 +280,36 @@ func openDatabase(ctx context.Context, raw string, sp *spec.Spec) (status.Source
 		return status.SQLite(db), path, func() { db.Close() }, nil
 	}
 	return nil, "", nil, usageError{fmt.Errorf("--db %q: write postgres://... or sqlite:PATH", redact(raw))}
+}
+
+// connectError is pgx's connection error with each distinct failed attempt
+// once. With sslmode=prefer (libpq's default, and pgx's) pgx tries TLS and
+// then plain text, and its error lists both attempts: against a port where
+// nothing listens, the same "connection refused" twice.
+func connectError(err error) string {
+	var ce *pgconn.ConnectError
+	if !errors.As(err, &ce) || ce.Config == nil {
+		return err.Error()
+	}
+	inner := errors.Unwrap(ce)
+	if inner == nil {
+		return err.Error()
+	}
+	attempts := []error{inner}
+	if joined, ok := inner.(interface{ Unwrap() []error }); ok {
+		attempts = joined.Unwrap()
+	}
+	var lines []string
+	for _, a := range attempts {
+		if s := a.Error(); !slices.Contains(lines, s) {
+			lines = append(lines, s)
+		}
+	}
+	head := fmt.Sprintf("failed to connect to `user=%s database=%s`", ce.Config.User, ce.Config.Database)
+	if len(lines) == 1 {
+		return head + ": " + lines[0]
+	}
+	return head + ":\n\t" + strings.Join(lines, "\n\t")
 }
 
 // redact hides a URL's password.

@@ -58,7 +58,7 @@ func TestStatusExitCodesSQLite(t *testing.T) {
 		{"critical: last month", "2027-02-10", 2, "runway_critical"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := runPartgen(t, "status", "--db", db, "--config", exampleSQLiteSpec, "--now", tc.now)
+			code, out, errOut := runPartgen(t, "status", "--db", db, "--config", exampleSQLiteSpec, "--as-of", tc.now)
 			if code != tc.code || !strings.Contains(out, tc.want) {
 				t.Errorf("exit %d, want %d; stdout lacks %q?\n%s%s", code, tc.code, tc.want, out, errOut)
 			}

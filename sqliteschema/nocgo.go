@@ -1,0 +1,5 @@
+//go:build !cgo
+
+package sqliteschema
+
+func init() { unavailable = ErrNoCgo }
