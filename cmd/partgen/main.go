@@ -90,6 +90,7 @@ spec error (nothing is written). status answers for a cron monitor: 0 ok,
 	})
 	root.AddCommand(newGenerateCmd(), newPlanCmd())
 	root.AddCommand(newStatusCmd(), newCheckCmd())
+	root.AddCommand(newServeCmd())
 	return root
 }
 

@@ -77,7 +77,9 @@ builds with -tags sqlite_dbstat (make build sets it); without it bytes are
 left empty (null in JSON) and the whole file's size is shown instead.
 
 Formats: table (default), json (schema in README, "partgen status"),
-prometheus (text exposition, every metric a gauge).
+prometheus (text exposition for node_exporter's textfile collector, every
+metric a gauge; partgen serve exposes the same over HTTP), html (one
+self-contained page: each table's partitions on a time axis).
 
 Exit codes (for cron monitors):
   0  ok
@@ -91,9 +93,9 @@ Exit codes (for cron monitors):
 		Args: argsNone,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
-			case "table", "json", "prometheus":
+			case "table", "json", "prometheus", "html":
 			default:
-				return usageError{fmt.Errorf("--format %q: use table, json or prometheus", format)}
+				return usageError{fmt.Errorf("--format %q: use table, json, prometheus or html", format)}
 			}
 			if dbURL == "" {
 				dbURL = os.Getenv(envDatabaseURL)
@@ -153,7 +155,7 @@ Exit codes (for cron monitors):
 	}
 	cmd.Flags().StringVarP(&config, "config", "c", "partgen.yaml", "the spec file")
 	cmd.Flags().StringVar(&dbURL, "db", "", "postgres://... or sqlite:PATH (default $"+envDatabaseURL+")")
-	cmd.Flags().StringVar(&format, "format", "table", "table, json or prometheus")
+	cmd.Flags().StringVar(&format, "format", "table", "table, json, prometheus or html")
 	cmd.Flags().BoolVar(&exact, "exact", false, "count every partition's rows with count(*) and size it with pg_total_relation_size (PostgreSQL; SQLite always counts)")
 	cmd.Flags().StringVar(&nowFlag, "now", "", "report as of this instant (RFC 3339, or YYYY-MM-DD for midnight UTC) instead of the clock: for tests and what-ifs")
 	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "give up (exit 3) after this long")
@@ -176,6 +178,8 @@ func render(w io.Writer, r *status.Report, format string) error {
 		return r.WriteJSON(w)
 	case "prometheus":
 		return r.WritePrometheus(w)
+	case "html":
+		return r.WriteHTML(w, status.HTMLOptions{})
 	}
 	return r.WriteTable(w)
 }
