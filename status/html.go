@@ -157,7 +157,7 @@ type htmlPart struct {
 
 type htmlMark struct {
 	Left, Width  float64
-	Flip         bool // a line near the right edge labels itself on its left
+	Flip         bool   // a line near the right edge labels itself on its left
 	Lower, Upper string // RFC 3339 UTC
 	Label        string
 	A, B         string // overlaps
