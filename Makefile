@@ -5,7 +5,7 @@ BIN     := bin/partgen
 RUN_DIR := run
 EXAMPLE := examples/marketdata
 
-.PHONY: all build run test test-short bench generate check-generated sqlc-check lint clean
+.PHONY: all build run test test-short bench generate check-generated sqlc-check lint clean monitoring-check
 
 all: build
 
@@ -26,11 +26,24 @@ run: build
 	@echo '$$ partgen status --db sqlite:$(RUN_DIR)/quickstart.db --config $(RUN_DIR)/sqlite/partgen.yaml'
 	-@$(BIN) status --db sqlite:$(RUN_DIR)/quickstart.db --config $(RUN_DIR)/sqlite/partgen.yaml
 
-# The whole suite, against the real PostgreSQL server and real SQLite files.
+# The whole suite, against the real PostgreSQL server and real SQLite files
+# (e2e/ also drives Debian's chromium), then the example alert rules.
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags sqlite_dbstat ./status
+	@$(MAKE) --no-print-directory monitoring-check
+
+# The example Prometheus configuration and alert rules (examples/monitoring):
+# promtool checks them and runs their unit tests. promtool comes with
+# Debian's prometheus package (apt-get install -y prometheus); .ci/run
+# installs it.
+PROMTOOL ?= promtool
+monitoring-check:
+	@command -v $(PROMTOOL) >/dev/null || { echo "promtool not found: apt-get install -y prometheus (or PROMTOOL=/path/to/promtool)"; exit 1; }
+	cd examples/monitoring && $(PROMTOOL) check config prometheus.yml
+	cd examples/monitoring && $(PROMTOOL) check rules partgen.rules.yml
+	cd examples/monitoring && $(PROMTOOL) test rules partgen.rules.test.yml
 
 # Issue 6's benchmarks (bench/, see BENCHMARKS.md): each figure a ratio
 # partgen / baseline from alternated rounds in one run, then a summary table.
