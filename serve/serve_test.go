@@ -54,7 +54,7 @@ func (c *clock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func gooseUp(t *testing.T, db *sql.DB, d goose.Dialect, fsys fs.FS, dir string) {
+func gooseUp(t testing.TB, db *sql.DB, d goose.Dialect, fsys fs.FS, dir string) {
 	t.Helper()
 	sub, err := fs.Sub(fsys, dir)
 	testdb.Must(t, "sub", err)
@@ -66,13 +66,13 @@ func gooseUp(t *testing.T, db *sql.DB, d goose.Dialect, fsys fs.FS, dir string) 
 
 // harness is a Server on a real database behind an httptest server.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	clock *clock
 	url   string
 	srv   *serve.Server
 }
 
-func start(t *testing.T, specPath, dbURL string, timeout time.Duration, exact bool) *harness {
+func start(t testing.TB, specPath, dbURL string, timeout time.Duration, exact bool) *harness {
 	t.Helper()
 	sp, err := spec.Load(specPath)
 	testdb.Must(t, "load spec", err)
