@@ -108,7 +108,13 @@ func (d *pgDB) Read(ctx context.Context, sp *spec.Spec, now time.Time, opts stat
 	if err != nil {
 		return nil, fmt.Errorf("cannot connect to %s: %w", d.label, err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer func() {
+		// Not ctx: it may be spent. A connection that does not answer is
+		// given up after a few seconds, never waited on for ever.
+		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		tx.Rollback(rctx)
+	}()
 	opts.Database = d.label
 	return status.Read(ctx, status.Postgres(tx), sp, now, opts)
 }

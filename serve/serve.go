@@ -167,6 +167,15 @@ func (s *Server) current(ctx context.Context) snapshot {
 		return res.Val.(snapshot)
 	case <-ctx.Done():
 	case <-overrun.C:
+		// The read ignores its deadline (a driver stuck in a call): say
+		// so, and let the next request after MinInterval start another
+		// read instead of joining this one for ever.
+		s.group.Forget("read")
+		s.mu.Lock()
+		now := s.opts.Clock()
+		s.snap.attemptAt = now
+		s.snap.err, s.snap.errAt = fmt.Errorf("a read of the database has not finished %s after it started (--timeout %s)", s.opts.Timeout+time.Second, s.opts.Timeout), now
+		s.mu.Unlock()
 	}
 	snap, _ := s.cached()
 	return snap
