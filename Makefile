@@ -5,7 +5,7 @@ BIN     := bin/partgen
 RUN_DIR := run
 EXAMPLE := examples/marketdata
 
-.PHONY: all build run test test-short compat bench generate check-generated sqlc-check lint lint-workflows clean
+.PHONY: all build run test test-short compat bench generate check-generated sqlc-check lint lint-workflows clean monitoring-check
 
 all: build
 
@@ -39,9 +39,10 @@ run:
 	@echo '$$ partgen status --db sqlite:$(RUN_DIR)/quickstart.db --config $(RUN_DIR)/sqlite/partgen.yaml'
 	-@$(BIN) status --db sqlite:$(RUN_DIR)/quickstart.db --config $(RUN_DIR)/sqlite/partgen.yaml
 
-# The whole suite, against the real PostgreSQL server and real SQLite files,
-# and the SQLite floor (a few seconds once go-sqlite3 v1.14.6 is compiled).
-# Then the packages whose tests use internal/testdb once more on each server
+# The whole suite, against the real PostgreSQL server and real SQLite files
+# (e2e/ also drives Debian's chromium), then the SQLite floor (a few seconds
+# once go-sqlite3 v1.14.6 is compiled) and the example alert rules.
+# The packages whose tests use internal/testdb run once more on each server
 # of PARTGEN_TEST_POSTGRES_EXTRA (space-separated URLs; .ci/postgres-versions
 # starts PostgreSQL 14 and 18 and prints it); unset, only the default server.
 PARTGEN_TEST_POSTGRES_EXTRA ?=
@@ -59,6 +60,7 @@ test:
 	done; \
 	test -z "$$failed" || { echo "make test: failed on$$failed"; exit 1; }
 	$(MAKE) compat
+	@$(MAKE) --no-print-directory monitoring-check
 
 # testdb.AdminURL's default.
 PG_DEFAULT := postgres://root@127.0.0.1:5432/test?sslmode=disable
@@ -82,6 +84,17 @@ compat:
 	$(GO) -C compat/sqlite test -count=1 ./...
 	$(GO) -C compat/sqlite vet -tags libsqlite3 ./...
 	$(GO) -C compat/sqlite test -count=1 -tags libsqlite3 ./...
+
+# The example Prometheus configuration and alert rules (examples/monitoring):
+# promtool checks them and runs their unit tests. promtool comes with
+# Debian's prometheus package (apt-get install -y prometheus); .ci/run
+# installs it.
+PROMTOOL ?= promtool
+monitoring-check:
+	@command -v $(PROMTOOL) >/dev/null || { echo "promtool not found: apt-get install -y prometheus (or PROMTOOL=/path/to/promtool)"; exit 1; }
+	cd examples/monitoring && $(PROMTOOL) check config prometheus.yml
+	cd examples/monitoring && $(PROMTOOL) check rules partgen.rules.yml
+	cd examples/monitoring && $(PROMTOOL) test rules partgen.rules.test.yml
 
 # Issue 6's benchmarks (bench/, see BENCHMARKS.md): each figure a ratio
 # partgen / baseline from alternated rounds in one run, then a summary table.

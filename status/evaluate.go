@@ -374,6 +374,9 @@ func ruleRetired(e *tableEval) {
 // report has no folder.
 func partitionOf(pf partFact, created map[string]string) Partition {
 	p := Partition{Name: pf.name, Schema: pf.schema, Rows: pf.rows, RowsExact: pf.exact, Bytes: pf.bytes, Bound: pf.bound}
+	if pf.partition != "" && pf.partition != pf.name {
+		p.AttachedName = pf.partition
+	}
 	if pf.lower != nil {
 		l := pf.lower.UTC()
 		p.Lower = &l

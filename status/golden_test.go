@@ -105,6 +105,7 @@ func TestRenderedForms(t *testing.T) {
 		{"report.json", func(b *bytes.Buffer) error { return r.WriteJSON(b) }},
 		{"report.txt", func(b *bytes.Buffer) error { return r.WriteTable(b) }},
 		{"report.prom", func(b *bytes.Buffer) error { return r.WritePrometheus(b) }},
+		{"report.html", func(b *bytes.Buffer) error { return r.WriteHTML(b, status.HTMLOptions{}) }},
 	} {
 		var b bytes.Buffer
 		if err := f.write(&b); err != nil {

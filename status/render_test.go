@@ -1,19 +1,13 @@
 package status_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/partgen/partgen/rules"
 	"github.com/partgen/partgen/spec"
 	"github.com/partgen/partgen/status"
 )
@@ -88,151 +82,6 @@ func hasKeys(t *testing.T, what string, m map[string]any, keys ...string) {
 		if _, ok := m[k]; !ok {
 			t.Errorf("%s has no %q: %v", what, k, m)
 		}
-	}
-}
-
-var (
-	promNameRE   = `[a-zA-Z_:][a-zA-Z0-9_:]*`
-	promSampleRE = regexp.MustCompile(`^(` + promNameRE + `)(?:\{(.*)\})? (\S+)$`)
-	promHelpRE   = regexp.MustCompile(`^# HELP (` + promNameRE + `) (.+)$`)
-	promTypeRE   = regexp.MustCompile(`^# TYPE (` + promNameRE + `) (gauge|counter|histogram|summary|untyped)$`)
-	promLabelRE  = regexp.MustCompile(`^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)`)
-)
-
-// parseProm reads the text exposition format line by line, strictly: every
-// sample belongs to a family announced by HELP and TYPE, families are
-// contiguous, series are unique. It returns series -> value, a series being
-// name{label="value",...} with labels sorted.
-func parseProm(t *testing.T, text string) map[string]float64 {
-	t.Helper()
-	out := map[string]float64{}
-	help, typ := map[string]bool{}, map[string]bool{}
-	closed := map[string]bool{}
-	current := ""
-	sc := bufio.NewScanner(strings.NewReader(text))
-	line := 0
-	for sc.Scan() {
-		line++
-		l := sc.Text()
-		switch {
-		case strings.HasPrefix(l, "# HELP "):
-			m := promHelpRE.FindStringSubmatch(l)
-			if m == nil || help[m[1]] {
-				t.Fatalf("line %d: bad or repeated HELP: %q", line, l)
-			}
-			help[m[1]] = true
-			if current != "" {
-				closed[current] = true
-			}
-			current = m[1]
-		case strings.HasPrefix(l, "# TYPE "):
-			m := promTypeRE.FindStringSubmatch(l)
-			if m == nil || typ[m[1]] || m[1] != current || m[2] != "gauge" {
-				t.Fatalf("line %d: bad TYPE: %q", line, l)
-			}
-			typ[m[1]] = true
-		case strings.HasPrefix(l, "#") || l == "":
-			t.Fatalf("line %d: unexpected %q", line, l)
-		default:
-			m := promSampleRE.FindStringSubmatch(l)
-			if m == nil {
-				t.Fatalf("line %d: not a sample: %q", line, l)
-			}
-			name := m[1]
-			if name != current || !typ[name] || closed[name] {
-				t.Fatalf("line %d: sample of %s outside its family", line, name)
-			}
-			var labels []string
-			rest := m[2]
-			for rest != "" {
-				lm := promLabelRE.FindStringSubmatch(rest)
-				if lm == nil {
-					t.Fatalf("line %d: bad labels %q", line, m[2])
-				}
-				v := strings.NewReplacer(`\\`, `\`, `\"`, `"`, `\n`, "\n").Replace(lm[2])
-				labels = append(labels, lm[1]+"="+strconv.Quote(v))
-				rest = rest[len(lm[0]):]
-			}
-			sort.Strings(labels)
-			v, err := strconv.ParseFloat(m[3], 64)
-			if err != nil {
-				t.Fatalf("line %d: value %q: %v", line, m[3], err)
-			}
-			series := name + "{" + strings.Join(labels, ",") + "}"
-			if _, dup := out[series]; dup {
-				t.Fatalf("line %d: duplicate series %s", line, series)
-			}
-			out[series] = v
-		}
-	}
-	return out
-}
-
-func TestPrometheusParses(t *testing.T) {
-	r := renderedExample(t)
-	var buf bytes.Buffer
-	if err := r.WritePrometheus(&buf); err != nil {
-		t.Fatal(err)
-	}
-	got := parseProm(t, buf.String())
-	md := table1(t, r, "market_data")
-	for series, want := range map[string]float64{
-		`partgen_health{}`:                                                                             2,
-		`partgen_table_health{table="market_data"}`:                                                    0,
-		`partgen_table_health{table="alert_log"}`:                                                      1,
-		`partgen_table_health{table="trades"}`:                                                         2,
-		`partgen_table_exists{table="trades"}`:                                                         0,
-		`partgen_runway_seconds{table="market_data"}`:                                                  float64(md.Runway.Seconds),
-		`partgen_runway_periods{table="market_data"}`:                                                  3,
-		`partgen_premake_periods{table="alert_log"}`:                                                   2,
-		`partgen_partitions{state="current",table="market_data"}`:                                      1,
-		`partgen_partitions{state="future",table="market_data"}`:                                       3,
-		`partgen_partitions{state="default",table="alert_log"}`:                                        1,
-		`partgen_partition_rows{partition="market_data_p2026_11",state="current",table="market_data"}`: 1000,
-		`partgen_partition_rows{partition="alert_log_default",state="default",table="alert_log"}`:      1,
-		`partgen_default_rows{table="alert_log"}`:                                                      1,
-		`partgen_gaps{table="market_data"}`:                                                            0,
-		`partgen_problems{severity="critical"}`:                                                        1,
-		`partgen_problems{severity="warning"}`:                                                         1,
-		`partgen_migrations_pending{}`:                                                                 0,
-		`partgen_report_timestamp_seconds{}`:                                                           float64(exampleNow.Unix()),
-	} {
-		if v, ok := got[series]; !ok || v != want {
-			t.Errorf("%s = %v (present %v), want %v", series, v, ok, want)
-		}
-	}
-	for series := range got {
-		if strings.Contains(series, `table="trades"`) && strings.HasPrefix(series, "partgen_runway") {
-			t.Errorf("a missing table has no runway: %s", series)
-		}
-	}
-	rows := 0
-	for series := range got {
-		if strings.HasPrefix(series, "partgen_partition_rows{") {
-			rows++
-		}
-	}
-	if rows != 21 {
-		t.Errorf("%d partition row series, want 21", rows)
-	}
-}
-
-// Label values with quotes, backslashes and newlines survive the round trip.
-func TestPrometheusEscapes(t *testing.T) {
-	odd := "odd \"name\" \\ with\nnewline"
-	n := int64(5)
-	r := &status.Report{Health: rules.OK, Now: time.Unix(0, 0).UTC(), Tables: []status.Table{{
-		Name: "t", Exists: true, Health: rules.OK,
-		Partitions: []status.Partition{{Name: odd, State: status.StatePast, Rows: &n}},
-	}}}
-	var buf bytes.Buffer
-	if err := r.WritePrometheus(&buf); err != nil {
-		t.Fatal(err)
-	}
-	got := parseProm(t, buf.String())
-	series := fmt.Sprintf(`partgen_partition_rows{partition=%s,state="past",table="t"}`, strconv.Quote(odd))
-	if got[series] != 5 {
-		t.Errorf("%s not found in:\n%s", series, buf.String())
 	}
 }
 

@@ -121,6 +121,9 @@ type Partition struct {
 	// created this partition; null when the report had no folder.
 	CreatedByPartgen *bool  `json:"created_by_partgen"`
 	CreatedBy        string `json:"created_by,omitempty"` // the partgen file
+	// AttachedName is the name the table had while it was a partition, when
+	// retiring it renamed it (SQLite's archive prefix); empty otherwise.
+	AttachedName string `json:"attached_name,omitempty"`
 	// Bound is the bound as the database states it, when partgen could not
 	// read it.
 	Bound string `json:"bound,omitempty"`

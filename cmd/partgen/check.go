@@ -39,6 +39,10 @@ check names, and run partgen generate again; new files get versions after
 the folder's highest. Without --base the rule is skipped (the summary says
 so); partgen status checks the same against a live goose_db_version.
 
+Formats: text (default), json, prometheus (gauges partgen_check_health,
+partgen_check_problems{code,severity}, ... for node_exporter's textfile
+collector or a pushgateway).
+
 Exit codes: 0 no problem (one summary line), 1 problems found, 2 a usage or
 spec error.`,
 		Example: `  partgen check --config migrations/postgres/partgen.yaml
@@ -50,9 +54,9 @@ spec error.`,
 				return usageError{fmt.Errorf("--runway %d: give 0 or more periods", runwayN)}
 			}
 			switch format {
-			case "text", "json":
+			case "text", "json", "prometheus":
 			default:
-				return usageError{fmt.Errorf("--format %q: use text or json", format)}
+				return usageError{fmt.Errorf("--format %q: use text, json or prometheus", format)}
 			}
 			sp, asOf, err := f.load()
 			if err != nil {
@@ -73,9 +77,12 @@ spec error.`,
 			}
 			report := check.Run(sp, mig, asOf, opts)
 			out := cmd.OutOrStdout()
-			if format == "json" {
+			switch format {
+			case "json":
 				err = report.WriteJSON(out)
-			} else {
+			case "prometheus":
+				err = report.WritePrometheus(out)
+			default:
 				err = report.WriteText(out)
 			}
 			if err != nil {
@@ -89,7 +96,7 @@ spec error.`,
 	}
 	f.register(cmd)
 	cmd.Flags().IntVar(&runwayN, "runway", 0, "whole periods of partitions required after the as-of period (default: each table's premake)")
-	cmd.Flags().StringVar(&format, "format", "text", "text (one line per problem) or json")
+	cmd.Flags().StringVar(&format, "format", "text", "text (one line per problem), json, or prometheus (text exposition for node_exporter's textfile collector)")
 	cmd.Flags().StringVar(&base, "base", "", "a git ref (origin/main) whose files count as applied, to find partgen files goose would refuse as out of order")
 	return cmd
 }

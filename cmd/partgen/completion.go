@@ -8,8 +8,8 @@ import (
 // by the shell. TestFormatCompletionMatchesTheCommands runs every command
 // with candidate values and fails when this list and the command disagree.
 var formatValues = map[string][]string{
-	"check":  {"text", "json"},
-	"status": {"table", "json", "prometheus"},
+	"check":  {"text", "json", "prometheus"},
+	"status": {"table", "json", "prometheus", "html"},
 }
 
 // registerCompletions teaches cobra's `partgen completion bash|zsh|fish|

@@ -89,7 +89,7 @@ spec error (nothing is written). status answers for a cron monitor: 0 ok,
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
 	root.AddCommand(newGenerateCmd(), newPlanCmd())
-	root.AddCommand(newStatusCmd(), newCheckCmd(), newVersionCmd())
+	root.AddCommand(newStatusCmd(), newCheckCmd(), newVersionCmd(), newServeCmd())
 	setVersion(root)
 	// Help fits 80 columns: flag descriptions wrap there too.
 	root.SetUsageTemplate(strings.ReplaceAll(root.UsageTemplate(), "FlagUsages |", "FlagUsagesWrapped 80 |"))

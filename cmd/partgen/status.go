@@ -81,7 +81,9 @@ builds with -tags sqlite_dbstat (make build sets it); without it bytes are
 left empty (null in JSON) and the whole file's size is shown instead.
 
 Formats: table (default), json (schema in README, "partgen status"),
-prometheus (text exposition, every metric a gauge).
+prometheus (text exposition for node_exporter's textfile collector, every
+metric a gauge; partgen serve exposes the same over HTTP), html (one
+self-contained page: each table's partitions on a time axis).
 
 --as-of DATE reports as of the start of that day (00:00, or the day's first
 instant where a DST change skips midnight) in the spec's time zone: the
@@ -104,9 +106,9 @@ Exit codes (for cron monitors):
 		Args: argsNone,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
-			case "table", "json", "prometheus":
+			case "table", "json", "prometheus", "html":
 			default:
-				return usageError{fmt.Errorf("--format %q: use table, json or prometheus", format)}
+				return usageError{fmt.Errorf("--format %q: use table, json, prometheus or html", format)}
 			}
 			if dbURL == "" {
 				dbURL = os.Getenv(envDatabaseURL)
@@ -177,7 +179,7 @@ Exit codes (for cron monitors):
 	}
 	cmd.Flags().StringVarP(&config, "config", "c", "partgen.yaml", "the spec file")
 	cmd.Flags().StringVar(&dbURL, "db", "", "postgres://... or sqlite:PATH (default $"+envDatabaseURL+")")
-	cmd.Flags().StringVar(&format, "format", "table", "table, json or prometheus")
+	cmd.Flags().StringVar(&format, "format", "table", "table, json, prometheus or html")
 	cmd.Flags().BoolVar(&exact, "exact", false, "count every partition's rows with count(*) and size it with pg_total_relation_size (PostgreSQL; SQLite always counts)")
 	cmd.Flags().StringVar(&asOf, "as-of", "", "report as of this date (YYYY-MM-DD: its start in the spec's zone) or RFC 3339 instant, not now (default $"+envAsOf+")")
 	cmd.Flags().StringVar(&asOf, "now", "", "the old name of --as-of")
@@ -221,6 +223,8 @@ func render(w io.Writer, r *status.Report, format string) error {
 		return r.WriteJSON(w)
 	case "prometheus":
 		return r.WritePrometheus(w)
+	case "html":
+		return r.WriteHTML(w, status.HTMLOptions{})
 	}
 	return r.WriteTable(w)
 }
