@@ -222,7 +222,11 @@ func checkParent(sp *spec.Spec, mig *folder.Folder, t *spec.Table, pt *pgschema.
 			if kt, ok := keyTypeOf[col.BaseType]; ok {
 				fix = fmt.Sprintf("set `key_type: %s`", kt)
 			}
-			return sp.ErrorAt(t, "key_type", fix, "the key %s of %s is %s (%s) but key_type is %s (%s)", t.Key, name, col.BaseType, created, t.KeyType, want)
+			field := "key_type"
+			if !written(t, field) {
+				field = "key" // the default key_type: point at the key
+			}
+			return sp.ErrorAt(t, field, fix, "the key %s of %s is %s (%s) but key_type is %s (%s)", t.Key, name, col.BaseType, created, t.KeyType, want)
 		}
 	}
 	// partgen's new files take versions after the folder's highest
@@ -248,6 +252,15 @@ func checkParent(sp *spec.Spec, mig *folder.Folder, t *spec.Table, pt *pgschema.
 				pt.Created.File, firstVersion(mig, early[0]), strings.Join(early, ", "))}
 	}
 	return nil
+}
+
+// written reports whether the spec's entry for t writes field: a field it
+// does not write has the position of the entry itself, which comes before
+// the value of its name on the same line.
+func written(t *spec.Table, field string) bool {
+	l, c := t.At(field)
+	nl, nc := t.At("name")
+	return l != nl || c > nc
 }
 
 func firstVersion(mig *folder.Folder, name string) int64 {
