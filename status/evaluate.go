@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/dialect"
 	"github.com/partgen/partgen/folder"
 	"github.com/partgen/partgen/rules"
 	"github.com/partgen/partgen/spec"
@@ -30,9 +31,19 @@ type facts struct {
 type tableFacts struct {
 	exists      bool
 	partitioned bool
-	what        string // what the name is when it is not partitioned, for messages
+	key         *partKey // PostgreSQL: the table's partition key; nil when unknown
+	what        string   // what the name is when it is not partitioned, for messages
 	attached    []partFact
 	retired     []partFact
+}
+
+// partKey is a partitioned table's key as the catalog says.
+type partKey struct {
+	strategy   string // r, l, h
+	columns    int
+	definition string // as pg_get_partkeydef prints it: RANGE (created_at)
+	column     string // the first key column, "" for an expression
+	typ        string // its type as format_type prints it
 }
 
 type partFact struct {
@@ -73,11 +84,17 @@ func evaluate(sp *spec.Spec, mig *folder.Folder, migErr error, f *facts, now tim
 		if tf == nil {
 			tf = &tableFacts{}
 		}
-		tr, problems := evaluateTable(sp, t, mig, tf, now)
+		tr, problems := evaluateTable(sp, t, mig, tf, now, pendingPartgen(mig, f, t.FullName()))
 		r.Tables = append(r.Tables, tr)
 		r.Problems = append(r.Problems, problems...)
 	}
-	mg, problems := evaluateMigrations(mig, migErr, f)
+	mismatched := map[string]string{}
+	for _, p := range r.Problems {
+		if p.Code == rules.CodeKeyMismatch {
+			mismatched[p.Table] = p.Message
+		}
+	}
+	mg, problems := evaluateMigrations(mig, migErr, f, mismatched)
 	r.Migrations = mg
 	r.Problems = append(r.Problems, problems...)
 	r.Health = rules.HealthOf(r.Problems)
@@ -97,6 +114,52 @@ type tableEval struct {
 	ranges  []Partition       // attached range partitions with readable bounds
 	out     Table
 	found   []Problem
+	// pending are the table's partgen files in the folder that the
+	// database has not applied: when the runway is short they, not a new
+	// generate, are what creates the partitions.
+	pending []string
+	// keyMismatch: the table is not partitioned as the spec says, so every
+	// partgen file for it fails at goose up (ruleKey).
+	keyMismatch bool
+}
+
+// pendingPartgen lists the partgen files for table that the database has
+// not applied (nil without a folder or goose's table).
+func pendingPartgen(mig *folder.Folder, f *facts, table string) []string {
+	if mig == nil || !f.gooseTable {
+		return nil
+	}
+	applied := map[int64]bool{}
+	for _, v := range f.applied {
+		applied[v] = true
+	}
+	var out []string
+	for _, mf := range mig.Files {
+		if !mf.Partgen || applied[mf.Version] {
+			continue
+		}
+		for _, m := range mf.Markers {
+			if m.Table == table {
+				out = append(out, mf.Name)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// advice is what to do about a short runway: fix the key, apply the pending
+// partgen files, or generate new ones.
+func (e *tableEval) advice(now bool) string {
+	switch {
+	case e.keyMismatch:
+		return "partgen's files for it fail until its partition key matches the spec (see key_mismatch)"
+	case len(e.pending) > 0:
+		return fmt.Sprintf("the pending partgen file(s) %s create partitions: goose up applies them (if goose up fails on one, its message says the fix)", strings.Join(e.pending, ", "))
+	case now:
+		return "run partgen generate and deploy the migration now"
+	}
+	return "run partgen generate and deploy the migration"
 }
 
 func (e *tableEval) add(sev rules.Severity, code rules.Code, partition, format string, args ...any) {
@@ -108,14 +171,15 @@ func (e *tableEval) add(sev rules.Severity, code rules.Code, partition, format s
 var tableRules = []func(*tableEval){
 	ruleAttached,
 	ruleNotPartitioned,
+	ruleKey,
 	ruleGapsAndOverlaps,
 	ruleRunway,
 	ruleRetention,
 	ruleRetired,
 }
 
-func evaluateTable(sp *spec.Spec, t *spec.Table, mig *folder.Folder, tf *tableFacts, now time.Time) (Table, []Problem) {
-	e := &tableEval{sp: sp, t: t, tf: tf, now: now, loc: sp.Location, created: map[string]string{}}
+func evaluateTable(sp *spec.Spec, t *spec.Table, mig *folder.Folder, tf *tableFacts, now time.Time, pending []string) (Table, []Problem) {
+	e := &tableEval{sp: sp, t: t, tf: tf, now: now, loc: sp.Location, created: map[string]string{}, pending: pending}
 	e.out = Table{
 		Name:             t.FullName(),
 		Exists:           tf.exists,
@@ -214,6 +278,32 @@ func ruleNotPartitioned(e *tableEval) {
 		"table %s is %s: no partition exists yet; apply the partgen migrations (goose up)", e.out.Name, what)
 }
 
+// ruleKey: a PostgreSQL table partitioned otherwise than the spec says
+// (another column, strategy or key type) makes every partgen file for it
+// fail at goose up; generating more files does not help.
+func ruleKey(e *tableEval) {
+	k := e.tf.key
+	if k == nil {
+		return
+	}
+	want := dialect.PostgresTypeName(e.t.KeyType)
+	if k.strategy == "r" && k.columns == 1 && k.column == e.t.Key && k.typ == want {
+		return
+	}
+	e.keyMismatch = true
+	is := "PARTITION BY " + k.definition
+	if k.column != "" {
+		is += fmt.Sprintf(" with %s of type %s", k.column, k.typ)
+	}
+	files := "its pending partgen files"
+	if len(e.pending) > 0 {
+		files = strings.Join(e.pending, ", ")
+	}
+	e.add(rules.SevCritical, rules.CodeKeyMismatch, "",
+		"table %s is %s, but the spec says PARTITION BY RANGE (%s) with %s of type %s: partgen's files for it fail at goose up; correct key: or key_type: in %s (or the table), delete %s and run partgen generate again",
+		e.out.Name, is, e.t.Key, e.t.Key, want, e.sp.File, files)
+}
+
 func (e *tableEval) rangeList() []rules.Range {
 	out := make([]rules.Range, len(e.ranges))
 	for i, p := range e.ranges {
@@ -251,13 +341,17 @@ func ruleRunway(e *tableEval) {
 	label := calendar.Label(t.Interval, e.current, e.loc)
 	switch {
 	case !rw.Covered:
-		e.add(rules.SevCritical, rules.CodeRunwayExhausted, "", "no partition of %s covers now (%s): inserts fail or land in the default partition; run partgen generate, review and deploy the migration", e.out.Name, fmtTime(e.now, e.loc))
+		adv := "run partgen generate, review and deploy the migration"
+		if e.keyMismatch || len(e.pending) > 0 {
+			adv = e.advice(false)
+		}
+		e.add(rules.SevCritical, rules.CodeRunwayExhausted, "", "no partition of %s covers now (%s): inserts fail or land in the default partition; %s", e.out.Name, fmtTime(e.now, e.loc), adv)
 	case rw.Periods < 1 && t.Premake >= 1:
-		e.add(rules.SevCritical, rules.CodeRunwayCritical, "", "the partitions of %s end at %s, less than one whole %s after the current one (%s); premake is %d: run partgen generate and deploy the migration now",
-			e.out.Name, fmtTime(rw.Until, e.loc), t.Interval, label, t.Premake)
+		e.add(rules.SevCritical, rules.CodeRunwayCritical, "", "the partitions of %s end at %s, less than one whole %s after the current one (%s); premake is %d: %s",
+			e.out.Name, fmtTime(rw.Until, e.loc), t.Interval, label, t.Premake, e.advice(true))
 	case rw.Periods < t.Premake:
-		e.add(rules.SevWarning, rules.CodeRunwayShort, "", "the partitions of %s end at %s, %d whole %s(s) after the current one (%s); premake is %d: run partgen generate and deploy the migration",
-			e.out.Name, fmtTime(rw.Until, e.loc), rw.Periods, t.Interval, label, t.Premake)
+		e.add(rules.SevWarning, rules.CodeRunwayShort, "", "the partitions of %s end at %s, %d whole %s(s) after the current one (%s); premake is %d: %s",
+			e.out.Name, fmtTime(rw.Until, e.loc), rw.Periods, t.Interval, label, t.Premake, e.advice(false))
 	}
 }
 
@@ -334,7 +428,10 @@ func sortPartitions(ps []Partition) {
 	})
 }
 
-func evaluateMigrations(mig *folder.Folder, migErr error, f *facts) (Migrations, []Problem) {
+// evaluateMigrations lists pending and out-of-order files; mismatched maps
+// a table whose key is not the spec's (ruleKey) to its finding, since its
+// pending partgen files fail rather than apply.
+func evaluateMigrations(mig *folder.Folder, migErr error, f *facts, mismatched map[string]string) (Migrations, []Problem) {
 	m := Migrations{GooseTable: f.gooseTable, Applied: len(f.applied), Folder: mig != nil, Pending: []string{}, OutOfOrder: []string{}}
 	if len(f.applied) > 0 {
 		m.MaxApplied = f.applied[len(f.applied)-1]
@@ -368,8 +465,14 @@ func evaluateMigrations(mig *folder.Folder, migErr error, f *facts) (Migrations,
 				Message: fmt.Sprintf("%s (version %d) is not applied and sorts below the highest applied version %d: goose up refuses it; give it a version above %d", mf.Name, mf.Version, m.MaxApplied, m.MaxApplied)})
 			continue
 		}
-		problems = append(problems, Problem{Severity: rules.SevInfo, Code: rules.CodePending, File: mf.Name,
-			Message: fmt.Sprintf("%s is in the goose folder but not applied: goose up applies it", mf.Name)})
+		msg := fmt.Sprintf("%s is in the goose folder but not applied: goose up applies it", mf.Name)
+		for _, m := range mf.Markers {
+			if _, bad := mismatched[m.Table]; bad && mf.Partgen {
+				msg = fmt.Sprintf("%s is in the goose folder but not applied, and goose up fails on it: table %s is not partitioned as the spec says (see key_mismatch)", mf.Name, m.Table)
+				break
+			}
+		}
+		problems = append(problems, Problem{Severity: rules.SevInfo, Code: rules.CodePending, File: mf.Name, Message: msg})
 	}
 	for _, name := range regenerate {
 		problems = append(problems, Problem{Severity: rules.SevWarning, Code: rules.CodeOutOfOrder, File: name,
