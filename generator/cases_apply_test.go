@@ -78,6 +78,9 @@ type applier struct {
 func newApplier(t *testing.T, c goldenCase, engine dialect.Name) *applier {
 	a := &applier{t: t, c: c, engine: engine, w: c.workspace(t), filled: map[string]bool{}, parked: map[string][]time.Time{}, rows: map[string]map[int64]bool{}}
 	if engine == dialect.Postgres {
+		for _, ts := range c.Tablespaces {
+			tablespaceNamed(t, ts) // before the database, so dropped after it
+		}
 		a.db, a.goose = pgDatabase(t), goose.DialectPostgres
 	} else {
 		a.db, _ = testdb.SQLite(t)

@@ -42,6 +42,9 @@ type goldenCase struct {
 	AsOf        []string          `yaml:"as_of"`
 	Insert      map[string]string `yaml:"insert"`
 	DefaultRows bool              `yaml:"default_rows"`
+	// Tablespaces the base migration uses: the PostgreSQL apply test
+	// creates them (in directories of their own) before it applies the case.
+	Tablespaces []string `yaml:"tablespaces"`
 }
 
 func loadCases(t *testing.T) []goldenCase {

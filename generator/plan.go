@@ -81,15 +81,18 @@ func BuildPlan(sp *spec.Spec, mig *folder.Folder, asOf calendar.Date) (*Plan, er
 		}
 		steps = append(steps, s...)
 	}
+	r, err := newRenderer(sp, mig)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.checkEveryTable(); err != nil {
+		return nil, err
+	}
 	if len(steps) == 0 {
 		return plan, nil
 	}
 	if !mig.HasPartgenFiles() {
 		steps[0].createLog = true
-	}
-	r, err := newRenderer(sp, mig)
-	if err != nil {
-		return nil, err
 	}
 	versions := nextVersions(mig, asOf, len(steps))
 	for i := range steps {

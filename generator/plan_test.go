@@ -1,6 +1,7 @@
 package generator_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,7 +22,13 @@ func TestPlanAcrossSkippedMidnight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mig := &folder.Folder{Dir: t.TempDir(), Timestamped: true, Width: 14}
+	dir := t.TempDir()
+	base := filepath.Join(dir, "20260101000000_base.sql")
+	if err := os.WriteFile(base, []byte("-- +goose Up\nCREATE TABLE ev (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mig := &folder.Folder{Dir: dir, Timestamped: true, Width: 14,
+		Files: []folder.MigrationFile{{Name: "20260101000000_base.sql", Path: base, Version: 20260101000000}}}
 	plan, err := generator.BuildPlan(sp, mig, calendar.Date{Year: 2026, Month: time.September, Day: 5})
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,8 @@ import (
 
 // A period in which nobody ran generate still gets its partition.
 func TestSkippedPeriodIsFilled(t *testing.T) {
-	w := newWorkspace(t, "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: a, key: ts, interval: month, premake: 0}\n", "")
+	w := newWorkspace(t, "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: a, key: ts, interval: month, premake: 0}\n",
+		"-- +goose Up\nCREATE TABLE a (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
 	w.generate("2026-11-26")
 	p := w.generate("2027-01-26")
 	if len(p.Files) != 1 || !strings.Contains(p.Files[0].Name, "create_a_p2026_12_to_p2027_01") {

@@ -300,7 +300,7 @@ func TestRetentionNeverTouchesKeptPartitions(t *testing.T) {
 			keep := 1 + (i+j)%4
 			t.Run(iv+"_"+zone, func(t *testing.T) {
 				sp := fmt.Sprintf("version: 1\ndialect: postgres\nmigrations: .\ntimezone: %s\ntables:\n  - name: t\n    key: ts\n    interval: %s\n    premake: 2\n    retention: {keep: %d, action: detach, drop_after: 1}\n", zone, iv, keep)
-				w := newWorkspace(t, sp, "")
+				w := newWorkspace(t, sp, "-- +goose Up\nCREATE TABLE t (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
 				s := w.loadSpec()
 				tbl := &s.Tables[0]
 				loc := s.Location
@@ -357,7 +357,7 @@ func TestRetentionNeverTouchesKeptPartitions(t *testing.T) {
 // its creation file and no retention file.
 func TestRetentionWithNothingToRetireWritesNoFile(t *testing.T) {
 	sp := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: t, key: ts, interval: month, premake: 2, start: 2026-01-01, retention: {keep: 24, action: archive, archive_schema: cold, drop_after: 3}}\n"
-	w := newWorkspace(t, sp, "")
+	w := newWorkspace(t, sp, "-- +goose Up\nCREATE TABLE t (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
 	plan := w.generate("2026-11-26")
 	if len(plan.Files) != 1 || !strings.Contains(plan.Files[0].Name, "_create_") {
 		t.Fatalf("files: %v", plan.Files)

@@ -9,10 +9,13 @@ import (
 
 const versionSpec = "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: a, key: ts, interval: month, premake: 1}\n  - {name: b, key: ts, interval: quarter, premake: 1}\n"
 
+// versionBase creates the tables of versionSpec.
+const versionBase = "-- +goose Up\nCREATE TABLE a (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\nCREATE TABLE b (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n"
+
 func names(files []string) string { return strings.Join(files, " ") }
 
 func TestVersionsInATimestampedFolder(t *testing.T) {
-	w := newWorkspace(t, versionSpec, "-- +goose Up\nSELECT 1;\n")
+	w := newWorkspace(t, versionSpec, versionBase)
 	p := w.plan("2026-11-26")
 	var got []string
 	for _, f := range p.Files {
@@ -35,7 +38,7 @@ func TestVersionsInATimestampedFolder(t *testing.T) {
 
 func TestVersionsInASequentialFolder(t *testing.T) {
 	w := newWorkspace(t, versionSpec, "")
-	must(t, os.WriteFile(filepath.Join(w.dir, "00001_base.sql"), []byte("-- +goose Up\nSELECT 1;\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(w.dir, "00001_base.sql"), []byte(versionBase), 0o644))
 	must(t, os.WriteFile(filepath.Join(w.dir, "00007_more.sql"), []byte("-- +goose Up\nSELECT 1;\n"), 0o644))
 	p := w.generate("2026-11-26")
 	if len(p.Files) != 2 || !strings.HasPrefix(p.Files[0].Name, "00008_partgen_create_a_") || !strings.HasPrefix(p.Files[1].Name, "00009_partgen_create_b_") {

@@ -62,6 +62,7 @@ type Code string
 const (
 	CodeTableMissing     Code = "table_missing"     // critical: the spec's table is not in the database
 	CodeNotPartitioned   Code = "not_partitioned"   // critical: the table exists but has no partitions
+	CodeKeyMismatch      Code = "key_mismatch"      // critical: the table is not PARTITION BY RANGE on the spec's key and key type
 	CodeRunwayExhausted  Code = "runway_exhausted"  // critical: no partition covers now
 	CodeRunwayCritical   Code = "runway_critical"   // critical: less than one whole period ahead
 	CodeRunwayShort      Code = "runway_short"      // warning: fewer whole periods ahead than premake (check: than --runway)

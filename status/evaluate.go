@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/dialect"
 	"github.com/partgen/partgen/folder"
 	"github.com/partgen/partgen/rules"
 	"github.com/partgen/partgen/spec"
@@ -31,9 +32,19 @@ type facts struct {
 type tableFacts struct {
 	exists      bool
 	partitioned bool
-	what        string // what the name is when it is not partitioned, for messages
+	key         *partKey // PostgreSQL: the table's partition key; nil when unknown
+	what        string   // what the name is when it is not partitioned, for messages
 	attached    []partFact
 	retired     []partFact
+}
+
+// partKey is a partitioned table's key as the catalog says.
+type partKey struct {
+	strategy   string // r, l, h
+	columns    int
+	definition string // as pg_get_partkeydef prints it: RANGE (created_at)
+	column     string // the first key column, "" for an expression
+	typ        string // its type as format_type prints it
 }
 
 type partFact struct {
@@ -74,11 +85,17 @@ func evaluate(sp *spec.Spec, mig *folder.Folder, migErr error, f *facts, now tim
 		if tf == nil {
 			tf = &tableFacts{}
 		}
-		tr, problems := evaluateTable(sp, t, mig, pendingOf(mig, f), tf, now)
+		tr, problems := evaluateTable(sp, t, mig, pendingOf(mig, f), pendingPartgen(mig, f, t.FullName()), tf, now)
 		r.Tables = append(r.Tables, tr)
 		r.Problems = append(r.Problems, problems...)
 	}
-	mg, problems := evaluateMigrations(mig, migErr, f)
+	mismatched := map[string]string{}
+	for _, p := range r.Problems {
+		if p.Code == rules.CodeKeyMismatch {
+			mismatched[p.Table] = p.Message
+		}
+	}
+	mg, problems := evaluateMigrations(mig, migErr, f, mismatched)
 	r.Migrations = mg
 	r.Problems = append(r.Problems, problems...)
 	r.Health = rules.HealthOf(r.Problems)
@@ -100,6 +117,47 @@ type tableEval struct {
 	ranges  []Partition // attached range partitions with readable bounds
 	out     Table
 	found   []Problem
+	// pendingTable are the table's partgen files in the folder that the
+	// database has not applied.
+	pendingTable []string
+	// keyMismatch: the table is not partitioned as the spec says, so every
+	// partgen file for it fails at goose up (ruleKey).
+	keyMismatch bool
+}
+
+// pendingPartgen lists the partgen files for table that the database has
+// not applied (nil without a folder or goose's table).
+func pendingPartgen(mig *folder.Folder, f *facts, table string) []string {
+	if mig == nil || !f.gooseTable {
+		return nil
+	}
+	applied := map[int64]bool{}
+	for _, v := range f.applied {
+		applied[v] = true
+	}
+	var out []string
+	for _, mf := range mig.Files {
+		if !mf.Partgen || applied[mf.Version] {
+			continue
+		}
+		for _, m := range mf.Markers {
+			if m.Table == table {
+				out = append(out, mf.Name)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// runwayAdvice is what to do about a short runway: fix the key when the
+// table is not partitioned as the spec says (every partgen file fails
+// then), else apply pending files or generate new ones (runwayFix).
+func (e *tableEval) runwayAdvice(rw rules.Runway, generic string) string {
+	if e.keyMismatch {
+		return "partgen's files for it fail until its partition key matches the spec (see key_mismatch)"
+	}
+	return e.runwayFix(rw, generic)
 }
 
 func (e *tableEval) add(sev rules.Severity, code rules.Code, partition, format string, args ...any) {
@@ -111,14 +169,15 @@ func (e *tableEval) add(sev rules.Severity, code rules.Code, partition, format s
 var tableRules = []func(*tableEval){
 	ruleAttached,
 	ruleNotPartitioned,
+	ruleKey,
 	ruleGapsAndOverlaps,
 	ruleRunway,
 	ruleRetention,
 	ruleRetired,
 }
 
-func evaluateTable(sp *spec.Spec, t *spec.Table, mig *folder.Folder, pending pendingFiles, tf *tableFacts, now time.Time) (Table, []Problem) {
-	e := &tableEval{sp: sp, t: t, tf: tf, now: now, loc: sp.Location, created: map[string]string{}, pending: pending, mig: mig}
+func evaluateTable(sp *spec.Spec, t *spec.Table, mig *folder.Folder, pending pendingFiles, pendingTable []string, tf *tableFacts, now time.Time) (Table, []Problem) {
+	e := &tableEval{sp: sp, t: t, tf: tf, now: now, loc: sp.Location, created: map[string]string{}, pending: pending, pendingTable: pendingTable, mig: mig}
 	e.out = Table{
 		Name:             t.FullName(),
 		Exists:           tf.exists,
@@ -217,6 +276,32 @@ func ruleNotPartitioned(e *tableEval) {
 		"table %s is %s: no partition exists yet; apply the partgen migrations (goose up)", e.out.Name, what)
 }
 
+// ruleKey: a PostgreSQL table partitioned otherwise than the spec says
+// (another column, strategy or key type) makes every partgen file for it
+// fail at goose up; generating more files does not help.
+func ruleKey(e *tableEval) {
+	k := e.tf.key
+	if k == nil {
+		return
+	}
+	want := dialect.PostgresTypeName(e.t.KeyType)
+	if k.strategy == "r" && k.columns == 1 && k.column == e.t.Key && k.typ == want {
+		return
+	}
+	e.keyMismatch = true
+	is := "PARTITION BY " + k.definition
+	if k.column != "" {
+		is += fmt.Sprintf(" with %s of type %s", k.column, k.typ)
+	}
+	files := "its pending partgen files"
+	if len(e.pendingTable) > 0 {
+		files = strings.Join(e.pendingTable, ", ")
+	}
+	e.add(rules.SevCritical, rules.CodeKeyMismatch, "",
+		"table %s is %s, but the spec says PARTITION BY RANGE (%s) with %s of type %s: partgen's files for it fail at goose up; correct key: or key_type: in %s (or the table), delete %s and run partgen generate again",
+		e.out.Name, is, e.t.Key, e.t.Key, want, e.sp.File, files)
+}
+
 func (e *tableEval) rangeList() []rules.Range {
 	out := make([]rules.Range, len(e.ranges))
 	for i, p := range e.ranges {
@@ -255,13 +340,13 @@ func ruleRunway(e *tableEval) {
 	switch {
 	case !rw.Covered:
 		e.add(rules.SevCritical, rules.CodeRunwayExhausted, "", "no partition of %s covers now (%s): inserts fail or land in the default partition; %s", e.out.Name, fmtTime(e.now, e.loc),
-			e.runwayFix(rw, "run partgen generate, review and deploy the migration"))
+			e.runwayAdvice(rw, "run partgen generate, review and deploy the migration"))
 	case rw.Periods < 1 && t.Premake >= 1:
 		e.add(rules.SevCritical, rules.CodeRunwayCritical, "", "the partitions of %s end at %s, less than one whole %s after the current one (%s); premake is %d: %s",
-			e.out.Name, fmtTime(rw.Until, e.loc), t.Interval, label, t.Premake, e.runwayFix(rw, "run partgen generate and deploy the migration now"))
+			e.out.Name, fmtTime(rw.Until, e.loc), t.Interval, label, t.Premake, e.runwayAdvice(rw, "run partgen generate and deploy the migration now"))
 	case rw.Periods < t.Premake:
 		e.add(rules.SevWarning, rules.CodeRunwayShort, "", "the partitions of %s end at %s, %d whole %s(s) after the current one (%s); premake is %d: %s",
-			e.out.Name, fmtTime(rw.Until, e.loc), rw.Periods, t.Interval, label, t.Premake, e.runwayFix(rw, "run partgen generate and deploy the migration"))
+			e.out.Name, fmtTime(rw.Until, e.loc), rw.Periods, t.Interval, label, t.Premake, e.runwayAdvice(rw, "run partgen generate and deploy the migration"))
 	}
 }
 
@@ -302,7 +387,7 @@ func (e *tableEval) runwayFix(rw rules.Runway, generic string) string {
 		}
 	}
 	sort.Strings(files)
-	apply := fmt.Sprintf("goose up applies %s (already in the folder), which extend(s) the partitions to %s, %d whole %s(s) after the current one",
+	apply := fmt.Sprintf("goose up applies %s (already in the folder), which extend(s) the partitions to %s, %d whole %s(s) after the current one (if goose up fails on one, its message says the fix)",
 		strings.Join(files, ", "), fmtTime(after.Until, e.loc), after.Periods, e.t.Interval)
 	if after.Periods >= e.t.Premake {
 		return apply
@@ -423,7 +508,10 @@ func sortPartitions(ps []Partition) {
 	})
 }
 
-func evaluateMigrations(mig *folder.Folder, migErr error, f *facts) (Migrations, []Problem) {
+// evaluateMigrations lists pending and out-of-order files; mismatched maps
+// a table whose key is not the spec's (ruleKey) to its finding, since its
+// pending partgen files fail rather than apply.
+func evaluateMigrations(mig *folder.Folder, migErr error, f *facts, mismatched map[string]string) (Migrations, []Problem) {
 	m := Migrations{GooseTable: f.gooseTable, Applied: len(f.applied), Folder: mig != nil, Pending: []string{}, OutOfOrder: []string{}}
 	if len(f.applied) > 0 {
 		m.MaxApplied = f.applied[len(f.applied)-1]
@@ -457,8 +545,14 @@ func evaluateMigrations(mig *folder.Folder, migErr error, f *facts) (Migrations,
 				Message: fmt.Sprintf("%s (version %d) is not applied and sorts below the highest applied version %d: goose up refuses it; give it a version above %d", mf.Name, mf.Version, m.MaxApplied, m.MaxApplied)})
 			continue
 		}
-		problems = append(problems, Problem{Severity: rules.SevInfo, Code: rules.CodePending, File: mf.Name,
-			Message: fmt.Sprintf("%s is in the goose folder but not applied: goose up applies it", mf.Name)})
+		msg := fmt.Sprintf("%s is in the goose folder but not applied: goose up applies it", mf.Name)
+		for _, m := range mf.Markers {
+			if _, bad := mismatched[m.Table]; bad && mf.Partgen {
+				msg = fmt.Sprintf("%s is in the goose folder but not applied, and goose up fails on it: table %s is not partitioned as the spec says (see key_mismatch)", mf.Name, m.Table)
+				break
+			}
+		}
+		problems = append(problems, Problem{Severity: rules.SevInfo, Code: rules.CodePending, File: mf.Name, Message: msg})
 	}
 	for _, name := range regenerate {
 		problems = append(problems, Problem{Severity: rules.SevWarning, Code: rules.CodeOutOfOrder, File: name,

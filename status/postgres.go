@@ -86,6 +86,14 @@ func (s pgSource) table(ctx context.Context, sp *spec.Spec, t *spec.Table, mig *
 		return tf, nil
 	}
 	tf.partitioned = true
+	keys, err := s.q.PartitionKey(ctx, t.Quoted())
+	if err != nil {
+		return nil, readErr("read the partition key of "+key, err)
+	}
+	if len(keys) == 1 {
+		k := keys[0]
+		tf.key = &partKey{strategy: k.Strategy, columns: int(k.KeyColumns), definition: k.Definition, column: k.KeyColumn, typ: k.KeyType}
+	}
 	parts, err := s.q.Partitions(ctx, pgcatalog.PartitionsParams{Parent: t.Quoted(), Exact: exact})
 	if err != nil {
 		return nil, readErr("list the partitions of "+key, err)

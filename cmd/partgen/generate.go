@@ -22,6 +22,13 @@ as-of period, or the end of the folder's newest partition when that is
 earlier) through the as-of period plus premake, and one per partition past
 retention.
 
+It learns each table from your own migrations (SQLite: replays them;
+PostgreSQL: parses their Up sections) and stops with exit 2, the spec's
+file:line:column and a fix, when the folder shows a table missing, not
+partitioned by range on the spec's key and key_type, or created after
+partgen's first file for it. New PostgreSQL partitions copy the parent's
+tablespace, replica identity, persistence and access method.
+
 Same spec, same folder and same date give the same bytes; a second run writes
 nothing. Files are written atomically and the folder is locked while partgen
 works, so concurrent runs cannot interleave.

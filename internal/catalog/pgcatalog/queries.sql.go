@@ -197,6 +197,55 @@ func (q *Queries) GooseTableExists(ctx context.Context) (bool, error) {
 	return present, err
 }
 
+const partitionKey = `-- name: PartitionKey :many
+SELECT pt.partstrat::text AS strategy,
+       pt.partnatts::int AS key_columns,
+       coalesce(pg_catalog.pg_get_partkeydef(pt.partrelid), '')::text AS definition,
+       coalesce(a.attname::text, '')::text AS key_column,
+       coalesce(pg_catalog.format_type(a.atttypid, NULL), '')::text AS key_type
+FROM pg_catalog.pg_partitioned_table pt
+LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+WHERE pt.partrelid = pg_catalog.to_regclass($1::text)
+`
+
+type PartitionKeyRow struct {
+	Strategy   string
+	KeyColumns int32
+	Definition string
+	KeyColumn  string
+	KeyType    string
+}
+
+// PartitionKey: one row for a partitioned table (none otherwise): its
+// strategy (r, l, h), number of key columns, PARTITION BY clause as
+// pg_get_partkeydef prints it, and its first key column and that column's
+// type (” for an expression). status names a key other than the spec's.
+func (q *Queries) PartitionKey(ctx context.Context, name string) ([]PartitionKeyRow, error) {
+	rows, err := q.db.Query(ctx, partitionKey, name)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PartitionKeyRow
+	for rows.Next() {
+		var i PartitionKeyRow
+		if err := rows.Scan(
+			&i.Strategy,
+			&i.KeyColumns,
+			&i.Definition,
+			&i.KeyColumn,
+			&i.KeyType,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const partitions = `-- name: Partitions :many
 SELECT c.relname::text   AS name,
        n.nspname::text   AS schema,

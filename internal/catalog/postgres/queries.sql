@@ -93,3 +93,17 @@ FROM (SELECT DISTINCT ON (version_id) version_id, is_applied, tstamp
       ORDER BY version_id, id DESC) latest
 WHERE is_applied AND version_id > 0
 ORDER BY version_id;
+
+-- name: PartitionKey :many
+-- PartitionKey: one row for a partitioned table (none otherwise): its
+-- strategy (r, l, h), number of key columns, PARTITION BY clause as
+-- pg_get_partkeydef prints it, and its first key column and that column's
+-- type ('' for an expression). status names a key other than the spec's.
+SELECT pt.partstrat::text AS strategy,
+       pt.partnatts::int AS key_columns,
+       coalesce(pg_catalog.pg_get_partkeydef(pt.partrelid), '')::text AS definition,
+       coalesce(a.attname::text, '')::text AS key_column,
+       coalesce(pg_catalog.format_type(a.atttypid, NULL), '')::text AS key_type
+FROM pg_catalog.pg_partitioned_table pt
+LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+WHERE pt.partrelid = pg_catalog.to_regclass(sqlc.arg(name)::text);

@@ -15,25 +15,45 @@
 -- partgen:partition op=default table=readings name=readings_default
 -- partgen:partition op=create table=readings name=readings_p2026_11 from=2026-11-01T00:00:00+01:00 to=2026-12-01T00:00:00+01:00
 -- partgen:partition op=create table=readings name=readings_p2026_12 from=2026-12-01T00:00:00+01:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=27b462e1258c11402374fa0c23f829057af7aa3d612ae2a0c974ac29a9074023
+-- partgen:checksum sha256=38c9cfc109db68382a9a9e4dd29076f23f917badff33d5c6a451b553121731bc
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
 
--- The parent must be what the spec says: the bounds below are typed for it.
+-- The parent must be what the spec and the folder say: the bounds below are
+-- typed for its key, and new partitions copy its properties. goose shows only
+-- an error's message, so each message says the fix.
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
     found text;
+    shown text;
 BEGIN
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL)
-      INTO found
+    IF pg_catalog.to_regclass('"readings"') IS NULL THEN
+        RAISE EXCEPTION 'partgen: table readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+    END IF;
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+      INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
-      JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+      LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"readings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 taken_at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: readings must be PARTITION BY RANGE (taken_at) with taken_at of type timestamp with time zone; found %', coalesce(found, 'a table that is not partitioned')
-            USING HINT = 'Correct key: or key_type: for readings in the spec (then delete this file and run partgen generate again), or the table.';
+        RAISE EXCEPTION 'partgen: readings must be PARTITION BY RANGE (taken_at) with taken_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for readings in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+    END IF;
+    SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
+           || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
+           || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+           || ', access method ' || coalesce(am.amname::text, 'default')
+      INTO found
+      FROM pg_catalog.pg_class c
+      LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
+      LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+     WHERE c.oid = '"readings"'::regclass;
+    IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
+        RAISE EXCEPTION 'partgen: this file gives new partitions of readings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -91,18 +111,15 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "readings_p2026_12";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition readings_p2026_12 of readings: it holds % row(s) that would be lost', n
-            USING HINT = 'Move or archive those rows first; a partgen Down never drops data.';
+        RAISE EXCEPTION 'partgen: refusing to drop partition readings_p2026_12 of readings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
     END IF;
     SELECT count(*) INTO n FROM "readings_p2026_11";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition readings_p2026_11 of readings: it holds % row(s) that would be lost', n
-            USING HINT = 'Move or archive those rows first; a partgen Down never drops data.';
+        RAISE EXCEPTION 'partgen: refusing to drop partition readings_p2026_11 of readings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
     END IF;
     SELECT count(*) INTO n FROM "readings_default";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop the default partition readings_default of readings: it holds % row(s) that would be lost', n
-            USING HINT = 'Move those rows into range partitions first; a partgen Down never drops data.';
+        RAISE EXCEPTION 'partgen: refusing to drop the default partition readings_default of readings: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data', n;
     END IF;
 END
 $partgen$;

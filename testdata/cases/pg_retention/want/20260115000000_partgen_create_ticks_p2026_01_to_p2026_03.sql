@@ -14,25 +14,45 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00+01:00 to=2026-04-01T00:00:00+02:00
--- partgen:checksum sha256=c3fed5bca368fba73999148c12b1c32dbf45604be33e2b4b956bb963736a4b16
+-- partgen:checksum sha256=4b0b02db2800952c20a4287f6d1d15462d760023a2122fbb2dbbe116ae9aab62
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
 
--- The parent must be what the spec says: the bounds below are typed for it.
+-- The parent must be what the spec and the folder say: the bounds below are
+-- typed for its key, and new partitions copy its properties. goose shows only
+-- an error's message, so each message says the fix.
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
     found text;
+    shown text;
 BEGIN
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL)
-      INTO found
+    IF pg_catalog.to_regclass('"ticks"') IS NULL THEN
+        RAISE EXCEPTION 'partgen: table ticks does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+    END IF;
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+      INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
-      JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
+      LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"ticks"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: ticks must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone; found %', coalesce(found, 'a table that is not partitioned')
-            USING HINT = 'Correct key: or key_type: for ticks in the spec (then delete this file and run partgen generate again), or the table.';
+        RAISE EXCEPTION 'partgen: ticks must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for ticks in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+    END IF;
+    SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
+           || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
+           || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+           || ', access method ' || coalesce(am.amname::text, 'default')
+      INTO found
+      FROM pg_catalog.pg_class c
+      LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
+      LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+     WHERE c.oid = '"ticks"'::regclass;
+    IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
+        RAISE EXCEPTION 'partgen: this file gives new partitions of ticks the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -89,18 +109,15 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "ticks_p2026_03";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_03 of ticks: it holds % row(s) that would be lost', n
-            USING HINT = 'Move or archive those rows first; a partgen Down never drops data.';
+        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_03 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
     END IF;
     SELECT count(*) INTO n FROM "ticks_p2026_02";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_02 of ticks: it holds % row(s) that would be lost', n
-            USING HINT = 'Move or archive those rows first; a partgen Down never drops data.';
+        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_02 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
     END IF;
     SELECT count(*) INTO n FROM "ticks_p2026_01";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_01 of ticks: it holds % row(s) that would be lost', n
-            USING HINT = 'Move or archive those rows first; a partgen Down never drops data.';
+        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_01 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
     END IF;
 END
 $partgen$;
