@@ -135,6 +135,10 @@ func (r *renderer) part(t *spec.Table, p folder.PartitionState) tmplPart {
 		LowerText: calendar.FormatInstant(lower),
 		UpperText: calendar.FormatInstant(upper),
 	}
+	if t.KeyType == dialect.Timestamp && !p.Default {
+		// Civil time: the bounds are midnights, whatever DST does to them.
+		tp.LowerText, tp.UpperText = calendar.DateOf(lower, loc).String()+" 00:00:00", calendar.DateOf(upper, loc).String()+" 00:00:00"
+	}
 	if p.Default {
 		return tp
 	}

@@ -14,7 +14,7 @@
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00-04:00 to=2026-12-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00-05:00 to=2027-01-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2027_01 from=2027-01-01T00:00:00-05:00 to=2027-02-01T00:00:00-05:00
--- partgen:checksum sha256=487fe165315ff7f4132112859995208bf69bc353e107a6762d05e30340c562be
+-- partgen:checksum sha256=7a3174a7bc6d68f3fdd8edec368eb07d1027c7634fd76c24902554e7e95121f3
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -75,7 +75,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     archived_at       timestamptz NOT NULL DEFAULT now()
 );
 
--- events_p2026_11: 2026-11, [2026-11-01 00:00:00-04, 2026-12-01 00:00:00-05)
+-- events_p2026_11: 2026-11, [2026-11-01 00:00:00, 2026-12-01 00:00:00)
 CREATE TABLE "events_p2026_11" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "events_p2026_11" ADD CONSTRAINT partgen_bounds
     CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00'::timestamp AND "ts" < '2026-12-01 00:00:00'::timestamp);
@@ -83,7 +83,7 @@ ALTER TABLE "events" ATTACH PARTITION "events_p2026_11"
     FOR VALUES FROM ('2026-11-01 00:00:00'::timestamp) TO ('2026-12-01 00:00:00'::timestamp);
 ALTER TABLE "events_p2026_11" DROP CONSTRAINT partgen_bounds;
 
--- events_p2026_12: 2026-12, [2026-12-01 00:00:00-05, 2027-01-01 00:00:00-05)
+-- events_p2026_12: 2026-12, [2026-12-01 00:00:00, 2027-01-01 00:00:00)
 CREATE TABLE "events_p2026_12" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "events_p2026_12" ADD CONSTRAINT partgen_bounds
     CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00'::timestamp AND "ts" < '2027-01-01 00:00:00'::timestamp);
@@ -91,7 +91,7 @@ ALTER TABLE "events" ATTACH PARTITION "events_p2026_12"
     FOR VALUES FROM ('2026-12-01 00:00:00'::timestamp) TO ('2027-01-01 00:00:00'::timestamp);
 ALTER TABLE "events_p2026_12" DROP CONSTRAINT partgen_bounds;
 
--- events_p2027_01: 2027-01, [2027-01-01 00:00:00-05, 2027-02-01 00:00:00-05)
+-- events_p2027_01: 2027-01, [2027-01-01 00:00:00, 2027-02-01 00:00:00)
 CREATE TABLE "events_p2027_01" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "events_p2027_01" ADD CONSTRAINT partgen_bounds
     CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00'::timestamp AND "ts" < '2027-02-01 00:00:00'::timestamp);
