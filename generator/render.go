@@ -53,6 +53,7 @@ type tmplData struct {
 	How        []string
 	Markers    []string
 	Version    int64
+	AsOf       calendar.Date // the date the file was planned for
 
 	Op          folder.Op
 	T           tmplTable
@@ -142,7 +143,7 @@ func (r *renderer) part(t *spec.Table, p folder.PartitionState) tmplPart {
 	if p.Default {
 		return tp
 	}
-	tp.Label = calendar.Label(t.Interval, p.Period, loc)
+	tp.Label = calendar.Label(partitionInterval(t, p.Period, loc), p.Period, loc)
 	tp.Retired, tp.RetiredBare = tp.Q, tp.QBare
 	tp.StagedQ, tp.Staged = dialect.Qualify(stagingSchema, p.Name), qualifiedBare(stagingSchema, p.Name)
 	if ret := t.Retention; ret != nil && ret.Action == spec.ActionArchive {
@@ -187,6 +188,7 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 	key := t.FullName()
 	d := &tmplData{
 		Version:     version,
+		AsOf:        s.asOf,
 		Op:          s.op,
 		T:           tableData(t),
 		LockTimeout: r.sp.LockTimeout,

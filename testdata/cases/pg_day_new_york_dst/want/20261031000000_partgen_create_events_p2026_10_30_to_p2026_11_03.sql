@@ -11,12 +11,13 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-10-31
 -- partgen:partition op=create table=events name=events_p2026_10_30 from=2026-10-30T00:00:00-04:00 to=2026-10-31T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_10_31 from=2026-10-31T00:00:00-04:00 to=2026-11-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_11_01 from=2026-11-01T00:00:00-04:00 to=2026-11-02T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_11_02 from=2026-11-02T00:00:00-05:00 to=2026-11-03T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_11_03 from=2026-11-03T00:00:00-05:00 to=2026-11-04T00:00:00-05:00
--- partgen:checksum sha256=85ef5bb034cffbcff18acbaf37cb08481a1ea0e609d0e6b2194c00389dbecbc8
+-- partgen:checksum sha256=c180856479d6130541cd669d71a7626f36e13a754138f3fd0bfadc1a606d6330
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

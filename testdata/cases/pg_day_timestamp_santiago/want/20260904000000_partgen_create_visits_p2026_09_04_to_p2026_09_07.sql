@@ -11,11 +11,12 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-09-04
 -- partgen:partition op=create table=visits name=visits_p2026_09_04 from=2026-09-04T00:00:00-04:00 to=2026-09-05T00:00:00-04:00
 -- partgen:partition op=create table=visits name=visits_p2026_09_05 from=2026-09-05T00:00:00-04:00 to=2026-09-06T01:00:00-03:00
 -- partgen:partition op=create table=visits name=visits_p2026_09_06 from=2026-09-06T01:00:00-03:00 to=2026-09-07T00:00:00-03:00
 -- partgen:partition op=create table=visits name=visits_p2026_09_07 from=2026-09-07T00:00:00-03:00 to=2026-09-08T00:00:00-03:00
--- partgen:checksum sha256=05cfe4ba1863efca4df9ee5786db0bc2fc6e040288f5dec63fefecbe78f8fe90
+-- partgen:checksum sha256=40a9f6640975e49106c28d332f50fd0594b4086bbfb6eda980bfd3519d3b1ca5
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -12,10 +12,11 @@
 -- Rows of a new range found in the default partition are moved into it in this transaction.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=default table=readings name=readings_default
 -- partgen:partition op=create table=readings name=readings_p2026_11 from=2026-11-01T00:00:00+01:00 to=2026-12-01T00:00:00+01:00
 -- partgen:partition op=create table=readings name=readings_p2026_12 from=2026-12-01T00:00:00+01:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=38c9cfc109db68382a9a9e4dd29076f23f917badff33d5c6a451b553121731bc
+-- partgen:checksum sha256=93cd54ab9e15e981dd77dfc3addfbdb781f054a9610874e1b9424ed44b8386fc
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -12,9 +12,10 @@
 -- Rows of a new range found in the default partition are moved into it in this transaction.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2027-01-10
 -- partgen:partition op=create table=readings name=readings_p2027_01 from=2027-01-01T00:00:00+01:00 to=2027-02-01T00:00:00+01:00
 -- partgen:partition op=create table=readings name=readings_p2027_02 from=2027-02-01T00:00:00+01:00 to=2027-03-01T00:00:00+01:00
--- partgen:checksum sha256=ada6db1455501898b1cbfb0cb339b89345f5f238b3069785880ec21c243e48be
+-- partgen:checksum sha256=6247cb7267ec680a8d3907b52d6e34976366128c82485c39cf27fcc830335931
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

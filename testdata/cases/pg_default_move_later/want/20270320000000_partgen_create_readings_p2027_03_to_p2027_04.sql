@@ -12,9 +12,10 @@
 -- Rows of a new range found in the default partition are moved into it in this transaction.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2027-03-20
 -- partgen:partition op=create table=readings name=readings_p2027_03 from=2027-03-01T00:00:00+01:00 to=2027-04-01T00:00:00+02:00
 -- partgen:partition op=create table=readings name=readings_p2027_04 from=2027-04-01T00:00:00+02:00 to=2027-05-01T00:00:00+02:00
--- partgen:checksum sha256=1ccacd48f555b9cd9a7615a61cad299a4077b0d94c89db579069634080c52c73
+-- partgen:checksum sha256=0ba8a9c4e9162ef328bb23d8c9a703aeee7c39bea0d006b41b14851aa0bcd3c0
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

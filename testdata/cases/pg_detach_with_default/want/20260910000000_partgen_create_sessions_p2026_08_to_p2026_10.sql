@@ -12,11 +12,12 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-09-10
 -- partgen:partition op=default table=sessions name=sessions_default
 -- partgen:partition op=create table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=7f0f697e7bade819a2e183c40639a1a3d9754768c9d5c09ba40de43183735f39
+-- partgen:checksum sha256=01f203cc8745b4ca10645a95bdada1621fc97e7249709f09ee9a0775dcb9ab95
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -12,10 +12,11 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-12-10
 -- partgen:partition op=create table=sessions name=sessions_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=0c7b9f8fd2ee79089870982413894023f7c47c04de583b3eb58538ca357d430e
+-- partgen:checksum sha256=dd229dc038508461d467b6ac9c8bc16a4fd0d6ee105e3bfb98198c8d28d1688f
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -12,10 +12,11 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=default table=events name=events_default
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00+01:00 to=2026-12-01T00:00:00+01:00
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00+01:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=a838295a3d7cd43113c8a6fb94087a86c6960e77482c7dd8ec8b67da2c2ecdc9
+-- partgen:checksum sha256=80c132bd6aa27e5bf6fa29f512d4372ec5ace1d7f32ab4a0292014351e9433f1
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -12,10 +12,11 @@
 -- Rows of a new range found in the default partition are moved into it in this transaction.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=default table=events name=events_default
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=30b111387f9c471402cfd8628e48d7fcbc0d4f0afb20663ec281680f68ef38a1
+-- partgen:checksum sha256=994ac83d0b3dffa735ff8e69a0ccbb66b764ecc9f52a3c6f022eed27f5cee025
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -11,9 +11,10 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=ticks.events name=events_202611 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=ticks.events name=events_202612 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=5f8713cd5d929f39aff55d50385c7e6459de3f304a9a259eb79c55b6ebf604fd
+-- partgen:checksum sha256=af9f710febeef7fdb6852ce7292d9afa5a6b7f05906604421dc9150ac099c0c7
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -11,10 +11,11 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00-04:00 to=2026-12-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00-05:00 to=2027-01-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2027_01 from=2027-01-01T00:00:00-05:00 to=2027-02-01T00:00:00-05:00
--- partgen:checksum sha256=7a3174a7bc6d68f3fdd8edec368eb07d1027c7634fd76c24902554e7e95121f3
+-- partgen:checksum sha256=8146507af72df5bbb18a33538210624061b79077f5ea41ee6663d56c3fb4338d
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -11,13 +11,14 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=events name=events_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=1f27da95c9904c582c50c719e675c8251282c9e881e5d473896f657e83ab57d4
+-- partgen:checksum sha256=781c3bc2236b21680128289b6db5a19559e7a407fde6ef368921c68b55622bf4
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -12,10 +12,11 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=default table=tracking name=tracking_default
 -- partgen:partition op=create table=tracking name=tracking_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=tracking name=tracking_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=2ac62bc2b8adf32d81ed876381038a650f408024e391317f2a7a44ea085f7b96
+-- partgen:checksum sha256=e1435f4b2b5975b8e0d1c5ba27b21d4fc0282f80047121d4fb710cc2202d7225
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

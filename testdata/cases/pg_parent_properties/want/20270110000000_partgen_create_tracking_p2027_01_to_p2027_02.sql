@@ -12,9 +12,10 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2027-01-10
 -- partgen:partition op=create table=tracking name=tracking_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=tracking name=tracking_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=b9b8e9a2cde6397c12682279923bc140fe9c33c831ba1b764af2434c17fd046c
+-- partgen:checksum sha256=c32a4fc75bdb264afbf2024de7f5ad3fb889dd437c62fa09656c32a4fc3e7716
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -11,12 +11,13 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=events name=events_p2026q4 from=2026-10-01T00:00:00+10:30 to=2027-01-01T00:00:00+11:00
 -- partgen:partition op=create table=events name=events_p2027q1 from=2027-01-01T00:00:00+11:00 to=2027-04-01T00:00:00+11:00
 -- partgen:partition op=create table=events name=events_p2027q2 from=2027-04-01T00:00:00+11:00 to=2027-07-01T00:00:00+10:30
 -- partgen:partition op=create table=events name=events_p2027q3 from=2027-07-01T00:00:00+10:30 to=2027-10-01T00:00:00+10:30
 -- partgen:partition op=create table=events name=events_p2027q4 from=2027-10-01T00:00:00+10:30 to=2028-01-01T00:00:00+11:00
--- partgen:checksum sha256=203c8834d6e9f9005d2c099e4b3386eb566d2e016caa3cf060cf7c560ff7aa63
+-- partgen:checksum sha256=29b65d9e0f11f10a2c78c8aef6ae79d385cbdf4c69f47d368e579ccd0b9d6f32
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

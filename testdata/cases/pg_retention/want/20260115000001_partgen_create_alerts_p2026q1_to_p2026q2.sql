@@ -12,10 +12,11 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-01-15
 -- partgen:partition op=default table=alerts name=alerts_default
 -- partgen:partition op=create table=alerts name=alerts_p2026q1 from=2026-01-01T00:00:00+01:00 to=2026-04-01T00:00:00+02:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q2 from=2026-04-01T00:00:00+02:00 to=2026-07-01T00:00:00+02:00
--- partgen:checksum sha256=33d4279c0735fa20c60f0a967427b4a3c88e2ac499aad5a1a5bdd21c14ec63a5
+-- partgen:checksum sha256=64d78e9055b5b3385fd4b0806fd219bc5fb05178504760dd3c1d98356ecd14e6
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -11,9 +11,10 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-01-15
 -- partgen:partition op=create table=events name=events_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
 -- partgen:partition op=create table=events name=events_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
--- partgen:checksum sha256=a1458529f9f12d145ae2031cedace926f4d67a3ca80f517ead1f8d0d48435a8b
+-- partgen:checksum sha256=01934a18248493cc598b90ff7f3664c301a8ff25ecbc618e2044b515b50dd58c
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

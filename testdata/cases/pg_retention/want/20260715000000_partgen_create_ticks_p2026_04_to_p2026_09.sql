@@ -11,13 +11,14 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=ticks name=ticks_p2026_04 from=2026-04-01T00:00:00+02:00 to=2026-05-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_05 from=2026-05-01T00:00:00+02:00 to=2026-06-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_06 from=2026-06-01T00:00:00+02:00 to=2026-07-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_07 from=2026-07-01T00:00:00+02:00 to=2026-08-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_08 from=2026-08-01T00:00:00+02:00 to=2026-09-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_09 from=2026-09-01T00:00:00+02:00 to=2026-10-01T00:00:00+02:00
--- partgen:checksum sha256=2c1b5a1d66e9cfe68f9d9af5b520fa0d2a0fc5fc35dee650b48c7faa3fe1a9a9
+-- partgen:checksum sha256=6f65475e954c17486b5d112e14c9addbf8f98c77de2dabbdf16cc24da550f2de
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -12,9 +12,10 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=alerts name=alerts_p2026q3 from=2026-07-01T00:00:00+02:00 to=2026-10-01T00:00:00+02:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q4 from=2026-10-01T00:00:00+02:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=875ac06defe65ebaeb2d199dac92fa74d284646c9e658ded8fd5b913d5a5b221
+-- partgen:checksum sha256=e5d3cd1a8c2477de2b0d9782849b996bf7c2ddbb6991173176dbb65b5fb43725
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -11,11 +11,12 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=events name=events_p2026_05 from=2026-05-01T00:00:00+02:00 to=2026-06-01T00:00:00+02:00
 -- partgen:partition op=create table=events name=events_p2026_06 from=2026-06-01T00:00:00+02:00 to=2026-07-01T00:00:00+02:00
 -- partgen:partition op=create table=events name=events_p2026_07 from=2026-07-01T00:00:00+02:00 to=2026-08-01T00:00:00+02:00
 -- partgen:partition op=create table=events name=events_p2026_08 from=2026-08-01T00:00:00+02:00 to=2026-09-01T00:00:00+02:00
--- partgen:checksum sha256=c3b4b729428dfb530566df4509c97cf98fd64baa0593edee5a22ec26074c08d4
+-- partgen:checksum sha256=76cc07e9ed08ba57a6cb24cc4eccb0caaeac64646235a857282312ff489c17c7
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -11,9 +11,10 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-08-05
 -- partgen:partition op=create table=sessions name=sessions_p2026w32 from=2026-08-03T00:00:00+05:30 to=2026-08-10T00:00:00+05:30
 -- partgen:partition op=create table=sessions name=sessions_p2026w33 from=2026-08-10T00:00:00+05:30 to=2026-08-17T00:00:00+05:30
--- partgen:checksum sha256=f529765a994c964cbcac3d9eb4e61d351380d595da934a21fb01c9e5ea03bbbf
+-- partgen:checksum sha256=634c1c1aa41b6faa23a6f5429d83a011e8e79d899b949c2f3e79a3330e837e4c
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

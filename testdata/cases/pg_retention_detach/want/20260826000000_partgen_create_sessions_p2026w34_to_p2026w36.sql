@@ -11,10 +11,11 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-08-26
 -- partgen:partition op=create table=sessions name=sessions_p2026w34 from=2026-08-17T00:00:00+05:30 to=2026-08-24T00:00:00+05:30
 -- partgen:partition op=create table=sessions name=sessions_p2026w35 from=2026-08-24T00:00:00+05:30 to=2026-08-31T00:00:00+05:30
 -- partgen:partition op=create table=sessions name=sessions_p2026w36 from=2026-08-31T00:00:00+05:30 to=2026-09-07T00:00:00+05:30
--- partgen:checksum sha256=03524a207eba293d9199318a2c9e73851e84722512efe5dd68aba7d6a4639821
+-- partgen:checksum sha256=a013d937686a2c90fcc09bd1e2bb9205abbeff0c3f7b64609addd42e58ba1fac
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

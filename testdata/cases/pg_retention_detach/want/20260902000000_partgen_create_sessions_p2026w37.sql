@@ -11,8 +11,9 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-09-02
 -- partgen:partition op=create table=sessions name=sessions_p2026w37 from=2026-09-07T00:00:00+05:30 to=2026-09-14T00:00:00+05:30
--- partgen:checksum sha256=df4a84cf22f2c67d6a8a2943d85143f2fd031069309fdb683d4ef88094b57126
+-- partgen:checksum sha256=2ae431669b5ae98569d9d903578b621d1de6999bb688d9ccd74a2d484936db46
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -11,11 +11,12 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-12-31
 -- partgen:partition op=create table=events name=events_p2026w52 from=2026-12-21T00:00:00+05:30 to=2026-12-28T00:00:00+05:30
 -- partgen:partition op=create table=events name=events_p2026w53 from=2026-12-28T00:00:00+05:30 to=2027-01-04T00:00:00+05:30
 -- partgen:partition op=create table=events name=events_p2027w01 from=2027-01-04T00:00:00+05:30 to=2027-01-11T00:00:00+05:30
 -- partgen:partition op=create table=events name=events_p2027w02 from=2027-01-11T00:00:00+05:30 to=2027-01-18T00:00:00+05:30
--- partgen:checksum sha256=20d252ae63ed3a742d186dc0e931c5c246a927516d495a0d672da2de523ed0bc
+-- partgen:checksum sha256=36acbcfb7cc805fe87564cea4d04fad2db0da9a8f1343be72778d74c2c75221b
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

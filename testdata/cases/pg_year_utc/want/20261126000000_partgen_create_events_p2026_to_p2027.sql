@@ -11,9 +11,10 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=events name=events_p2026 from=2026-01-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2027 from=2027-01-01T00:00:00Z to=2028-01-01T00:00:00Z
--- partgen:checksum sha256=a67b454dfb3ab6313c0cba1f37718c88eac4542b3ee60d23a1a93c933e0053db
+-- partgen:checksum sha256=56c3a8e0731af50bc3d9c7b694057024ebbd1ee720da5bfa950763ec0049c8c6
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

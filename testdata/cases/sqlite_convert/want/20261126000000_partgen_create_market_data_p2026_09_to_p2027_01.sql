@@ -12,12 +12,13 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=market_data name=market_data_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=6669b0e357bcaed57723e32e8350b7d2cd08ad279d28cd95ee61e364828f6886
+-- partgen:checksum sha256=3cfbe6147475494ba6db4e163337c42e142873e90ec936e3f41c0bde5685857e
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -12,10 +12,11 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=default table=alert_log name=alert_log_default
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
--- partgen:checksum sha256=28e73ad09ecc5765a7dac381c16799b24b5670b00539351311659500ea28b7c2
+-- partgen:checksum sha256=b02badcbe566b1cfb96221f70abe39c3ce5b2fc8e01a976b41c5f1a3e089bc86
 
 -- +goose Up
 

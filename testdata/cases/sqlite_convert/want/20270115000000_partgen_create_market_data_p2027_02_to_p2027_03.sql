@@ -11,9 +11,10 @@
 -- the view market_data (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2027-01-15
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_03 from=2027-03-01T00:00:00Z to=2027-04-01T00:00:00Z
--- partgen:checksum sha256=88bd2760a8455717962a98432f7f480f552abf23cac7ac8dcaa69ae5c7a98774
+-- partgen:checksum sha256=aef344ffbadf7e941310e4b9d1d3afd4eb9b02ae205434285a83e943ccfb3fed
 
 -- +goose Up
 

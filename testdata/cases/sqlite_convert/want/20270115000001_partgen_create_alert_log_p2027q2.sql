@@ -11,8 +11,9 @@
 -- the view alert_log (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2027-01-15
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=7eccea32747ccab9c0a43599c3f4c5ac612f74d19bdaa8e7fde3b2519a5be6bb
+-- partgen:checksum sha256=5a3b83972a8b4161a6172454240b577f5b4ee8bf3b06e461af855922bef56a87
 
 -- +goose Up
 

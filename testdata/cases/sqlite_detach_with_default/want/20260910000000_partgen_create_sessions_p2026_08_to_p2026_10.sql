@@ -12,11 +12,12 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-09-10
 -- partgen:partition op=default table=sessions name=sessions_default
 -- partgen:partition op=create table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=a42a02196591441c35a33503706c1e44db1ae06e88a548087a7593cb2a0448e4
+-- partgen:checksum sha256=3796fc039ac9568e5800ef34dd3acd925a95f65042c9566dda225c5015301d3b
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -11,10 +11,11 @@
 -- the view sessions (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-12-10
 -- partgen:partition op=create table=sessions name=sessions_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=836a5e1219d256538c5fb2ace6b6e4b10d16ea22d192dc478b704df9b5f5a08d
+-- partgen:checksum sha256=6870f3b4e54ef6adf1a990b0c164efec3422a915fb6ee46695875e972de01fb7
 
 -- +goose Up
 

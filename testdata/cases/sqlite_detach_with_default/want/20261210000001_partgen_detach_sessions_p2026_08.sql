@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then leaves the table in place; one audit row in partgen_archive_log; all in one transaction.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-12-10
 -- partgen:partition op=detach table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
--- partgen:checksum sha256=8e27200a2055dcabbd8b2821c19966fdfe4ffb8c025e90bc6c2b72a2083825a5
+-- partgen:checksum sha256=15d72d0f943f8240b440ad2e759a0b01271b91a446761c4751b35fe18f824668
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then leaves the table in place; one audit row in partgen_archive_log; all in one transaction.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-12-10
 -- partgen:partition op=detach table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
--- partgen:checksum sha256=d868a6868706a1f17b36c9e92bab4c0b2c250a9073a6d01527933e80b0a57fe8
+-- partgen:checksum sha256=0fe144090101463ac5b533a10dd70af70973d7c52024c7e88a13767e86fb5d47
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then leaves the table in place; one audit row in partgen_archive_log; all in one transaction.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-12-10
 -- partgen:partition op=detach table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=463ba91ba73b8ea22d1cc44a2e5d1b7e37f7bc81d00c826509616435e2bb8fe0
+-- partgen:checksum sha256=e82be17c385a90e3165cfc0dc37b20c21fc9ace62bb3fdcff5d4706a41263d33
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -12,10 +12,11 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-01-15
 -- partgen:partition op=create table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
--- partgen:checksum sha256=7e5e12c4b0e7aacc97d899fdd80c2086cb324f1786aabc6b99ec08abe59b8623
+-- partgen:checksum sha256=662c358d9d982c431848bb23c70a3c671bf45aba557be52ed2f6043fb542e9d9
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

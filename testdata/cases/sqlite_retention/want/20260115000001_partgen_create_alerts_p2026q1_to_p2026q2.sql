@@ -12,10 +12,11 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-01-15
 -- partgen:partition op=default table=alerts name=alerts_default
 -- partgen:partition op=create table=alerts name=alerts_p2026q1 from=2026-01-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q2 from=2026-04-01T00:00:00-04:00 to=2026-07-01T00:00:00-04:00
--- partgen:checksum sha256=68e6588393e6113a314d136ae5139f7d5e1a61889da875e7b9343e8ade05a535
+-- partgen:checksum sha256=f90e68245ef09951c4c6db3d8a6717378180e4cbeba460f01918d00a4fce3d55
 
 -- +goose Up
 

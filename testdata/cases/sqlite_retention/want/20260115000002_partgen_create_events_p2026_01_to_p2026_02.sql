@@ -12,9 +12,10 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-01-15
 -- partgen:partition op=create table=events name=events_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
--- partgen:checksum sha256=43e948d14df5d7acc710c7c97745485133d5eae6025855dd0e8a4a603b36e5a9
+-- partgen:checksum sha256=bee7e4edbbd9f5779728b05c23c65e9388897b1ee26dedea3aa0842813d832a9
 
 -- +goose Up
 

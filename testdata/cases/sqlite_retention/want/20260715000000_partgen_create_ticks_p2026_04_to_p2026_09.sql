@@ -11,13 +11,14 @@
 -- the view ticks (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=ticks name=ticks_p2026_04 from=2026-04-01T00:00:00-04:00 to=2026-05-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_05 from=2026-05-01T00:00:00-04:00 to=2026-06-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_06 from=2026-06-01T00:00:00-04:00 to=2026-07-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_07 from=2026-07-01T00:00:00-04:00 to=2026-08-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_08 from=2026-08-01T00:00:00-04:00 to=2026-09-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_09 from=2026-09-01T00:00:00-04:00 to=2026-10-01T00:00:00-04:00
--- partgen:checksum sha256=87cfe4f11c9a4b00665cf4e9662c8be3744b5815c62f30988fe8463c0deefeed
+-- partgen:checksum sha256=79ca8197032aec50e06327e9e7054c0e2d4094d8939dc9cb2eb4a3e37c907d3b
 
 -- +goose Up
 

@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then renames the table to its archive name; one audit row in partgen_archive_log; all in one transaction.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=archive table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
--- partgen:checksum sha256=aeb1fc64b404ba61cc1841b90f694510536310e109fd58fb64dff880aa293c88
+-- partgen:checksum sha256=ddb0533fb64ffae5b9302679345970d5f7b8189e023c99f6d45d68b6f7777b70
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then renames the table to its archive name; one audit row in partgen_archive_log; all in one transaction.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=archive table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
--- partgen:checksum sha256=79635332ed9cc9e4d60165152f297152a2f1be5cb8a29bb3e920246b5591e913
+-- partgen:checksum sha256=6de0fe9815e488633ddd725a497370e7399398ccf5b4b7f87eec2d2e0351495b
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then renames the table to its archive name; one audit row in partgen_archive_log; all in one transaction.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=archive table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
--- partgen:checksum sha256=05036fc4cc72497800ddd950679849a418c0414211e187fdf26989f45eab4552
+-- partgen:checksum sha256=fd697cce575909c8c62fbd431e12d96739bfdc38133e836933e581e0ac4bc52c
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -11,9 +11,10 @@
 -- the view alerts (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=alerts name=alerts_p2026q3 from=2026-07-01T00:00:00-04:00 to=2026-10-01T00:00:00-04:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q4 from=2026-10-01T00:00:00-04:00 to=2027-01-01T00:00:00-05:00
--- partgen:checksum sha256=e4670a0237b7e1f14fbbfbd2979953fe51cb335e0b0eb787225d8b569dee4cc3
+-- partgen:checksum sha256=51e93ac030519706a5111077977d250ec09ed87f29f021252f886d35c19158cf
 
 -- +goose Up
 

@@ -11,11 +11,12 @@
 -- the view events (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=events name=events_p2026_05 from=2026-05-01T00:00:00-04:00 to=2026-06-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_06 from=2026-06-01T00:00:00-04:00 to=2026-07-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_07 from=2026-07-01T00:00:00-04:00 to=2026-08-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_08 from=2026-08-01T00:00:00-04:00 to=2026-09-01T00:00:00-04:00
--- partgen:checksum sha256=d1953cb97b8fa361b0d9793878ecc5b73dbb2ab5469349dc7c1c7e35405be0f1
+-- partgen:checksum sha256=4d680784070c955411a37677374daceb656f2cccada6568442d974efaf322f26
 
 -- +goose Up
 

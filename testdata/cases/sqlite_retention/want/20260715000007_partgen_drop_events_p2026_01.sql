@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then drops the table; one audit row in partgen_archive_log; all in one transaction.
 -- Down: fails; the rows are gone.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=drop table=events name=events_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
--- partgen:checksum sha256=36392b488a9dc1d986790ed583717c026db40cb7815b7d70dbf2cc7f244c4a5f
+-- partgen:checksum sha256=a7f6d19bf6b9c1c3a84ba49b4bca0fc588e1de874f08ff482642e182741c7e6e
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then drops the table; one audit row in partgen_archive_log; all in one transaction.
 -- Down: fails; the rows are gone.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=drop table=events name=events_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
--- partgen:checksum sha256=fd15671176e1869a72e2a06cedf0a13232e5048cbc4b2e31b73c3573172ce026
+-- partgen:checksum sha256=36d0bc2e206ece636da574451d6e41f55c2a2b2de2d696cec5ec671040075a21
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
