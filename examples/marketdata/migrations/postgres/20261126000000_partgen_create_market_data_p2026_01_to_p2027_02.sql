@@ -6,7 +6,8 @@
 -- through 2027-02 (premake: 3 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
--- Spec partgen.yaml: table market_data, key ts, interval month, premake 3, timezone UTC, start 2026-01-01, retention keep 24 action archive archive_schema archive drop_after 3
+-- Spec partgen.yaml: table market_data, key ts, interval month, premake 3, timezone UTC, start 2026-01-01, retention
+-- keep 24 action archive archive_schema archive drop_after 3
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
@@ -26,7 +27,7 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=405b55069eb20f5dbd672b6b8607d5b1e734f3df52691d127ceea45429603778
+-- partgen:checksum sha256=70ac5aa2228d342dd5faf82c28be459e5091d3e67ee773802101a224efb31a0e
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -41,22 +42,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"market_data"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table market_data does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"market_data"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: market_data must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for market_data in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: market_data must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for market_data in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -64,33 +72,19 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"market_data"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of market_data the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of market_data the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
 
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
-
 -- market_data_p2026_01: 2026-01, [2026-01-01 00:00:00+00, 2026-02-01 00:00:00+00)
 CREATE TABLE "market_data_p2026_01" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2026_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" < '2026-02-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" <
+        '2026-02-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_01"
     FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-02-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2026_01" DROP CONSTRAINT partgen_bounds;
@@ -98,7 +92,8 @@ ALTER TABLE "market_data_p2026_01" DROP CONSTRAINT partgen_bounds;
 -- market_data_p2026_02: 2026-02, [2026-02-01 00:00:00+00, 2026-03-01 00:00:00+00)
 CREATE TABLE "market_data_p2026_02" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2026_02" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+00'::timestamptz AND "ts" < '2026-03-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+00'::timestamptz AND "ts" <
+        '2026-03-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_02"
     FOR VALUES FROM ('2026-02-01 00:00:00+00'::timestamptz) TO ('2026-03-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2026_02" DROP CONSTRAINT partgen_bounds;
@@ -106,7 +101,8 @@ ALTER TABLE "market_data_p2026_02" DROP CONSTRAINT partgen_bounds;
 -- market_data_p2026_03: 2026-03, [2026-03-01 00:00:00+00, 2026-04-01 00:00:00+00)
 CREATE TABLE "market_data_p2026_03" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2026_03" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-03-01 00:00:00+00'::timestamptz AND "ts" < '2026-04-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-03-01 00:00:00+00'::timestamptz AND "ts" <
+        '2026-04-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_03"
     FOR VALUES FROM ('2026-03-01 00:00:00+00'::timestamptz) TO ('2026-04-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2026_03" DROP CONSTRAINT partgen_bounds;
@@ -114,7 +110,8 @@ ALTER TABLE "market_data_p2026_03" DROP CONSTRAINT partgen_bounds;
 -- market_data_p2026_04: 2026-04, [2026-04-01 00:00:00+00, 2026-05-01 00:00:00+00)
 CREATE TABLE "market_data_p2026_04" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2026_04" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+00'::timestamptz AND "ts" < '2026-05-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+00'::timestamptz AND "ts" <
+        '2026-05-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_04"
     FOR VALUES FROM ('2026-04-01 00:00:00+00'::timestamptz) TO ('2026-05-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2026_04" DROP CONSTRAINT partgen_bounds;
@@ -122,7 +119,8 @@ ALTER TABLE "market_data_p2026_04" DROP CONSTRAINT partgen_bounds;
 -- market_data_p2026_05: 2026-05, [2026-05-01 00:00:00+00, 2026-06-01 00:00:00+00)
 CREATE TABLE "market_data_p2026_05" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2026_05" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+00'::timestamptz AND "ts" < '2026-06-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+00'::timestamptz AND "ts" <
+        '2026-06-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_05"
     FOR VALUES FROM ('2026-05-01 00:00:00+00'::timestamptz) TO ('2026-06-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2026_05" DROP CONSTRAINT partgen_bounds;
@@ -130,7 +128,8 @@ ALTER TABLE "market_data_p2026_05" DROP CONSTRAINT partgen_bounds;
 -- market_data_p2026_06: 2026-06, [2026-06-01 00:00:00+00, 2026-07-01 00:00:00+00)
 CREATE TABLE "market_data_p2026_06" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2026_06" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+00'::timestamptz AND "ts" < '2026-07-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+00'::timestamptz AND "ts" <
+        '2026-07-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_06"
     FOR VALUES FROM ('2026-06-01 00:00:00+00'::timestamptz) TO ('2026-07-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2026_06" DROP CONSTRAINT partgen_bounds;
@@ -138,7 +137,8 @@ ALTER TABLE "market_data_p2026_06" DROP CONSTRAINT partgen_bounds;
 -- market_data_p2026_07: 2026-07, [2026-07-01 00:00:00+00, 2026-08-01 00:00:00+00)
 CREATE TABLE "market_data_p2026_07" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2026_07" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+00'::timestamptz AND "ts" < '2026-08-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+00'::timestamptz AND "ts" <
+        '2026-08-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_07"
     FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-08-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2026_07" DROP CONSTRAINT partgen_bounds;
@@ -146,7 +146,8 @@ ALTER TABLE "market_data_p2026_07" DROP CONSTRAINT partgen_bounds;
 -- market_data_p2026_08: 2026-08, [2026-08-01 00:00:00+00, 2026-09-01 00:00:00+00)
 CREATE TABLE "market_data_p2026_08" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2026_08" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+00'::timestamptz AND "ts" < '2026-09-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+00'::timestamptz AND "ts" <
+        '2026-09-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_08"
     FOR VALUES FROM ('2026-08-01 00:00:00+00'::timestamptz) TO ('2026-09-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2026_08" DROP CONSTRAINT partgen_bounds;
@@ -154,7 +155,8 @@ ALTER TABLE "market_data_p2026_08" DROP CONSTRAINT partgen_bounds;
 -- market_data_p2026_09: 2026-09, [2026-09-01 00:00:00+00, 2026-10-01 00:00:00+00)
 CREATE TABLE "market_data_p2026_09" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2026_09" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-09-01 00:00:00+00'::timestamptz AND "ts" < '2026-10-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-09-01 00:00:00+00'::timestamptz AND "ts" <
+        '2026-10-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_09"
     FOR VALUES FROM ('2026-09-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2026_09" DROP CONSTRAINT partgen_bounds;
@@ -162,7 +164,8 @@ ALTER TABLE "market_data_p2026_09" DROP CONSTRAINT partgen_bounds;
 -- market_data_p2026_10: 2026-10, [2026-10-01 00:00:00+00, 2026-11-01 00:00:00+00)
 CREATE TABLE "market_data_p2026_10" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2026_10" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+00'::timestamptz AND "ts" < '2026-11-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+00'::timestamptz AND "ts" <
+        '2026-11-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_10"
     FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2026-11-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2026_10" DROP CONSTRAINT partgen_bounds;
@@ -170,7 +173,8 @@ ALTER TABLE "market_data_p2026_10" DROP CONSTRAINT partgen_bounds;
 -- market_data_p2026_11: 2026-11, [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00)
 CREATE TABLE "market_data_p2026_11" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2026_11" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" < '2026-12-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" <
+        '2026-12-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_11"
     FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2026_11" DROP CONSTRAINT partgen_bounds;
@@ -178,7 +182,8 @@ ALTER TABLE "market_data_p2026_11" DROP CONSTRAINT partgen_bounds;
 -- market_data_p2026_12: 2026-12, [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00)
 CREATE TABLE "market_data_p2026_12" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2026_12" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" < '2027-01-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" <
+        '2027-01-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_12"
     FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2026_12" DROP CONSTRAINT partgen_bounds;
@@ -186,7 +191,8 @@ ALTER TABLE "market_data_p2026_12" DROP CONSTRAINT partgen_bounds;
 -- market_data_p2027_01: 2027-01, [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00)
 CREATE TABLE "market_data_p2027_01" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2027_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" < '2027-02-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" <
+        '2027-02-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2027_01"
     FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-02-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2027_01" DROP CONSTRAINT partgen_bounds;
@@ -194,7 +200,8 @@ ALTER TABLE "market_data_p2027_01" DROP CONSTRAINT partgen_bounds;
 -- market_data_p2027_02: 2027-02, [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00)
 CREATE TABLE "market_data_p2027_02" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "market_data_p2027_02" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" < '2027-03-01 00:00:00+00'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" <
+        '2027-03-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2027_02"
     FOR VALUES FROM ('2027-02-01 00:00:00+00'::timestamptz) TO ('2027-03-01 00:00:00+00'::timestamptz);
 ALTER TABLE "market_data_p2027_02" DROP CONSTRAINT partgen_bounds;
@@ -209,59 +216,87 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "market_data_p2027_02";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2027_02 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2027_02 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2027_01";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2027_01 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2027_01 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_12";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_12 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_12 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_11";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_11 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_11 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_10";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_10 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_10 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_09";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_09 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_09 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_08";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_08 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_08 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_07";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_07 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_07 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_06";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_06 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_06 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_05";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_05 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_05 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_04";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_04 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_04 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_03";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_03 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_03 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_02";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_02 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_02 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_01";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_01 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_01 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -6,7 +6,8 @@
 -- through 2027-Q2 (premake: 2 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
--- Spec partgen.yaml: table alert_log, key raised_at, interval quarter, premake 2, timezone UTC, start 2026-01-01, default_partition true (on_default_rows move), retention keep 8 action drop
+-- Spec partgen.yaml: table alert_log, key raised_at, interval quarter, premake 2, timezone UTC, start 2026-01-01,
+-- default_partition true (on_default_rows move), retention keep 8 action drop
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Rows of a new range found in the default partition are moved into it in this transaction.
@@ -20,7 +21,7 @@
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=2406c490ca23a1c1778165fccf9a3b24645ee7bff62016a09b0577bc2e1cf0a3
+-- partgen:checksum sha256=a61cf167853134e5ec8a5b049a59d6439a0d5b33bcd9e3758b592075acece03d
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -35,22 +36,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"alert_log"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table alert_log does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table alert_log does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"alert_log"'::regclass;
     IF found IS DISTINCT FROM 'r 1 raised_at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: alert_log must be PARTITION BY RANGE (raised_at) with raised_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alert_log in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: alert_log must be PARTITION BY RANGE (raised_at) with raised_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alert_log in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -58,7 +66,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"alert_log"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of alert_log the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of alert_log the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -76,7 +86,8 @@ LOCK TABLE "alert_log_default" IN EXCLUSIVE MODE;
 -- alert_log_p2026q1: 2026-Q1, [2026-01-01 00:00:00+00, 2026-04-01 00:00:00+00)
 CREATE TABLE "alert_log_p2026q1" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alert_log_p2026q1" ADD CONSTRAINT partgen_bounds
-    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-01-01 00:00:00+00'::timestamptz AND "raised_at" < '2026-04-01 00:00:00+00'::timestamptz);
+    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-01-01 00:00:00+00'::timestamptz AND "raised_at" <
+        '2026-04-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q1"
     FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-04-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log_p2026q1" DROP CONSTRAINT partgen_bounds;
@@ -84,7 +95,8 @@ ALTER TABLE "alert_log_p2026q1" DROP CONSTRAINT partgen_bounds;
 -- alert_log_p2026q2: 2026-Q2, [2026-04-01 00:00:00+00, 2026-07-01 00:00:00+00)
 CREATE TABLE "alert_log_p2026q2" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alert_log_p2026q2" ADD CONSTRAINT partgen_bounds
-    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-04-01 00:00:00+00'::timestamptz AND "raised_at" < '2026-07-01 00:00:00+00'::timestamptz);
+    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-04-01 00:00:00+00'::timestamptz AND "raised_at" <
+        '2026-07-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q2"
     FOR VALUES FROM ('2026-04-01 00:00:00+00'::timestamptz) TO ('2026-07-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log_p2026q2" DROP CONSTRAINT partgen_bounds;
@@ -92,7 +104,8 @@ ALTER TABLE "alert_log_p2026q2" DROP CONSTRAINT partgen_bounds;
 -- alert_log_p2026q3: 2026-Q3, [2026-07-01 00:00:00+00, 2026-10-01 00:00:00+00)
 CREATE TABLE "alert_log_p2026q3" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alert_log_p2026q3" ADD CONSTRAINT partgen_bounds
-    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-07-01 00:00:00+00'::timestamptz AND "raised_at" < '2026-10-01 00:00:00+00'::timestamptz);
+    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-07-01 00:00:00+00'::timestamptz AND "raised_at" <
+        '2026-10-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q3"
     FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log_p2026q3" DROP CONSTRAINT partgen_bounds;
@@ -100,7 +113,8 @@ ALTER TABLE "alert_log_p2026q3" DROP CONSTRAINT partgen_bounds;
 -- alert_log_p2026q4: 2026-Q4, [2026-10-01 00:00:00+00, 2027-01-01 00:00:00+00)
 CREATE TABLE "alert_log_p2026q4" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alert_log_p2026q4" ADD CONSTRAINT partgen_bounds
-    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-10-01 00:00:00+00'::timestamptz AND "raised_at" < '2027-01-01 00:00:00+00'::timestamptz);
+    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-10-01 00:00:00+00'::timestamptz AND "raised_at" <
+        '2027-01-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q4"
     FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log_p2026q4" DROP CONSTRAINT partgen_bounds;
@@ -108,7 +122,8 @@ ALTER TABLE "alert_log_p2026q4" DROP CONSTRAINT partgen_bounds;
 -- alert_log_p2027q1: 2027-Q1, [2027-01-01 00:00:00+00, 2027-04-01 00:00:00+00)
 CREATE TABLE "alert_log_p2027q1" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alert_log_p2027q1" ADD CONSTRAINT partgen_bounds
-    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "raised_at" < '2027-04-01 00:00:00+00'::timestamptz);
+    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "raised_at" <
+        '2027-04-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2027q1"
     FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-04-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log_p2027q1" DROP CONSTRAINT partgen_bounds;
@@ -116,7 +131,8 @@ ALTER TABLE "alert_log_p2027q1" DROP CONSTRAINT partgen_bounds;
 -- alert_log_p2027q2: 2027-Q2, [2027-04-01 00:00:00+00, 2027-07-01 00:00:00+00)
 CREATE TABLE "alert_log_p2027q2" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alert_log_p2027q2" ADD CONSTRAINT partgen_bounds
-    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-04-01 00:00:00+00'::timestamptz AND "raised_at" < '2027-07-01 00:00:00+00'::timestamptz);
+    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-04-01 00:00:00+00'::timestamptz AND "raised_at" <
+        '2027-07-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2027q2"
     FOR VALUES FROM ('2027-04-01 00:00:00+00'::timestamptz) TO ('2027-07-01 00:00:00+00'::timestamptz);
 ALTER TABLE "alert_log_p2027q2" DROP CONSTRAINT partgen_bounds;
@@ -131,31 +147,45 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "alert_log_p2027q2";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alert_log_p2027q2 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alert_log_p2027q2 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alert_log_p2027q1";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alert_log_p2027q1 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alert_log_p2027q1 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alert_log_p2026q4";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alert_log_p2026q4 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alert_log_p2026q4 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alert_log_p2026q3";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alert_log_p2026q3 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alert_log_p2026q3 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alert_log_p2026q2";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alert_log_p2026q2 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alert_log_p2026q2 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alert_log_p2026q1";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alert_log_p2026q1 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alert_log_p2026q1 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alert_log_default";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop the default partition alert_log_default of alert_log: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop the default partition alert_log_default of alert_log: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -15,7 +15,7 @@
 -- partgen:partition op=create table=events name=events_p2026_11_26 from=2026-11-26T00:00:00Z to=2026-11-27T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_11_27 from=2026-11-27T00:00:00Z to=2026-11-28T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_11_28 from=2026-11-28T00:00:00Z to=2026-11-29T00:00:00Z
--- partgen:checksum sha256=4f2522954480603b2ebcd873a2eca7772d30b090620014667ce7003ed693e2e5
+-- partgen:checksum sha256=c5f288989021931d35894d598863cb8f2ec0fcb3400d6ce9292c4190be82d280
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -30,22 +30,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"events"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts date' THEN
-        RAISE EXCEPTION 'partgen: events must be PARTITION BY RANGE (ts) with ts of type date, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: events must be PARTITION BY RANGE (ts) with ts of type date, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -53,28 +60,13 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
-
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
 
 -- events_p2026_11_26: 2026-11-26, [2026-11-26 00:00:00+00, 2026-11-27 00:00:00+00)
 CREATE TABLE "events_p2026_11_26" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
@@ -110,15 +102,21 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "events_p2026_11_28";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2026_11_28 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2026_11_28 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "events_p2026_11_27";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2026_11_27 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2026_11_27 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "events_p2026_11_26";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2026_11_26 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2026_11_26 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -5,7 +5,9 @@
 -- As of 2025-06-12 (Europe/Paris) the current week is 2025-W24; the spec wants partitions from the current period
 -- through 2025-W26 (premake: 2 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2025-06-08 00:00:00+02 (pings_p2025_06_07).
--- The span from 2025-06-08 00:00:00+02 is off the week calendar (the folder's partitions were made with another interval, or start elsewhere): 1 day partition(s) fill it up to 2025-06-09 00:00:00+02, the first week boundary, where week partitions start.
+-- The span from 2025-06-08 00:00:00+02 is off the week calendar (the folder's partitions were made with another
+-- interval, or start elsewhere): 1 day partition(s) fill it up to 2025-06-09 00:00:00+02, the first week boundary,
+-- where week partitions start.
 --
 -- Spec partgen.yaml: table pings, key at, interval week, premake 2, timezone Europe/Paris
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
@@ -17,7 +19,7 @@
 -- partgen:partition op=create table=pings name=pings_p2025w24 from=2025-06-09T00:00:00+02:00 to=2025-06-16T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025w25 from=2025-06-16T00:00:00+02:00 to=2025-06-23T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025w26 from=2025-06-23T00:00:00+02:00 to=2025-06-30T00:00:00+02:00
--- partgen:checksum sha256=10159f0ef7f1b9347023d09525cb5907823a95521eea6b03c947f9a419e8f8c1
+-- partgen:checksum sha256=fcb841079a8c583f028f41619b1cfe80752b32083a5c85e7a6201cd23cea7584
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -32,22 +34,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"pings"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -55,7 +64,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -64,7 +75,8 @@ $partgen$;
 -- pings_p2025_06_08: 2025-06-08, [2025-06-08 00:00:00+02, 2025-06-09 00:00:00+02)
 CREATE TABLE "pings_p2025_06_08" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "pings_p2025_06_08" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-08 00:00:00+02'::timestamptz AND "at" < '2025-06-09 00:00:00+02'::timestamptz);
+    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-08 00:00:00+02'::timestamptz AND "at" <
+        '2025-06-09 00:00:00+02'::timestamptz);
 ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_06_08"
     FOR VALUES FROM ('2025-06-08 00:00:00+02'::timestamptz) TO ('2025-06-09 00:00:00+02'::timestamptz);
 ALTER TABLE "pings_p2025_06_08" DROP CONSTRAINT partgen_bounds;
@@ -72,7 +84,8 @@ ALTER TABLE "pings_p2025_06_08" DROP CONSTRAINT partgen_bounds;
 -- pings_p2025w24: 2025-W24, [2025-06-09 00:00:00+02, 2025-06-16 00:00:00+02)
 CREATE TABLE "pings_p2025w24" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "pings_p2025w24" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-09 00:00:00+02'::timestamptz AND "at" < '2025-06-16 00:00:00+02'::timestamptz);
+    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-09 00:00:00+02'::timestamptz AND "at" <
+        '2025-06-16 00:00:00+02'::timestamptz);
 ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w24"
     FOR VALUES FROM ('2025-06-09 00:00:00+02'::timestamptz) TO ('2025-06-16 00:00:00+02'::timestamptz);
 ALTER TABLE "pings_p2025w24" DROP CONSTRAINT partgen_bounds;
@@ -80,7 +93,8 @@ ALTER TABLE "pings_p2025w24" DROP CONSTRAINT partgen_bounds;
 -- pings_p2025w25: 2025-W25, [2025-06-16 00:00:00+02, 2025-06-23 00:00:00+02)
 CREATE TABLE "pings_p2025w25" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "pings_p2025w25" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-16 00:00:00+02'::timestamptz AND "at" < '2025-06-23 00:00:00+02'::timestamptz);
+    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-16 00:00:00+02'::timestamptz AND "at" <
+        '2025-06-23 00:00:00+02'::timestamptz);
 ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w25"
     FOR VALUES FROM ('2025-06-16 00:00:00+02'::timestamptz) TO ('2025-06-23 00:00:00+02'::timestamptz);
 ALTER TABLE "pings_p2025w25" DROP CONSTRAINT partgen_bounds;
@@ -88,7 +102,8 @@ ALTER TABLE "pings_p2025w25" DROP CONSTRAINT partgen_bounds;
 -- pings_p2025w26: 2025-W26, [2025-06-23 00:00:00+02, 2025-06-30 00:00:00+02)
 CREATE TABLE "pings_p2025w26" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "pings_p2025w26" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-23 00:00:00+02'::timestamptz AND "at" < '2025-06-30 00:00:00+02'::timestamptz);
+    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-23 00:00:00+02'::timestamptz AND "at" <
+        '2025-06-30 00:00:00+02'::timestamptz);
 ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w26"
     FOR VALUES FROM ('2025-06-23 00:00:00+02'::timestamptz) TO ('2025-06-30 00:00:00+02'::timestamptz);
 ALTER TABLE "pings_p2025w26" DROP CONSTRAINT partgen_bounds;
@@ -103,19 +118,27 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "pings_p2025w26";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025w26 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025w26 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025w25";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025w25 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025w25 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025w24";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025w24 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025w24 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025_06_08";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_06_08 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_06_08 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

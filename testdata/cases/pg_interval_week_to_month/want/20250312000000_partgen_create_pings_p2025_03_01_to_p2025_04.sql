@@ -5,8 +5,12 @@
 -- As of 2025-03-12 (Europe/Paris) the current month is 2025-03; the spec wants partitions from the current period
 -- through 2025-04 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2025-03-17 00:00:00+01 (pings_p2025w11).
--- The span from 2025-03-01 00:00:00+01 is off the month calendar (the folder's partitions were made with another interval, or start elsewhere): 2 day partition(s) fill it up to 2025-03-03 00:00:00+01, where the folder's partitions go on.
--- The span from 2025-03-17 00:00:00+01 is off the month calendar (the folder's partitions were made with another interval, or start elsewhere): 2 week and 1 day partition(s) fill it up to 2025-04-01 00:00:00+02, the first month boundary, where month partitions start.
+-- The span from 2025-03-01 00:00:00+01 is off the month calendar (the folder's partitions were made with another
+-- interval, or start elsewhere): 2 day partition(s) fill it up to 2025-03-03 00:00:00+01, where the folder's partitions
+-- go on.
+-- The span from 2025-03-17 00:00:00+01 is off the month calendar (the folder's partitions were made with another
+-- interval, or start elsewhere): 2 week and 1 day partition(s) fill it up to 2025-04-01 00:00:00+02, the first month
+-- boundary, where month partitions start.
 --
 -- Spec partgen.yaml: table pings, key at, interval month, premake 1, timezone Europe/Paris
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
@@ -20,7 +24,7 @@
 -- partgen:partition op=create table=pings name=pings_p2025w13 from=2025-03-24T00:00:00+01:00 to=2025-03-31T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_03_31 from=2025-03-31T00:00:00+02:00 to=2025-04-01T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_04 from=2025-04-01T00:00:00+02:00 to=2025-05-01T00:00:00+02:00
--- partgen:checksum sha256=17979b0daa6d145d53cb59d021f018820a07e3a359102e8809d419fbd83b484c
+-- partgen:checksum sha256=21626a351bccdec8fe2eacae3993f6d74c5d1a1da2c451c9a9f17ec6d0bcb216
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -35,22 +39,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"pings"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -58,7 +69,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -67,7 +80,8 @@ $partgen$;
 -- pings_p2025_03_01: 2025-03-01, [2025-03-01 00:00:00+01, 2025-03-02 00:00:00+01)
 CREATE TABLE "pings_p2025_03_01" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "pings_p2025_03_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-01 00:00:00+01'::timestamptz AND "at" < '2025-03-02 00:00:00+01'::timestamptz);
+    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-01 00:00:00+01'::timestamptz AND "at" <
+        '2025-03-02 00:00:00+01'::timestamptz);
 ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03_01"
     FOR VALUES FROM ('2025-03-01 00:00:00+01'::timestamptz) TO ('2025-03-02 00:00:00+01'::timestamptz);
 ALTER TABLE "pings_p2025_03_01" DROP CONSTRAINT partgen_bounds;
@@ -75,7 +89,8 @@ ALTER TABLE "pings_p2025_03_01" DROP CONSTRAINT partgen_bounds;
 -- pings_p2025_03_02: 2025-03-02, [2025-03-02 00:00:00+01, 2025-03-03 00:00:00+01)
 CREATE TABLE "pings_p2025_03_02" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "pings_p2025_03_02" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-02 00:00:00+01'::timestamptz AND "at" < '2025-03-03 00:00:00+01'::timestamptz);
+    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-02 00:00:00+01'::timestamptz AND "at" <
+        '2025-03-03 00:00:00+01'::timestamptz);
 ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03_02"
     FOR VALUES FROM ('2025-03-02 00:00:00+01'::timestamptz) TO ('2025-03-03 00:00:00+01'::timestamptz);
 ALTER TABLE "pings_p2025_03_02" DROP CONSTRAINT partgen_bounds;
@@ -83,7 +98,8 @@ ALTER TABLE "pings_p2025_03_02" DROP CONSTRAINT partgen_bounds;
 -- pings_p2025w12: 2025-W12, [2025-03-17 00:00:00+01, 2025-03-24 00:00:00+01)
 CREATE TABLE "pings_p2025w12" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "pings_p2025w12" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-17 00:00:00+01'::timestamptz AND "at" < '2025-03-24 00:00:00+01'::timestamptz);
+    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-17 00:00:00+01'::timestamptz AND "at" <
+        '2025-03-24 00:00:00+01'::timestamptz);
 ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w12"
     FOR VALUES FROM ('2025-03-17 00:00:00+01'::timestamptz) TO ('2025-03-24 00:00:00+01'::timestamptz);
 ALTER TABLE "pings_p2025w12" DROP CONSTRAINT partgen_bounds;
@@ -91,7 +107,8 @@ ALTER TABLE "pings_p2025w12" DROP CONSTRAINT partgen_bounds;
 -- pings_p2025w13: 2025-W13, [2025-03-24 00:00:00+01, 2025-03-31 00:00:00+02)
 CREATE TABLE "pings_p2025w13" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "pings_p2025w13" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-24 00:00:00+01'::timestamptz AND "at" < '2025-03-31 00:00:00+02'::timestamptz);
+    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-24 00:00:00+01'::timestamptz AND "at" <
+        '2025-03-31 00:00:00+02'::timestamptz);
 ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w13"
     FOR VALUES FROM ('2025-03-24 00:00:00+01'::timestamptz) TO ('2025-03-31 00:00:00+02'::timestamptz);
 ALTER TABLE "pings_p2025w13" DROP CONSTRAINT partgen_bounds;
@@ -99,7 +116,8 @@ ALTER TABLE "pings_p2025w13" DROP CONSTRAINT partgen_bounds;
 -- pings_p2025_03_31: 2025-03-31, [2025-03-31 00:00:00+02, 2025-04-01 00:00:00+02)
 CREATE TABLE "pings_p2025_03_31" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "pings_p2025_03_31" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-31 00:00:00+02'::timestamptz AND "at" < '2025-04-01 00:00:00+02'::timestamptz);
+    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-31 00:00:00+02'::timestamptz AND "at" <
+        '2025-04-01 00:00:00+02'::timestamptz);
 ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03_31"
     FOR VALUES FROM ('2025-03-31 00:00:00+02'::timestamptz) TO ('2025-04-01 00:00:00+02'::timestamptz);
 ALTER TABLE "pings_p2025_03_31" DROP CONSTRAINT partgen_bounds;
@@ -107,7 +125,8 @@ ALTER TABLE "pings_p2025_03_31" DROP CONSTRAINT partgen_bounds;
 -- pings_p2025_04: 2025-04, [2025-04-01 00:00:00+02, 2025-05-01 00:00:00+02)
 CREATE TABLE "pings_p2025_04" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "pings_p2025_04" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-04-01 00:00:00+02'::timestamptz AND "at" < '2025-05-01 00:00:00+02'::timestamptz);
+    CHECK ("at" IS NOT NULL AND "at" >= '2025-04-01 00:00:00+02'::timestamptz AND "at" <
+        '2025-05-01 00:00:00+02'::timestamptz);
 ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_04"
     FOR VALUES FROM ('2025-04-01 00:00:00+02'::timestamptz) TO ('2025-05-01 00:00:00+02'::timestamptz);
 ALTER TABLE "pings_p2025_04" DROP CONSTRAINT partgen_bounds;
@@ -122,27 +141,39 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "pings_p2025_04";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_04 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_04 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025_03_31";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_03_31 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_03_31 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025w13";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025w13 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025w13 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025w12";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025w12 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025w12 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025_03_02";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_03_02 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_03_02 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025_03_01";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_03_01 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_03_01 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -6,7 +6,8 @@
 -- through 2026-Q2 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
--- Spec partgen.yaml: table alerts, key ts, interval quarter, premake 1, timezone Europe/Berlin, default_partition true (on_default_rows fail), retention keep 2 action detach
+-- Spec partgen.yaml: table alerts, key ts, interval quarter, premake 1, timezone Europe/Berlin, default_partition true
+-- (on_default_rows fail), retention keep 2 action detach
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
@@ -16,7 +17,7 @@
 -- partgen:partition op=default table=alerts name=alerts_default
 -- partgen:partition op=create table=alerts name=alerts_p2026q1 from=2026-01-01T00:00:00+01:00 to=2026-04-01T00:00:00+02:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q2 from=2026-04-01T00:00:00+02:00 to=2026-07-01T00:00:00+02:00
--- partgen:checksum sha256=64d78e9055b5b3385fd4b0806fd219bc5fb05178504760dd3c1d98356ecd14e6
+-- partgen:checksum sha256=7a1a05eba16f768865fb8593486f7410109189eab58b0d6a9ccb477a2436c542
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -31,22 +32,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"alerts"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table alerts does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table alerts does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"alerts"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: alerts must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alerts in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: alerts must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alerts in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -54,7 +62,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"alerts"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of alerts the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of alerts the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -72,7 +82,8 @@ LOCK TABLE "alerts_default" IN EXCLUSIVE MODE;
 -- alerts_p2026q1: 2026-Q1, [2026-01-01 00:00:00+01, 2026-04-01 00:00:00+02)
 CREATE TABLE "alerts_p2026q1" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alerts_p2026q1" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+01'::timestamptz AND "ts" < '2026-04-01 00:00:00+02'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+01'::timestamptz AND "ts" <
+        '2026-04-01 00:00:00+02'::timestamptz);
 ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q1"
     FOR VALUES FROM ('2026-01-01 00:00:00+01'::timestamptz) TO ('2026-04-01 00:00:00+02'::timestamptz);
 ALTER TABLE "alerts_p2026q1" DROP CONSTRAINT partgen_bounds;
@@ -80,7 +91,8 @@ ALTER TABLE "alerts_p2026q1" DROP CONSTRAINT partgen_bounds;
 -- alerts_p2026q2: 2026-Q2, [2026-04-01 00:00:00+02, 2026-07-01 00:00:00+02)
 CREATE TABLE "alerts_p2026q2" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alerts_p2026q2" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+02'::timestamptz AND "ts" < '2026-07-01 00:00:00+02'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+02'::timestamptz AND "ts" <
+        '2026-07-01 00:00:00+02'::timestamptz);
 ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q2"
     FOR VALUES FROM ('2026-04-01 00:00:00+02'::timestamptz) TO ('2026-07-01 00:00:00+02'::timestamptz);
 ALTER TABLE "alerts_p2026q2" DROP CONSTRAINT partgen_bounds;
@@ -95,15 +107,21 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "alerts_p2026q2";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alerts_p2026q2 of alerts: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alerts_p2026q2 of alerts: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alerts_p2026q1";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alerts_p2026q1 of alerts: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alerts_p2026q1 of alerts: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alerts_default";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop the default partition alerts_default of alerts: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop the default partition alerts_default of alerts: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

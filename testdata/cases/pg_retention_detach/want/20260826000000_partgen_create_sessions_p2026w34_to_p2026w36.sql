@@ -6,7 +6,8 @@
 -- through 2026-W36 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2026-08-17 00:00:00+05:30 (sessions_p2026w33).
 --
--- Spec partgen.yaml: table sessions, key started_at, interval week, premake 1, timezone Asia/Kolkata, start 2026-08-03, retention keep 2 action detach drop_after 1
+-- Spec partgen.yaml: table sessions, key started_at, interval week, premake 1, timezone Asia/Kolkata, start 2026-08-03,
+-- retention keep 2 action detach drop_after 1
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
@@ -15,7 +16,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026w34 from=2026-08-17T00:00:00+05:30 to=2026-08-24T00:00:00+05:30
 -- partgen:partition op=create table=sessions name=sessions_p2026w35 from=2026-08-24T00:00:00+05:30 to=2026-08-31T00:00:00+05:30
 -- partgen:partition op=create table=sessions name=sessions_p2026w36 from=2026-08-31T00:00:00+05:30 to=2026-09-07T00:00:00+05:30
--- partgen:checksum sha256=a013d937686a2c90fcc09bd1e2bb9205abbeff0c3f7b64609addd42e58ba1fac
+-- partgen:checksum sha256=b82ca217ad2a2a317e5104146aebe8bc0db95bf441ba72ef8ba9e8960176f147
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -30,22 +31,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"sessions"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'r 1 started_at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -53,7 +61,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -62,7 +72,8 @@ $partgen$;
 -- sessions_p2026w34: 2026-W34, [2026-08-17 00:00:00+05:30, 2026-08-24 00:00:00+05:30)
 CREATE TABLE "sessions_p2026w34" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "sessions_p2026w34" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-17 00:00:00+05:30'::timestamptz AND "started_at" < '2026-08-24 00:00:00+05:30'::timestamptz);
+    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-17 00:00:00+05:30'::timestamptz AND "started_at" <
+        '2026-08-24 00:00:00+05:30'::timestamptz);
 ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w34"
     FOR VALUES FROM ('2026-08-17 00:00:00+05:30'::timestamptz) TO ('2026-08-24 00:00:00+05:30'::timestamptz);
 ALTER TABLE "sessions_p2026w34" DROP CONSTRAINT partgen_bounds;
@@ -70,7 +81,8 @@ ALTER TABLE "sessions_p2026w34" DROP CONSTRAINT partgen_bounds;
 -- sessions_p2026w35: 2026-W35, [2026-08-24 00:00:00+05:30, 2026-08-31 00:00:00+05:30)
 CREATE TABLE "sessions_p2026w35" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "sessions_p2026w35" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-24 00:00:00+05:30'::timestamptz AND "started_at" < '2026-08-31 00:00:00+05:30'::timestamptz);
+    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-24 00:00:00+05:30'::timestamptz AND "started_at" <
+        '2026-08-31 00:00:00+05:30'::timestamptz);
 ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w35"
     FOR VALUES FROM ('2026-08-24 00:00:00+05:30'::timestamptz) TO ('2026-08-31 00:00:00+05:30'::timestamptz);
 ALTER TABLE "sessions_p2026w35" DROP CONSTRAINT partgen_bounds;
@@ -78,7 +90,8 @@ ALTER TABLE "sessions_p2026w35" DROP CONSTRAINT partgen_bounds;
 -- sessions_p2026w36: 2026-W36, [2026-08-31 00:00:00+05:30, 2026-09-07 00:00:00+05:30)
 CREATE TABLE "sessions_p2026w36" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "sessions_p2026w36" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-31 00:00:00+05:30'::timestamptz AND "started_at" < '2026-09-07 00:00:00+05:30'::timestamptz);
+    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-31 00:00:00+05:30'::timestamptz AND "started_at" <
+        '2026-09-07 00:00:00+05:30'::timestamptz);
 ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w36"
     FOR VALUES FROM ('2026-08-31 00:00:00+05:30'::timestamptz) TO ('2026-09-07 00:00:00+05:30'::timestamptz);
 ALTER TABLE "sessions_p2026w36" DROP CONSTRAINT partgen_bounds;
@@ -93,15 +106,21 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "sessions_p2026w36";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition sessions_p2026w36 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition sessions_p2026w36 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "sessions_p2026w35";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition sessions_p2026w35 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition sessions_p2026w35 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "sessions_p2026w34";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition sessions_p2026w34 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition sessions_p2026w34 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

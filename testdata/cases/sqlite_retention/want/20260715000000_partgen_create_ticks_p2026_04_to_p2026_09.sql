@@ -6,7 +6,8 @@
 -- through 2026-09 (premake: 2 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2026-04-01 00:00:00-04 (ticks_p2026_03).
 --
--- Spec partgen.yaml: table ticks, key ts, interval month, premake 2, timezone America/New_York, retention keep 3 action archive archive_schema archive drop_after 2
+-- Spec partgen.yaml: table ticks, key ts, interval month, premake 2, timezone America/New_York, retention keep 3 action
+-- archive archive_schema archive drop_after 2
 -- Each partition is a table with the columns and constraints of ticks plus a CHECK on its bounds;
 -- the view ticks (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
@@ -18,7 +19,7 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_07 from=2026-07-01T00:00:00-04:00 to=2026-08-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_08 from=2026-08-01T00:00:00-04:00 to=2026-09-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_09 from=2026-09-01T00:00:00-04:00 to=2026-10-01T00:00:00-04:00
--- partgen:checksum sha256=79ca8197032aec50e06327e9e7054c0e2d4094d8939dc9cb2eb4a3e37c907d3b
+-- partgen:checksum sha256=268e0a3209be146a76d13ed2893862ff70c5af1f3b2ef07f92daf66692abf140
 
 -- +goose Up
 
@@ -31,42 +32,48 @@ CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 -- ticks_p2026_04: 2026-04, [2026-04-01 00:00:00-04, 2026-05-01 00:00:00-04)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_04" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-04-01 04:00:00+00:00' AND "ts" < '2026-05-01 04:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-04-01 04:00:00+00:00' AND "ts" < '2026-05-01 04:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
 -- ticks_p2026_05: 2026-05, [2026-05-01 00:00:00-04, 2026-06-01 00:00:00-04)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_05" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-05-01 04:00:00+00:00' AND "ts" < '2026-06-01 04:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-05-01 04:00:00+00:00' AND "ts" < '2026-06-01 04:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
 -- ticks_p2026_06: 2026-06, [2026-06-01 00:00:00-04, 2026-07-01 00:00:00-04)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_06" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-06-01 04:00:00+00:00' AND "ts" < '2026-07-01 04:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-06-01 04:00:00+00:00' AND "ts" < '2026-07-01 04:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
 -- ticks_p2026_07: 2026-07, [2026-07-01 00:00:00-04, 2026-08-01 00:00:00-04)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_07" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-07-01 04:00:00+00:00' AND "ts" < '2026-08-01 04:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-07-01 04:00:00+00:00' AND "ts" < '2026-08-01 04:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
 -- ticks_p2026_08: 2026-08, [2026-08-01 00:00:00-04, 2026-09-01 00:00:00-04)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_08" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-08-01 04:00:00+00:00' AND "ts" < '2026-09-01 04:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-08-01 04:00:00+00:00' AND "ts" < '2026-09-01 04:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
 -- ticks_p2026_09: 2026-09, [2026-09-01 00:00:00-04, 2026-10-01 00:00:00-04)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_09" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-09-01 04:00:00+00:00' AND "ts" < '2026-10-01 04:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-09-01 04:00:00+00:00' AND "ts" < '2026-10-01 04:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
@@ -88,18 +95,43 @@ UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_09";
 -- to canonical UTC text and inserted again; one that is no timestamp is refused.
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_normalise" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
-    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
+    SELECT RAISE(ABORT,
+        'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
+    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+        THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "ticks" ("id", "ts", "v")
-    VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
+    VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_01_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-02-01 05:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-02-01 05:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_01" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -107,7 +139,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_02_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-02-01 05:00:00+00:00' AND NEW."ts" < '2026-03-01 05:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-02-01 05:00:00+00:00' AND NEW."ts" < '2026-03-01 05:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_02" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -115,7 +148,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_03_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-03-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-03-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_03" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -123,7 +157,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_04_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-04-01 04:00:00+00:00' AND NEW."ts" < '2026-05-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-04-01 04:00:00+00:00' AND NEW."ts" < '2026-05-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_04" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -131,7 +166,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_05_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-05-01 04:00:00+00:00' AND NEW."ts" < '2026-06-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-05-01 04:00:00+00:00' AND NEW."ts" < '2026-06-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_05" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -139,7 +175,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_06_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-06-01 04:00:00+00:00' AND NEW."ts" < '2026-07-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-06-01 04:00:00+00:00' AND NEW."ts" < '2026-07-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_06" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -147,7 +184,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_07_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-07-01 04:00:00+00:00' AND NEW."ts" < '2026-08-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-07-01 04:00:00+00:00' AND NEW."ts" < '2026-08-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_07" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -155,7 +193,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_08_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-08-01 04:00:00+00:00' AND NEW."ts" < '2026-09-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-08-01 04:00:00+00:00' AND NEW."ts" < '2026-09-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_08" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -163,7 +202,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_09_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-09-01 04:00:00+00:00' AND NEW."ts" < '2026-10-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-09-01 04:00:00+00:00' AND NEW."ts" < '2026-10-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_09" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -171,13 +211,18 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_outside" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-10-01 04:00:00+00:00'))
+WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" <
+    '2026-10-01 04:00:00+00:00'))
 BEGIN
     SELECT CASE
         WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of ticks for ts=NULL')
-        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00)')
-        WHEN NEW."ts" >= '2026-10-01 04:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts at or after 2026-10-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00); run partgen generate to add partitions')
-        ELSE RAISE(ABORT, 'partgen: no partition of ticks for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00)')
+        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of ticks for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00)')
+        WHEN NEW."ts" >= '2026-10-01 04:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of ticks for a ts at or after 2026-10-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT,
+            'partgen: no partition of ticks for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00)')
     END;
 END;
 -- +goose StatementEnd
@@ -187,15 +232,24 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_update" INSTEAD OF UPDATE ON "ticks"
 BEGIN
-    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" < '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" < '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" < '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_04" WHERE OLD."ts" >= '2026-04-01 04:00:00+00:00' AND OLD."ts" < '2026-05-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_05" WHERE OLD."ts" >= '2026-05-01 04:00:00+00:00' AND OLD."ts" < '2026-06-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_06" WHERE OLD."ts" >= '2026-06-01 04:00:00+00:00' AND OLD."ts" < '2026-07-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_07" WHERE OLD."ts" >= '2026-07-01 04:00:00+00:00' AND OLD."ts" < '2026-08-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_08" WHERE OLD."ts" >= '2026-08-01 04:00:00+00:00' AND OLD."ts" < '2026-09-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_09" WHERE OLD."ts" >= '2026-09-01 04:00:00+00:00' AND OLD."ts" < '2026-10-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_04" WHERE OLD."ts" >= '2026-04-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-05-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_05" WHERE OLD."ts" >= '2026-05-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-06-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_06" WHERE OLD."ts" >= '2026-06-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-07-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_07" WHERE OLD."ts" >= '2026-07-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-08-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_08" WHERE OLD."ts" >= '2026-08-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-09-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_09" WHERE OLD."ts" >= '2026-09-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-10-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
     INSERT INTO "ticks" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
 -- +goose StatementEnd
@@ -203,15 +257,24 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_delete" INSTEAD OF DELETE ON "ticks"
 BEGIN
-    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" < '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" < '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" < '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_04" WHERE OLD."ts" >= '2026-04-01 04:00:00+00:00' AND OLD."ts" < '2026-05-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_05" WHERE OLD."ts" >= '2026-05-01 04:00:00+00:00' AND OLD."ts" < '2026-06-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_06" WHERE OLD."ts" >= '2026-06-01 04:00:00+00:00' AND OLD."ts" < '2026-07-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_07" WHERE OLD."ts" >= '2026-07-01 04:00:00+00:00' AND OLD."ts" < '2026-08-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_08" WHERE OLD."ts" >= '2026-08-01 04:00:00+00:00' AND OLD."ts" < '2026-09-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_09" WHERE OLD."ts" >= '2026-09-01 04:00:00+00:00' AND OLD."ts" < '2026-10-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_04" WHERE OLD."ts" >= '2026-04-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-05-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_05" WHERE OLD."ts" >= '2026-05-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-06-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_06" WHERE OLD."ts" >= '2026-06-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-07-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_07" WHERE OLD."ts" >= '2026-07-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-08-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_08" WHERE OLD."ts" >= '2026-08-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-09-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_09" WHERE OLD."ts" >= '2026-09-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-10-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
 END;
 -- +goose StatementEnd
 
@@ -227,7 +290,8 @@ CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_09" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_ticks_p2026_09'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_09 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_09"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition ticks_p2026_09 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_09"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -236,7 +300,8 @@ SELECT 'rows_ticks_p2026_09' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_09");
 CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_08" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_ticks_p2026_08'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_08 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_08"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition ticks_p2026_08 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_08"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -245,7 +310,8 @@ SELECT 'rows_ticks_p2026_08' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_08");
 CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_07" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_ticks_p2026_07'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_07 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_07"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition ticks_p2026_07 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_07"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -254,7 +320,8 @@ SELECT 'rows_ticks_p2026_07' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_07");
 CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_06" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_ticks_p2026_06'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_06 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_06"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition ticks_p2026_06 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_06"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -263,7 +330,8 @@ SELECT 'rows_ticks_p2026_06' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_06");
 CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_05" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_ticks_p2026_05'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_05 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_05"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition ticks_p2026_05 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_05"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -272,7 +340,8 @@ SELECT 'rows_ticks_p2026_05' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_05");
 CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_04" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_ticks_p2026_04'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_04 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_04"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition ticks_p2026_04 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_04"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -295,18 +364,43 @@ UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_03";
 -- to canonical UTC text and inserted again; one that is no timestamp is refused.
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_normalise" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
-    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
+    SELECT RAISE(ABORT,
+        'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
+    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+        THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "ticks" ("id", "ts", "v")
-    VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
+    VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_01_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-02-01 05:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-02-01 05:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_01" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -314,7 +408,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_02_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-02-01 05:00:00+00:00' AND NEW."ts" < '2026-03-01 05:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-02-01 05:00:00+00:00' AND NEW."ts" < '2026-03-01 05:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_02" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -322,7 +417,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_03_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-03-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-03-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_03" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -330,13 +426,18 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_outside" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00'))
+WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" <
+    '2026-04-01 04:00:00+00:00'))
 BEGIN
     SELECT CASE
         WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of ticks for ts=NULL')
-        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
-        WHEN NEW."ts" >= '2026-04-01 04:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts at or after 2026-04-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00); run partgen generate to add partitions')
-        ELSE RAISE(ABORT, 'partgen: no partition of ticks for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
+        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of ticks for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
+        WHEN NEW."ts" >= '2026-04-01 04:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of ticks for a ts at or after 2026-04-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT,
+            'partgen: no partition of ticks for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
     END;
 END;
 -- +goose StatementEnd
@@ -346,9 +447,12 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_update" INSTEAD OF UPDATE ON "ticks"
 BEGIN
-    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" < '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" < '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" < '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
     INSERT INTO "ticks" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
 -- +goose StatementEnd
@@ -356,9 +460,12 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_delete" INSTEAD OF DELETE ON "ticks"
 BEGIN
-    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" < '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" < '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" < '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
 END;
 -- +goose StatementEnd
 

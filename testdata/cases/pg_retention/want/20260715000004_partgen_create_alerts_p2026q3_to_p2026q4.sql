@@ -6,7 +6,8 @@
 -- through 2026-Q4 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2026-07-01 00:00:00+02 (alerts_p2026q2).
 --
--- Spec partgen.yaml: table alerts, key ts, interval quarter, premake 1, timezone Europe/Berlin, default_partition true (on_default_rows fail), retention keep 2 action detach
+-- Spec partgen.yaml: table alerts, key ts, interval quarter, premake 1, timezone Europe/Berlin, default_partition true
+-- (on_default_rows fail), retention keep 2 action detach
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
@@ -15,7 +16,7 @@
 -- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=alerts name=alerts_p2026q3 from=2026-07-01T00:00:00+02:00 to=2026-10-01T00:00:00+02:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q4 from=2026-10-01T00:00:00+02:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=e5d3cd1a8c2477de2b0d9782849b996bf7c2ddbb6991173176dbb65b5fb43725
+-- partgen:checksum sha256=0eee5d7f59185d401f96a9a03f973e978caffd720371a25c5b750c3076af7df9
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -30,22 +31,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"alerts"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table alerts does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table alerts does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"alerts"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: alerts must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alerts in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: alerts must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alerts in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -53,7 +61,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"alerts"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of alerts the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of alerts the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -66,7 +76,8 @@ LOCK TABLE "alerts_default" IN EXCLUSIVE MODE;
 -- alerts_p2026q3: 2026-Q3, [2026-07-01 00:00:00+02, 2026-10-01 00:00:00+02)
 CREATE TABLE "alerts_p2026q3" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alerts_p2026q3" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" < '2026-10-01 00:00:00+02'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" <
+        '2026-10-01 00:00:00+02'::timestamptz);
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
@@ -78,7 +89,9 @@ BEGIN
     FROM "alerts_default"
     WHERE "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" < '2026-10-01 00:00:00+02'::timestamptz;
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q3 [2026-07-01 00:00:00+02, 2026-10-01 00:00:00+02), keys % to %. Fix: move those rows out of alerts_default, or set on_default_rows: move for alerts in partgen.yaml, delete this file and run partgen generate again', n, first_key, last_key;
+        RAISE EXCEPTION
+            'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q3 [2026-07-01 00:00:00+02, 2026-10-01 00:00:00+02), keys % to %. Fix: move those rows out of alerts_default, or set on_default_rows: move for alerts in partgen.yaml, delete this file and run partgen generate again',
+            n, first_key, last_key;
     END IF;
 END
 $partgen$;
@@ -90,7 +103,8 @@ ALTER TABLE "alerts_p2026q3" DROP CONSTRAINT partgen_bounds;
 -- alerts_p2026q4: 2026-Q4, [2026-10-01 00:00:00+02, 2027-01-01 00:00:00+01)
 CREATE TABLE "alerts_p2026q4" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "alerts_p2026q4" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+02'::timestamptz AND "ts" < '2027-01-01 00:00:00+01'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+02'::timestamptz AND "ts" <
+        '2027-01-01 00:00:00+01'::timestamptz);
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
@@ -102,7 +116,9 @@ BEGIN
     FROM "alerts_default"
     WHERE "ts" >= '2026-10-01 00:00:00+02'::timestamptz AND "ts" < '2027-01-01 00:00:00+01'::timestamptz;
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q4 [2026-10-01 00:00:00+02, 2027-01-01 00:00:00+01), keys % to %. Fix: move those rows out of alerts_default, or set on_default_rows: move for alerts in partgen.yaml, delete this file and run partgen generate again', n, first_key, last_key;
+        RAISE EXCEPTION
+            'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q4 [2026-10-01 00:00:00+02, 2027-01-01 00:00:00+01), keys % to %. Fix: move those rows out of alerts_default, or set on_default_rows: move for alerts in partgen.yaml, delete this file and run partgen generate again',
+            n, first_key, last_key;
     END IF;
 END
 $partgen$;
@@ -121,11 +137,15 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "alerts_p2026q4";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alerts_p2026q4 of alerts: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alerts_p2026q4 of alerts: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alerts_p2026q3";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alerts_p2026q3 of alerts: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alerts_p2026q3 of alerts: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -6,7 +6,8 @@
 -- through 2026-08 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2026-03-01 00:00:00+01 (events_p2026_02).
 --
--- Spec partgen.yaml: table events, key ts, interval month, premake 1, timezone Europe/Berlin, retention keep 2 action drop
+-- Spec partgen.yaml: table events, key ts, interval month, premake 1, timezone Europe/Berlin, retention keep 2 action
+-- drop
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
@@ -16,7 +17,7 @@
 -- partgen:partition op=create table=events name=events_p2026_06 from=2026-06-01T00:00:00+02:00 to=2026-07-01T00:00:00+02:00
 -- partgen:partition op=create table=events name=events_p2026_07 from=2026-07-01T00:00:00+02:00 to=2026-08-01T00:00:00+02:00
 -- partgen:partition op=create table=events name=events_p2026_08 from=2026-08-01T00:00:00+02:00 to=2026-09-01T00:00:00+02:00
--- partgen:checksum sha256=76cc07e9ed08ba57a6cb24cc4eccb0caaeac64646235a857282312ff489c17c7
+-- partgen:checksum sha256=909812d8b2fa1a1328c85d82769552a72834b88f8f13823ed24fb4ddec923ee3
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -31,22 +32,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"events"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -54,7 +62,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -63,7 +73,8 @@ $partgen$;
 -- events_p2026_05: 2026-05, [2026-05-01 00:00:00+02, 2026-06-01 00:00:00+02)
 CREATE TABLE "events_p2026_05" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "events_p2026_05" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+02'::timestamptz AND "ts" < '2026-06-01 00:00:00+02'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+02'::timestamptz AND "ts" <
+        '2026-06-01 00:00:00+02'::timestamptz);
 ALTER TABLE "events" ATTACH PARTITION "events_p2026_05"
     FOR VALUES FROM ('2026-05-01 00:00:00+02'::timestamptz) TO ('2026-06-01 00:00:00+02'::timestamptz);
 ALTER TABLE "events_p2026_05" DROP CONSTRAINT partgen_bounds;
@@ -71,7 +82,8 @@ ALTER TABLE "events_p2026_05" DROP CONSTRAINT partgen_bounds;
 -- events_p2026_06: 2026-06, [2026-06-01 00:00:00+02, 2026-07-01 00:00:00+02)
 CREATE TABLE "events_p2026_06" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "events_p2026_06" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+02'::timestamptz AND "ts" < '2026-07-01 00:00:00+02'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+02'::timestamptz AND "ts" <
+        '2026-07-01 00:00:00+02'::timestamptz);
 ALTER TABLE "events" ATTACH PARTITION "events_p2026_06"
     FOR VALUES FROM ('2026-06-01 00:00:00+02'::timestamptz) TO ('2026-07-01 00:00:00+02'::timestamptz);
 ALTER TABLE "events_p2026_06" DROP CONSTRAINT partgen_bounds;
@@ -79,7 +91,8 @@ ALTER TABLE "events_p2026_06" DROP CONSTRAINT partgen_bounds;
 -- events_p2026_07: 2026-07, [2026-07-01 00:00:00+02, 2026-08-01 00:00:00+02)
 CREATE TABLE "events_p2026_07" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "events_p2026_07" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" < '2026-08-01 00:00:00+02'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" <
+        '2026-08-01 00:00:00+02'::timestamptz);
 ALTER TABLE "events" ATTACH PARTITION "events_p2026_07"
     FOR VALUES FROM ('2026-07-01 00:00:00+02'::timestamptz) TO ('2026-08-01 00:00:00+02'::timestamptz);
 ALTER TABLE "events_p2026_07" DROP CONSTRAINT partgen_bounds;
@@ -87,7 +100,8 @@ ALTER TABLE "events_p2026_07" DROP CONSTRAINT partgen_bounds;
 -- events_p2026_08: 2026-08, [2026-08-01 00:00:00+02, 2026-09-01 00:00:00+02)
 CREATE TABLE "events_p2026_08" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
 ALTER TABLE "events_p2026_08" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+02'::timestamptz AND "ts" < '2026-09-01 00:00:00+02'::timestamptz);
+    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+02'::timestamptz AND "ts" <
+        '2026-09-01 00:00:00+02'::timestamptz);
 ALTER TABLE "events" ATTACH PARTITION "events_p2026_08"
     FOR VALUES FROM ('2026-08-01 00:00:00+02'::timestamptz) TO ('2026-09-01 00:00:00+02'::timestamptz);
 ALTER TABLE "events_p2026_08" DROP CONSTRAINT partgen_bounds;
@@ -102,19 +116,27 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "events_p2026_08";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2026_08 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2026_08 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "events_p2026_07";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2026_07 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2026_07 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "events_p2026_06";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2026_06 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2026_06 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "events_p2026_05";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2026_05 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2026_05 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;
