@@ -168,7 +168,7 @@ func planTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.D
 	var steps []step
 	if s, ok := createStep(sp, mig, t, asOf, &st, missing); ok {
 		s.why = append(s.why, notes...)
-		steps = append(steps, s)
+		steps = append(steps, splitForCitus(t, s)...)
 		st.attached = s.after
 		st.hasDefault = s.hasDefault
 	}
@@ -422,6 +422,30 @@ func createStep(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.
 	}
 	s.why = createWhy(sp, t, asOf, st, missing)
 	return s, true
+}
+
+// splitForCitus gives each new partition a file of its own on Citus: while
+// a creation file runs, Citus makes every insert into the table wait on a
+// worker from the first ATTACH to the COMMIT, so the stall grows with the
+// partitions in the file (measured on Citus 13.2: 110-148 ms for one, 1.0-1.6
+// s for thirteen). The default partition, when new, comes with the first.
+func splitForCitus(t *spec.Table, s step) []step {
+	if !t.Citus || len(s.creates) < 2 {
+		return []step{s}
+	}
+	var out []step
+	before := s.before
+	for i, p := range s.creates {
+		one := s
+		one.creates = []folder.PartitionState{p}
+		one.dflt = s.dflt && i == 0
+		one.convert = s.convert && i == 0
+		one.before = before
+		one.after = mergeAttached(before, one.creates)
+		before = one.after
+		out = append(out, one)
+	}
+	return out
 }
 
 // retireSteps is one file per table and run for every attached partition

@@ -76,8 +76,11 @@ type tmplData struct {
 	Concurrent      bool
 	ArchiveSchema   string
 	// ExactRows: the audit row counts rows with count(*) instead of taking
-	// the planner's estimate (retention exact_row_count).
+	// the planner's estimate (retention exact_row_count; always on Citus,
+	// whose coordinator keeps no statistics of the shards).
 	ExactRows bool
+	// Citus: the table is distributed on a Citus cluster (spec citus:).
+	Citus bool
 
 	// The attached range partitions before and after the file (SQLite
 	// rebuilds its view from them).
@@ -237,6 +240,7 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 		HasDefault:  s.hasDefault,
 		Default:     r.part(t, folder.PartitionState{Name: t.DefaultPartitionName(), Default: true}),
 		Move:        t.OnDefaultRows == spec.DefaultRowsMove,
+		Citus:       t.Citus,
 		How:         r.eng.how(r.sp, s),
 	}
 	for _, p := range s.before {
@@ -260,14 +264,14 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 			d.CreatesReversed = append(d.CreatesReversed, d.Creates[i])
 		}
 	case kindRetire:
-		d.Concurrent = r.eng.ConcurrentDetach(s.hasDefault)
-		d.ExactRows = t.Retention.ExactRowCount
+		d.Concurrent = r.eng.ConcurrentDetach(s.hasDefault) && !t.Citus
+		d.ExactRows = t.Retention.ExactRowCount || t.Citus
 		if t.Retention.Action == spec.ActionArchive {
 			d.ArchiveSchema = dialect.QuoteIdent(t.Retention.ArchiveSchema)
 		}
 		fallthrough
 	case kindPurge:
-		d.ExactRows = t.Retention.ExactRowCount
+		d.ExactRows = t.Retention.ExactRowCount || t.Citus
 		for _, p := range s.targets {
 			d.Targets = append(d.Targets, r.part(t, p))
 			markers = append(markers, folder.Marker{Op: s.op, Table: key, Name: p.Name, From: p.Period.Lower, To: p.Period.Upper})

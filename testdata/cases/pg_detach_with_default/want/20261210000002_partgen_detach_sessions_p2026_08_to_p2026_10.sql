@@ -18,7 +18,7 @@
 -- partgen:partition op=detach table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=detach table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=detach table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=a2032cd2f9ddc534a01d65cfdeff2b6919b1840e20cf5acd57848ba65c9a144f
+-- partgen:checksum sha256=c8cace6bc9834090f77c7ae31b5d0b08733a8e15f59ad0235258b60848e37bc2
 
 -- +goose Up
 -- sessions has a default partition, so PostgreSQL refuses DETACH ... CONCURRENTLY:
@@ -36,6 +36,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
         pg_catalog.hashtext('20261210000002 sessions_p2026_08'));
@@ -51,12 +52,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "sessions_p2026_08";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('sessions_p2026_08');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'sessions', 'sessions_p2026_08', '2026-08-01 00:00:00+00'::timestamptz,
             '2026-09-01 00:00:00+00'::timestamptz, 'detach',
                'sessions_p2026_08',
-               n, estimated, pg_catalog.pg_total_relation_size('sessions_p2026_08'), 20261210000002
+               n, estimated, bytes, 20261210000002
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20261210000002 AND partition_name = 'sessions_p2026_08');
     END IF;
@@ -69,6 +71,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
         pg_catalog.hashtext('20261210000002 sessions_p2026_09'));
@@ -84,12 +87,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "sessions_p2026_09";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('sessions_p2026_09');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'sessions', 'sessions_p2026_09', '2026-09-01 00:00:00+00'::timestamptz,
             '2026-10-01 00:00:00+00'::timestamptz, 'detach',
                'sessions_p2026_09',
-               n, estimated, pg_catalog.pg_total_relation_size('sessions_p2026_09'), 20261210000002
+               n, estimated, bytes, 20261210000002
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20261210000002 AND partition_name = 'sessions_p2026_09');
     END IF;
@@ -102,6 +106,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
         pg_catalog.hashtext('20261210000002 sessions_p2026_10'));
@@ -117,12 +122,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "sessions_p2026_10";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('sessions_p2026_10');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'sessions', 'sessions_p2026_10', '2026-10-01 00:00:00+00'::timestamptz,
             '2026-11-01 00:00:00+00'::timestamptz, 'detach',
                'sessions_p2026_10',
-               n, estimated, pg_catalog.pg_total_relation_size('sessions_p2026_10'), 20261210000002
+               n, estimated, bytes, 20261210000002
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20261210000002 AND partition_name = 'sessions_p2026_10');
     END IF;

@@ -19,7 +19,7 @@
 -- partgen:partition op=archive table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
 -- partgen:partition op=archive table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
 -- partgen:partition op=archive table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00+01:00 to=2026-04-01T00:00:00+02:00
--- partgen:checksum sha256=380edb73c3931d4c07aabab71bd220b43c6e3d4ed26afa2a93115eb031c9d868
+-- partgen:checksum sha256=86d35a2e01b20bcf339a335155743fad5d0f631399d4ebf7414d2444d4a988d9
 
 -- +goose NO TRANSACTION
 -- +goose Up
@@ -49,6 +49,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -75,12 +76,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "ticks_p2026_01";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('ticks_p2026_01');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'ticks', 'ticks_p2026_01', '2026-01-01 00:00:00+01'::timestamptz, '2026-02-01 00:00:00+01'::timestamptz,
             'archive',
                'cold.ticks_p2026_01',
-               n, estimated, pg_catalog.pg_total_relation_size('ticks_p2026_01'), 20260715000002
+               n, estimated, bytes, 20260715000002
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260715000002 AND partition_name = 'ticks_p2026_01');
         ALTER TABLE "ticks_p2026_01" SET SCHEMA "cold";
@@ -106,6 +108,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -125,12 +128,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "ticks_p2026_01";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('ticks_p2026_01');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'ticks', 'ticks_p2026_01', '2026-01-01 00:00:00+01'::timestamptz, '2026-02-01 00:00:00+01'::timestamptz,
             'archive',
                'cold.ticks_p2026_01',
-               n, estimated, pg_catalog.pg_total_relation_size('ticks_p2026_01'), 20260715000002
+               n, estimated, bytes, 20260715000002
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260715000002 AND partition_name = 'ticks_p2026_01');
         ALTER TABLE "ticks_p2026_01" SET SCHEMA "cold";
@@ -151,6 +155,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -177,12 +182,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "ticks_p2026_02";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('ticks_p2026_02');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'ticks', 'ticks_p2026_02', '2026-02-01 00:00:00+01'::timestamptz, '2026-03-01 00:00:00+01'::timestamptz,
             'archive',
                'cold.ticks_p2026_02',
-               n, estimated, pg_catalog.pg_total_relation_size('ticks_p2026_02'), 20260715000002
+               n, estimated, bytes, 20260715000002
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260715000002 AND partition_name = 'ticks_p2026_02');
         ALTER TABLE "ticks_p2026_02" SET SCHEMA "cold";
@@ -208,6 +214,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -227,12 +234,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "ticks_p2026_02";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('ticks_p2026_02');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'ticks', 'ticks_p2026_02', '2026-02-01 00:00:00+01'::timestamptz, '2026-03-01 00:00:00+01'::timestamptz,
             'archive',
                'cold.ticks_p2026_02',
-               n, estimated, pg_catalog.pg_total_relation_size('ticks_p2026_02'), 20260715000002
+               n, estimated, bytes, 20260715000002
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260715000002 AND partition_name = 'ticks_p2026_02');
         ALTER TABLE "ticks_p2026_02" SET SCHEMA "cold";
@@ -253,6 +261,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -279,12 +288,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "ticks_p2026_03";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('ticks_p2026_03');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'ticks', 'ticks_p2026_03', '2026-03-01 00:00:00+01'::timestamptz, '2026-04-01 00:00:00+02'::timestamptz,
             'archive',
                'cold.ticks_p2026_03',
-               n, estimated, pg_catalog.pg_total_relation_size('ticks_p2026_03'), 20260715000002
+               n, estimated, bytes, 20260715000002
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260715000002 AND partition_name = 'ticks_p2026_03');
         ALTER TABLE "ticks_p2026_03" SET SCHEMA "cold";
@@ -310,6 +320,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -329,12 +340,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "ticks_p2026_03";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('ticks_p2026_03');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'ticks', 'ticks_p2026_03', '2026-03-01 00:00:00+01'::timestamptz, '2026-04-01 00:00:00+02'::timestamptz,
             'archive',
                'cold.ticks_p2026_03',
-               n, estimated, pg_catalog.pg_total_relation_size('ticks_p2026_03'), 20260715000002
+               n, estimated, bytes, 20260715000002
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260715000002 AND partition_name = 'ticks_p2026_03');
         ALTER TABLE "ticks_p2026_03" SET SCHEMA "cold";

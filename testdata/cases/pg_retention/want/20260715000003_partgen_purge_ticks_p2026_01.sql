@@ -14,7 +14,7 @@
 --
 -- partgen:as-of 2026-07-15
 -- partgen:partition op=purge table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
--- partgen:checksum sha256=1e4b95a50e9070ba92de0c2ee3d17626812a440a151a742f6ce45953892b8988
+-- partgen:checksum sha256=8aab4f5bd93e4957f65d1cd27039d8f0c986822ac3f8d18dc9f65471198ce218
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -28,6 +28,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
         pg_catalog.hashtext('20260715000003 cold.ticks_p2026_01'));
@@ -46,12 +47,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "cold"."ticks_p2026_01";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('cold.ticks_p2026_01');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'ticks', 'ticks_p2026_01', '2026-01-01 00:00:00+01'::timestamptz, '2026-02-01 00:00:00+01'::timestamptz,
             'purge',
                '',
-               n, estimated, pg_catalog.pg_total_relation_size('cold.ticks_p2026_01'), 20260715000003
+               n, estimated, bytes, 20260715000003
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260715000003 AND partition_name = 'ticks_p2026_01');
         DROP TABLE "cold"."ticks_p2026_01";

@@ -17,7 +17,7 @@
 -- partgen:as-of 2026-07-15
 -- partgen:partition op=drop table=events name=events_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
 -- partgen:partition op=drop table=events name=events_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
--- partgen:checksum sha256=caee221801520d430ad2191e46db11abc22820a55e516beffd30b035ba2b467d
+-- partgen:checksum sha256=3ddfc57ad278bb83ac4a115e8415cb2e107346ff8b64be0cee44f7bdea53e446
 
 -- +goose NO TRANSACTION
 -- +goose Up
@@ -46,6 +46,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -72,12 +73,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "events_p2026_01";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('events_p2026_01');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'events', 'events_p2026_01', '2026-01-01 00:00:00+01'::timestamptz,
             '2026-02-01 00:00:00+01'::timestamptz, 'drop',
                '',
-               n, estimated, pg_catalog.pg_total_relation_size('events_p2026_01'), 20260715000006
+               n, estimated, bytes, 20260715000006
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260715000006 AND partition_name = 'events_p2026_01');
         DROP TABLE "events_p2026_01";
@@ -103,6 +105,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -122,12 +125,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "events_p2026_01";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('events_p2026_01');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'events', 'events_p2026_01', '2026-01-01 00:00:00+01'::timestamptz,
             '2026-02-01 00:00:00+01'::timestamptz, 'drop',
                '',
-               n, estimated, pg_catalog.pg_total_relation_size('events_p2026_01'), 20260715000006
+               n, estimated, bytes, 20260715000006
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260715000006 AND partition_name = 'events_p2026_01');
         DROP TABLE "events_p2026_01";
@@ -148,6 +152,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -174,12 +179,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "events_p2026_02";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('events_p2026_02');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'events', 'events_p2026_02', '2026-02-01 00:00:00+01'::timestamptz,
             '2026-03-01 00:00:00+01'::timestamptz, 'drop',
                '',
-               n, estimated, pg_catalog.pg_total_relation_size('events_p2026_02'), 20260715000006
+               n, estimated, bytes, 20260715000006
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260715000006 AND partition_name = 'events_p2026_02');
         DROP TABLE "events_p2026_02";
@@ -205,6 +211,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -224,12 +231,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "events_p2026_02";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('events_p2026_02');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'events', 'events_p2026_02', '2026-02-01 00:00:00+01'::timestamptz,
             '2026-03-01 00:00:00+01'::timestamptz, 'drop',
                '',
-               n, estimated, pg_catalog.pg_total_relation_size('events_p2026_02'), 20260715000006
+               n, estimated, bytes, 20260715000006
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260715000006 AND partition_name = 'events_p2026_02');
         DROP TABLE "events_p2026_02";

@@ -15,7 +15,7 @@
 --
 -- partgen:as-of 2026-08-26
 -- partgen:partition op=detach table=sessions name=sessions_p2026w32 from=2026-08-03T00:00:00+05:30 to=2026-08-10T00:00:00+05:30
--- partgen:checksum sha256=f186682f4d0df248e2ba7aad74504eb1ca2f090f70e83cd0cc45cc294fbb008f
+-- partgen:checksum sha256=e0035e9d77e55804809c95d8453a0c7ff7405dd7f4e22767f22988e5c97d62ab
 
 -- +goose NO TRANSACTION
 -- +goose Up
@@ -45,6 +45,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -71,12 +72,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "sessions_p2026w32";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('sessions_p2026w32');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'sessions', 'sessions_p2026w32', '2026-08-03 00:00:00+05:30'::timestamptz,
             '2026-08-10 00:00:00+05:30'::timestamptz, 'detach',
                'sessions_p2026w32',
-               n, estimated, pg_catalog.pg_total_relation_size('sessions_p2026w32'), 20260826000002
+               n, estimated, bytes, 20260826000002
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260826000002 AND partition_name = 'sessions_p2026w32');
     END IF;
@@ -107,6 +109,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -126,12 +129,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "sessions_p2026w32";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('sessions_p2026w32');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'sessions', 'sessions_p2026w32', '2026-08-03 00:00:00+05:30'::timestamptz,
             '2026-08-10 00:00:00+05:30'::timestamptz, 'detach',
                'sessions_p2026w32',
-               n, estimated, pg_catalog.pg_total_relation_size('sessions_p2026w32'), 20260826000002
+               n, estimated, bytes, 20260826000002
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260826000002 AND partition_name = 'sessions_p2026w32');
         END IF;

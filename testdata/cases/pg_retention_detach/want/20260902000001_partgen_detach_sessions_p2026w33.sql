@@ -15,7 +15,7 @@
 --
 -- partgen:as-of 2026-09-02
 -- partgen:partition op=detach table=sessions name=sessions_p2026w33 from=2026-08-10T00:00:00+05:30 to=2026-08-17T00:00:00+05:30
--- partgen:checksum sha256=bcbd8eafb091e39b4f281f6b808f6d50e4d0fd4cd4407c473d632bba226a0ee5
+-- partgen:checksum sha256=106930a52e02346d42bbd65a76e71c5977c5eda181b68f85245ec060510fcadf
 
 -- +goose NO TRANSACTION
 -- +goose Up
@@ -45,6 +45,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -71,12 +72,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "sessions_p2026w33";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('sessions_p2026w33');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'sessions', 'sessions_p2026w33', '2026-08-10 00:00:00+05:30'::timestamptz,
             '2026-08-17 00:00:00+05:30'::timestamptz, 'detach',
                'sessions_p2026w33',
-               n, estimated, pg_catalog.pg_total_relation_size('sessions_p2026w33'), 20260902000001
+               n, estimated, bytes, 20260902000001
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260902000001 AND partition_name = 'sessions_p2026w33');
     END IF;
@@ -107,6 +109,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
@@ -126,12 +129,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "sessions_p2026w33";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('sessions_p2026w33');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'sessions', 'sessions_p2026w33', '2026-08-10 00:00:00+05:30'::timestamptz,
             '2026-08-17 00:00:00+05:30'::timestamptz, 'detach',
                'sessions_p2026w33',
-               n, estimated, pg_catalog.pg_total_relation_size('sessions_p2026w33'), 20260902000001
+               n, estimated, bytes, 20260902000001
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260902000001 AND partition_name = 'sessions_p2026w33');
         END IF;

@@ -14,7 +14,7 @@
 --
 -- partgen:as-of 2026-09-02
 -- partgen:partition op=purge table=sessions name=sessions_p2026w32 from=2026-08-03T00:00:00+05:30 to=2026-08-10T00:00:00+05:30
--- partgen:checksum sha256=8209f7e5bab0a61fadbc867b266cef98ec6a53f25ea85d708fd1be1c183f31e2
+-- partgen:checksum sha256=f9665c7f02138ee4d58a72f0df8f7303e27bb2657c7318b09edaaf90b68f950c
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -28,6 +28,7 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
         pg_catalog.hashtext('20260902000002 sessions_p2026w32'));
@@ -46,12 +47,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "sessions_p2026w32";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('sessions_p2026w32');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
         SELECT 'sessions', 'sessions_p2026w32', '2026-08-03 00:00:00+05:30'::timestamptz,
             '2026-08-10 00:00:00+05:30'::timestamptz, 'purge',
                '',
-               n, estimated, pg_catalog.pg_total_relation_size('sessions_p2026w32'), 20260902000002
+               n, estimated, bytes, 20260902000002
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260902000002 AND partition_name = 'sessions_p2026w32');
         DROP TABLE "sessions_p2026w32";
