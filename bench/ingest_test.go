@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,6 +174,15 @@ func BenchmarkIngestSQLite(b *testing.B) {
 					}
 					return ms(d)
 				}},
+			}
+			if only := *flagIngestSides; only != "" {
+				// Profiling one side (pprof, callgrind): run it alone, record nothing.
+				for _, s := range sides {
+					if strings.Contains(","+only+",", ","+s.name+",") {
+						b.Logf("%s alone: %.0f ms", s.name, s.run())
+					}
+				}
+				return
 			}
 			b.Logf("%d rows in batches of %d, %d rounds per side, page cache %s", n, batch, *flagRounds, cache)
 			samples := map[string][]float64{}

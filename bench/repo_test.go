@@ -41,6 +41,7 @@ var (
 	flagIngestRows       = flag.Int("bench-ingest-rows", 0, "rows of the PostgreSQL ingest benchmark (default 1M, 5M with -bench-full)")
 	flagSQLiteIngestRows = flag.Int("bench-sqlite-ingest-rows", 0, "rows of the SQLite ingest benchmark (default 200k, 1M with -bench-full)")
 	flagBatch            = flag.Int("bench-batch", 10_000, "rows per InsertTicks call (and per transaction / COPY on the baselines)")
+	flagIngestSides      = flag.String("bench-sqlite-ingest-sides", "", "profiling: run only these SQLite ingest sides (comma-separated: partitioned, plain, view, or none) and record no figure")
 	flagReadMonthRows    = flag.Int("bench-read-month-rows", 0, "rows per month of the range-read benchmarks (default 10k, 50k with -bench-full)")
 )
 
