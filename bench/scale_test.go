@@ -134,7 +134,7 @@ func BenchmarkGenerateScale(b *testing.B) {
 	})
 	b.Run("binary", func(b *testing.B) {
 		if _, err := os.Stat("/usr/bin/time"); err != nil {
-			b.Skip("/usr/bin/time is not installed; peak memory of the binary is not measured")
+			skip(b, "/usr/bin/time is not installed; peak memory of the binary is not measured")
 		}
 		bin := filepath.Join(b.TempDir(), "partgen")
 		build := oscmd.Command("go", "build", "-o", bin, "../cmd/partgen")
