@@ -176,15 +176,30 @@ func missingPartitions(sp *spec.Spec, t *spec.Table, st *tableState) ([]folder.P
 	if st.first.Lower.After(st.last.Lower) {
 		return nil, nil
 	}
+	// The folder's range partitions in bound order ([folder.Folder.Partitions]
+	// sorts them): a period is compared only with those that can touch it,
+	// not with every partition of the table (at 120 partitions a table,
+	// 14,400 comparisons each).
+	var ranges []folder.PartitionState
+	for _, e := range st.existing {
+		if !e.Default {
+			ranges = append(ranges, e)
+		}
+	}
+	lo := 0
 	var missing []folder.PartitionState
 	for _, p := range calendar.Periods(t.Interval, st.first, st.last, loc) {
 		if rules.PastRetention(p.Upper, st.cutoff) {
 			continue // creating it would only retire it again
 		}
+		// Partitions that end by p's start touch neither p nor a later period.
+		for lo < len(ranges) && !ranges[lo].Period.Upper.After(p.Lower) {
+			lo++
+		}
 		known := false
-		for _, e := range st.existing {
-			if e.Default {
-				continue
+		for _, e := range ranges[lo:] {
+			if !e.Period.Lower.Before(p.Upper) {
+				break // it, and every later one, starts at or after p's end
 			}
 			if e.Period.Equal(p) {
 				known = true
