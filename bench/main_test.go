@@ -57,6 +57,9 @@ func TestMain(m *testing.M) {
 	started := time.Now().UTC()
 	load := loadAverage()
 	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
 	printSummary()
 	if *flagJSON != "" && code == 0 && len(figures) > 0 {
 		meta := machine()

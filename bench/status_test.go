@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	oscmd "os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -204,14 +203,9 @@ tables:
 	record(b, "catalog_relpages_cold", m("catalog_relpages_cold"), "ms", "new session, sizes from pg_class.relpages instead of pg_total_relation_size")
 
 	if _, err := oscmd.LookPath("/usr/bin/time"); err != nil {
-		b.Logf("/usr/bin/time is not installed: the binary is not timed")
-		return
+		skip(b, "/usr/bin/time is not installed (apt-get install time): the binary is not timed")
 	}
-	bin := filepath.Join(b.TempDir(), "partgen")
-	build := oscmd.Command("go", "build", "-o", bin, "../cmd/partgen")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := partgenBinary(b)
 	var wall, rss []float64
 	for r := 1; r <= *flagRounds; r++ {
 		cmd := oscmd.Command("/usr/bin/time", "-v", bin, "status", "--db", dsn, "--config", w.spec,
