@@ -163,7 +163,7 @@ func Markdown(r *Run) string {
 		}
 	}
 	row("date", m.Started.UTC().Format("2006-01-02 15:04 UTC"))
-	row("commit", commit)
+	row("commit", commit+" (the code measured; BENCHMARKS.md and bench/results.json, which the run writes, are committed after it)")
 	row("command", "`"+m.Command+"`")
 	row("wall time", (time.Duration(m.WallSeconds) * time.Second).String())
 	row("CPU", fmt.Sprintf("%s, %d cores", m.CPU, m.Cores))

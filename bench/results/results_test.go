@@ -28,7 +28,7 @@ func TestMarkdownHasEveryFigureAndVerdict(t *testing.T) {
 	md := Markdown(sampleRun())
 	for _, want := range []string{
 		"| date | 2026-11-30 17:05 UTC |",
-		"| commit | abc123 |",
+		"| commit | abc123 (the code measured; ",
 		"| CPU | Example CPU, 2 cores |",
 		"| wall time | 5m5s |",
 		"| BenchmarkA | partitioned/plain | 0.617 | <= 1.200 | met |",
@@ -45,7 +45,7 @@ func TestMarkdownHasEveryFigureAndVerdict(t *testing.T) {
 	}
 	r := sampleRun()
 	r.Meta.Dirty = []string{"bench/x_test.go"}
-	if md := Markdown(r); !strings.Contains(md, "| commit | abc123 with uncommitted changes in bench/x_test.go |") {
+	if md := Markdown(r); !strings.Contains(md, "| commit | abc123 with uncommitted changes in bench/x_test.go (the code measured;") {
 		t.Errorf("a dirty tree is not said:\n%s", md)
 	}
 }
