@@ -96,19 +96,24 @@ monitoring-check:
 	cd examples/monitoring && $(PROMTOOL) check rules partgen.rules.yml
 	cd examples/monitoring && $(PROMTOOL) test rules partgen.rules.test.yml
 
-# Issue 6's benchmarks (bench/, see BENCHMARKS.md): each figure a ratio
-# partgen / baseline from alternated rounds in one run, then a summary table.
-# Default sizes take a few minutes on 2 cores; the issue's full sizes:
+# The benchmarks (bench/, see BENCHMARKS.md): each figure a ratio partgen /
+# baseline from alternated rounds in one run. The run writes its figures,
+# machine and versions to bench/results.json, and benchmd rewrites the
+# results section of BENCHMARKS.md from it (only a run that passes does).
+# Default sizes take about ten minutes on 2 cores; the issues' full sizes
+# (10M-row retention month, 5M PostgreSQL / 1M SQLite ingest, ...):
 #   make bench BENCHFLAGS=-bench-full
 BENCHFLAGS ?=
+BENCH_JSON := bench/results.json
 bench:
-	$(GO) test -tags sqlite_dbstat ./bench -run '^$$' -bench . -benchtime 1x -timeout 30m $(BENCHFLAGS)
+	$(GO) test -tags sqlite_dbstat ./bench -run '^$$' -bench . -benchtime 1x -timeout 120m $(BENCHFLAGS) -bench-json $(CURDIR)/$(BENCH_JSON)
+	$(GO) run ./bench/cmd/benchmd -in $(BENCH_JSON) -md BENCHMARKS.md
 
 # Each fuzz target for FUZZTIME (go test fuzzes one target per run). Seeds
 # live in <package>/testdata/fuzz/<target>/; a failing input is written there
 # too, and replays in every plain `go test`.
 FUZZTIME ?= 10s
-FUZZ_TARGETS := spec:FuzzParseSpec calendar:FuzzPeriodOf folder:FuzzReadFolder
+FUZZ_TARGETS := spec:FuzzParseSpec calendar:FuzzPeriodOf folder:FuzzReadFolder folder:FuzzChecksum
 
 .PHONY: fuzz
 fuzz:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/partgen/partgen/bench/results"
 	"github.com/partgen/partgen/calendar"
 	"github.com/partgen/partgen/generator"
 	"github.com/partgen/partgen/spec"
@@ -25,7 +26,6 @@ import (
 // -bench-full (or PARTGEN_BENCH_FULL=1) switches to the issue's sizes.
 var (
 	flagFull       = flag.Bool("bench-full", false, "use the issue's full sizes (5M rows PostgreSQL, 2M SQLite); also PARTGEN_BENCH_FULL=1")
-	flagPGRows     = flag.Int("bench-rows", 0, "rows of the PostgreSQL retention benchmark (default 1M, 5M with -bench-full)")
 	flagSQLiteRows = flag.Int("bench-sqlite-rows", 0, "rows of the SQLite retention benchmark (default 500k, 2M with -bench-full)")
 	flagRounds     = flag.Int("bench-rounds", 3, "alternated rounds per side; medians are taken over them")
 	flagHold       = flag.Duration("bench-reader-hold", 2*time.Second, "how long the writer-stall reader keeps its transaction open")
@@ -33,16 +33,6 @@ var (
 )
 
 func full() bool { return *flagFull || os.Getenv("PARTGEN_BENCH_FULL") == "1" }
-
-func pgRows() int {
-	switch {
-	case *flagPGRows > 0:
-		return *flagPGRows
-	case full():
-		return 5_000_000
-	}
-	return 1_000_000
-}
 
 func sqliteRows() int {
 	switch {
@@ -54,38 +44,78 @@ func sqliteRows() int {
 	return 500_000
 }
 
-// TestMain prints every figure the benchmarks recorded as one table after
-// the run, so `make bench` ends with the summary BENCHMARKS.md quotes.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	printSummary()
-	os.Exit(code)
-}
+// -bench-json names the file the run's figures and machine are written to
+// (`make bench` passes bench/results.json; bench/cmd/benchmd then rewrites
+// BENCHMARKS.md's results section from it). Without it nothing is written.
+var flagJSON = flag.String("bench-json", "", "write the run's figures, machine and versions to this JSON file (see bench/results)")
 
-type figure struct {
-	bench, name, unit, note string
-	value                   float64
+// TestMain prints every figure the benchmarks recorded as one table after
+// the run and, with -bench-json, writes them with the run's machine and
+// versions: the only source of BENCHMARKS.md's figures.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	started := time.Now().UTC()
+	load := loadAverage()
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	printSummary()
+	if *flagJSON != "" && code == 0 && len(figures) > 0 {
+		meta := machine()
+		meta.Started, meta.WallSeconds = started, time.Since(started).Seconds()
+		meta.LoadStart, meta.LoadEnd = load, loadAverage()
+		run := &results.Run{Meta: meta, Figures: figures, Skipped: skipped}
+		if err := results.Write(*flagJSON, run); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: writing the results:", err)
+			code = 1
+		} else {
+			fmt.Printf("bench: %d figures written to %s\n", len(figures), *flagJSON)
+		}
+	}
+	os.Exit(code)
 }
 
 var (
 	figMu   sync.Mutex
-	figures []figure
+	figures []results.Figure
+	skipped []results.Skipped
 )
 
 // record reports a figure to the benchmark framework and keeps it for the
-// summary (a later run of the same benchmark replaces it).
+// summary and the JSON (a later run of the same benchmark replaces it).
 func record(b *testing.B, name string, value float64, unit, note string) {
 	b.Helper()
-	b.ReportMetric(value, name+"_"+unit)
+	keep(b, results.Figure{Bench: b.Name(), Name: name, Value: value, Unit: unit, Note: note})
+}
+
+// recordTarget is record for a figure an issue bounds: op is "<=" or ">=".
+func recordTarget(b *testing.B, name string, value float64, unit, note, op string, target float64) {
+	b.Helper()
+	keep(b, results.Figure{Bench: b.Name(), Name: name, Value: value, Unit: unit, Note: note,
+		Target: &results.Target{Op: op, Value: target}})
+}
+
+func keep(b *testing.B, f results.Figure) {
+	b.ReportMetric(f.Value, f.Name+"_"+f.Unit)
 	figMu.Lock()
 	defer figMu.Unlock()
-	for i, f := range figures {
-		if f.bench == b.Name() && f.name == name {
-			figures[i] = figure{b.Name(), name, unit, note, value}
+	for i, g := range figures {
+		if g.Bench == f.Bench && g.Name == f.Name {
+			figures[i] = f
 			return
 		}
 	}
-	figures = append(figures, figure{b.Name(), name, unit, note, value})
+	figures = append(figures, f)
+}
+
+// skip ends a benchmark that cannot run here and says so in the results.
+func skip(b *testing.B, reason string) {
+	b.Helper()
+	figMu.Lock()
+	skipped = append(skipped, results.Skipped{Bench: b.Name(), Reason: reason})
+	figMu.Unlock()
+	b.Skip(reason)
 }
 
 func printSummary() {
@@ -97,23 +127,21 @@ func printSummary() {
 	fmt.Println()
 	fmt.Println("== partgen benchmark summary (ratios are partgen / baseline, medians of alternated rounds)")
 	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "benchmark\tfigure\tvalue\tunit\tnote")
+	fmt.Fprintln(tw, "benchmark\tfigure\tvalue\tunit\ttarget\tnote")
 	for _, f := range figures {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.bench, f.name, fmtValue(f.value), f.unit, f.note)
+		target := ""
+		if f.Target != nil {
+			target = f.Target.String()
+			if !f.Target.Met(f.Value) {
+				target += " MISSED"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Bench, f.Name, results.Format(f.Value), f.Unit, target, f.Note)
 	}
 	tw.Flush()
-}
-
-func fmtValue(v float64) string {
-	switch {
-	case v == 0:
-		return "0"
-	case v < 0.01:
-		return fmt.Sprintf("%.5f", v)
-	case v < 10:
-		return fmt.Sprintf("%.3f", v)
+	for _, s := range skipped {
+		fmt.Printf("skipped %s: %s\n", s.Bench, s.Reason)
 	}
-	return fmt.Sprintf("%.1f", v)
 }
 
 func median(xs []float64) float64 {

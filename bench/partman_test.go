@@ -64,7 +64,7 @@ func partitionBounds(tb testing.TB, db *sql.DB, parent string) []string {
 func BenchmarkPartman(b *testing.B) {
 	admin, _ := testdb.Postgres(b)
 	if queryInt(b, admin, "SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_partman'") == 0 {
-		b.Skip("pg_partman is not installed on the server: apt-get install -y postgresql-15-partman")
+		skip(b, "pg_partman is not installed on the server: apt-get install -y postgresql-15-partman")
 	}
 	now := time.Now().UTC()
 	asOf := date(now.Year(), now.Month(), now.Day())

@@ -39,8 +39,9 @@ import (
 
 var (
 	flagIngestRows       = flag.Int("bench-ingest-rows", 0, "rows of the PostgreSQL ingest benchmark (default 1M, 5M with -bench-full)")
-	flagSQLiteIngestRows = flag.Int("bench-sqlite-ingest-rows", 0, "rows of the SQLite ingest benchmark (default 200k, 1M with -bench-full)")
+	flagSQLiteIngestRows = flag.Int("bench-sqlite-ingest-rows", 0, "rows of the SQLite ingest benchmark (default: both 200k and 1M)")
 	flagBatch            = flag.Int("bench-batch", 10_000, "rows per InsertTicks call (and per transaction / COPY on the baselines)")
+	flagIngestSides      = flag.String("bench-sqlite-ingest-sides", "", "profiling: run only these SQLite ingest sides (comma-separated: partitioned, plain, view, or none) and record no figure")
 	flagReadMonthRows    = flag.Int("bench-read-month-rows", 0, "rows per month of the range-read benchmarks (default 10k, 50k with -bench-full)")
 )
 
@@ -54,14 +55,13 @@ func ingestRows() int {
 	return 1_000_000
 }
 
-func sqliteIngestRows() int {
-	switch {
-	case *flagSQLiteIngestRows > 0:
-		return *flagSQLiteIngestRows
-	case full():
-		return 1_000_000
+// sqliteIngestSizes are the SQLite ingest sizes: 200k and 1M rows (issue
+// 16), or the one -bench-sqlite-ingest-rows names.
+func sqliteIngestSizes() []int {
+	if *flagSQLiteIngestRows > 0 {
+		return []int{*flagSQLiteIngestRows}
 	}
-	return 200_000
+	return []int{200_000, 1_000_000}
 }
 
 func readMonthRows() int {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"database/sql"
+	"flag"
 	"fmt"
 	"testing"
 	"time"
@@ -11,29 +12,37 @@ import (
 	"github.com/partgen/partgen/internal/testdb"
 )
 
-// Issue 6, item 4: retiring the oldest month with partgen's generated
-// migration (retention action drop, and action archive) vs DELETE ... WHERE
-// ts < cutoff on an unpartitioned table holding the same rows with the same
-// indexes, and vs DELETE followed by the VACUUM it needs.
+// Retiring the oldest month with partgen's generated migration (retention
+// action drop, and action archive) vs DELETE on an unpartitioned table
+// holding the same rows with the same indexes, and vs DELETE followed by the
+// VACUUM it needs.
 //
-// Both tables hold N rows spread evenly over the 24 months 2024-01..2025-12.
-// Round r retires two months on each side: month 2r-1 with action drop and
-// month 2r with action archive (the spec's action is switched between the
-// two generate runs; markers, not the action, drive what exists); on the
-// plain table the same two months go by DELETE, each followed by VACUUM.
-// Odd rounds start with partgen, even rounds with the baseline.
+// PostgreSQL (issue 16, item 2): the cost of a retirement must not depend
+// on how many rows the month holds. Months alternate in size: a small month
+// of 100,000 rows and a big month of -bench-retention-rows (1M by default,
+// 10M with -bench-full). Each round retires four months, oldest first:
+// small (drop), big (drop), small (archive), big (archive). The plain table
+// holds the same rows; each big month goes from it by one DELETE of exactly
+// that month's rows, then VACUUM. Ratios: big / small for each action (the
+// size independence), and big / DELETE of the same rows.
+//
+// SQLite (issue 6): N rows over 24 months; each round retires one month
+// with action drop and the next with action archive, against DELETE ...
+// WHERE ts < cutoff on the plain table. Odd rounds start with partgen, even
+// rounds with the baseline.
 
+// Both PostgreSQL tables are made without primary key and indexes, filled
+// server-side (INSERT ... SELECT generate_series), then given the same
+// primary key and indexes (building an index after the load is faster than
+// growing it row by row; both sides are built the same way).
 const pgRetentionBase = `-- +goose Up
 CREATE TABLE market_data (
     id         bigint GENERATED ALWAYS AS IDENTITY,
     instrument int NOT NULL,
     ts         timestamptz NOT NULL,
     price      double precision NOT NULL,
-    qty        int NOT NULL,
-    PRIMARY KEY (id, ts)
+    qty        int NOT NULL
 ) PARTITION BY RANGE (ts);
-CREATE INDEX market_data_instrument_ts ON market_data (instrument, ts);
-CREATE INDEX market_data_ts ON market_data (ts);
 -- +goose Down
 DROP TABLE market_data;
 `
@@ -44,20 +53,53 @@ CREATE TABLE plain (
     instrument int NOT NULL,
     ts         timestamptz NOT NULL,
     price      double precision NOT NULL,
-    qty        int NOT NULL,
-    PRIMARY KEY (id, ts)
+    qty        int NOT NULL
 ) WITH (autovacuum_enabled = off);
-CREATE INDEX plain_instrument_ts ON plain (instrument, ts);
-CREATE INDEX plain_ts ON plain (ts);
 `
 
-// 2024-01-01 .. 2026-01-01 is 731 days; rows are spread evenly over it in
-// time order, as a time series arrives.
-const pgFill = `INSERT INTO %s (instrument, ts, price, qty)
-SELECT i %% 500, '2024-01-01 00:00:00+00'::timestamptz + (i::float8 / $1) * interval '731 days', (i %% 9973) / 100.0, i %% 1000
+// pgRetentionIndexes are the primary key and indexes both tables get after
+// the load (on the partitioned parent they cascade to every partition, and
+// partitions created later get them too).
+const pgRetentionIndexes = `
+ALTER TABLE %[1]s ADD PRIMARY KEY (id, ts);
+CREATE INDEX %[1]s_instrument_ts ON %[1]s (instrument, ts);
+CREATE INDEX %[1]s_ts ON %[1]s (ts);
+`
+
+// pgFillMonth spreads $1 rows evenly over [$2, $3) in time order, as a time
+// series arrives.
+const pgFillMonth = `INSERT INTO %s (instrument, ts, price, qty)
+SELECT i %% 500, $2::timestamptz + (i::float8 / $1) * ($3::timestamptz - $2::timestamptz), (i %% 9973) / 100.0, i %% 1000
 FROM generate_series(0, $1 - 1) AS i`
 
-func retentionSpec(dialect, action string) string {
+const retentionSmallRows = 100_000
+
+var (
+	flagRetentionRows   = flag.Int("bench-retention-rows", 0, "rows of the big month in the PostgreSQL retention benchmark (default 1M, 10M with -bench-full; the small month holds 100k)")
+	flagRetentionRounds = flag.Int("bench-retention-rounds", 0, "rounds of the PostgreSQL retention benchmark (default -bench-rounds; 2 with -bench-full: each round fills four big months)")
+)
+
+func retentionRounds() int {
+	switch {
+	case *flagRetentionRounds > 0:
+		return *flagRetentionRounds
+	case full():
+		return 2
+	}
+	return *flagRounds
+}
+
+func retentionBigRows() int {
+	switch {
+	case *flagRetentionRows > 0:
+		return *flagRetentionRows
+	case full():
+		return 10_000_000
+	}
+	return 1_000_000
+}
+
+func retentionSpec(dialect, action string, keep int) string {
 	extra := ""
 	if action == "archive" && dialect == "postgres" {
 		extra = ", archive_schema: archive"
@@ -72,11 +114,137 @@ tables:
     interval: month
     premake: 1
     start: 2024-01-01
-    retention: {keep: 24, action: %s%s}
-`, dialect, action, extra)
+    retention: {keep: %d, action: %s%s}
+`, dialect, keep, action, extra)
 }
 
-// retentionSamples collects one benchmark's timings and sizes.
+func monthStart(m int) time.Time {
+	return time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC).AddDate(0, m, 0)
+}
+
+func BenchmarkRetentionPostgres(b *testing.B) {
+	big, small := retentionBigRows(), retentionSmallRows
+	rounds := retentionRounds()
+	months := 4 * rounds // [small, big, small, big] per round, retired in that order
+	sizeOf := func(m int) int {
+		if m%2 == 0 {
+			return small
+		}
+		return big
+	}
+	db, _ := testdb.Postgres(b)
+	db.SetMaxOpenConns(2)
+	// As of the 15th of month `months`, the months 0..months-1 are the ones
+	// kept; each further month of as-of date retires the oldest.
+	asOf0 := date(2024+months/12, time.Month(months%12+1), 15)
+	w := newWorkspace(b, "20230101000000_market_data.sql", pgRetentionBase)
+	w.setSpec(retentionSpec("postgres", "drop", months))
+	w.generate(asOf0)
+	w.up(db, goose.DialectPostgres)
+	exec(b, db, pgPlainDDL)
+	began := time.Now()
+	for m := 0; m < months; m++ {
+		for _, table := range []string{"market_data", "plain"} {
+			exec(b, db, fmt.Sprintf(pgFillMonth, table), sizeOf(m), monthStart(m), monthStart(m+1))
+		}
+	}
+	for _, table := range []string{"market_data", "plain"} {
+		exec(b, db, fmt.Sprintf(pgRetentionIndexes, table))
+		exec(b, db, "VACUUM (ANALYZE) "+table)
+	}
+	pgAutovacuumOff(b, db)
+	b.Logf("filled %d months of %d and %d rows into market_data and plain, indexed and analysed in %v",
+		months, small, big, time.Since(began).Round(time.Second))
+
+	liveSize := func() int64 {
+		return queryInt(b, db, "SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('market_data') WHERE isleaf")
+	}
+	plainSize := func() int64 { return queryInt(b, db, "SELECT pg_total_relation_size('plain')") }
+
+	samples := map[string][]float64{}
+	var auditBig []float64 // the audit row's row_count for a big month, over its true rows
+	var partBefore, partAfter, plainBefore, plainAfterDelete, plainAfterVacuum int64
+	b.ResetTimer()
+	for r := 1; r <= rounds; r++ {
+		first := 4 * (r - 1)
+		partgen := func() {
+			for m := first; m < first+4; m++ {
+				action := "drop"
+				if m-first >= 2 {
+					action = "archive"
+				}
+				size := map[bool]string{true: "small", false: "big"}[sizeOf(m) == small]
+				w.setSpec(retentionSpec("postgres", action, months))
+				plan := w.generate(addMonths(asOf0, m+1))
+				rf := retentionFile(b, plan)
+				w.upTo(db, goose.DialectPostgres, rf.Version-1) // the new month's partition, untimed
+				before := liveSize()
+				exec(b, db, "CHECKPOINT")
+				d := w.upTo(db, goose.DialectPostgres, rf.Version)
+				samples[action+"_"+size] = append(samples[action+"_"+size], ms(d))
+				if size == "big" {
+					logged := queryInt(b, db, "SELECT row_count FROM partgen_archive_log WHERE migration_version = $1", rf.Version)
+					auditBig = append(auditBig, float64(logged)/float64(big))
+					if r == 1 && action == "drop" {
+						partBefore, partAfter = before, liveSize()
+					}
+				}
+			}
+		}
+		plain := func() {
+			for _, m := range []int{first + 1, first + 3} { // the big months
+				if r == 1 && m == first+1 {
+					plainBefore = plainSize()
+				}
+				exec(b, db, "CHECKPOINT")
+				del := exec(b, db, "DELETE FROM plain WHERE ts >= $1 AND ts < $2", monthStart(m), monthStart(m+1))
+				if r == 1 && m == first+1 {
+					plainAfterDelete = plainSize()
+				}
+				vac := exec(b, db, "VACUUM plain")
+				if r == 1 && m == first+1 {
+					plainAfterVacuum = plainSize()
+				}
+				samples["delete"] = append(samples["delete"], ms(del))
+				samples["delete+vacuum"] = append(samples["delete+vacuum"], ms(del+vac))
+			}
+		}
+		alternate(r, partgen, plain)
+	}
+	b.StopTimer()
+	left := int64(rounds * 2 * small) // the small months stay in plain
+	if got, want := queryInt(b, db, "SELECT count(*) FROM plain"), left; got != want {
+		b.Fatalf("plain holds %d rows after the rounds, want %d", got, want)
+	}
+	if got := queryInt(b, db, "SELECT count(*) FROM market_data"); got != 0 {
+		b.Fatalf("market_data holds %d rows after every filled month was retired", got)
+	}
+	m := func(name string) float64 { return median(samples[name]) }
+	dropS, dropB, archS, archB := m("drop_small"), m("drop_big"), m("archive_small"), m("archive_big")
+	del, dv := m("delete"), m("delete+vacuum")
+	record(b, "small_month_rows", float64(small), "rows", "")
+	record(b, "big_month_rows", float64(big), "rows", fmt.Sprintf("%d rounds: each retires a small and a big month with drop, then with archive", rounds))
+	record(b, "drop_small", dropS, "ms", "goose up of partgen's retention file, action drop, small month (median)")
+	record(b, "drop_big", dropB, "ms", "the same, big month (median)")
+	record(b, "archive_small", archS, "ms", "goose up of partgen's retention file, action archive, small month (median)")
+	record(b, "archive_big", archB, "ms", "the same, big month (median)")
+	record(b, "delete", del, "ms", "DELETE FROM plain of the big month's rows (median)")
+	record(b, "delete+vacuum", dv, "ms", "the same DELETE, then VACUUM plain (median)")
+	recordTarget(b, "drop_big/drop_small", dropB/dropS, "ratio", "the cost of the month's size", "<=", 1.5)
+	recordTarget(b, "archive_big/archive_small", archB/archS, "ratio", "", "<=", 1.5)
+	recordTarget(b, "drop_big/delete", dropB/del, "ratio", "", "<=", 0.1)
+	recordTarget(b, "archive_big/delete", archB/del, "ratio", "", "<=", 0.1)
+	recordTarget(b, "drop_big/delete+vacuum", dropB/dv, "ratio", "", "<=", 0.1)
+	recordTarget(b, "archive_big/delete+vacuum", archB/dv, "ratio", "", "<=", 0.1)
+	record(b, "audit_row_count/rows", median(auditBig), "ratio", "partgen_archive_log.row_count of a big month over its true rows (1 = exact count)")
+	record(b, "part_live_before", mb(partBefore), "MB", "partitioned table, all live partitions, before the first big drop")
+	record(b, "part_live_after", mb(partAfter), "MB", "right after it")
+	record(b, "plain_before", mb(plainBefore), "MB", "unpartitioned table before the first DELETE")
+	record(b, "plain_after_delete", mb(plainAfterDelete), "MB", "right after it")
+	record(b, "plain_after_vacuum", mb(plainAfterVacuum), "MB", "after VACUUM (reusable, not returned to the file system)")
+}
+
+// retentionSamples collects the SQLite benchmark's timings and sizes.
 type retentionSamples struct {
 	drop, archive, del, delVacuum []float64 // ms
 	partBefore, partAfter         int64     // live partitioned table, first partgen retirement
@@ -91,8 +259,8 @@ func (s *retentionSamples) report(b *testing.B, baseline string) {
 	record(b, "archive", arch, "ms", "apply partgen's retention file, action archive (median)")
 	record(b, "delete", del, "ms", baseline+" (median)")
 	record(b, "delete+vacuum", dv, "ms", baseline+", then VACUUM (median)")
-	record(b, "drop/delete", drop/del, "ratio", "< 0.1 meets the 10x target")
-	record(b, "archive/delete", arch/del, "ratio", "< 0.1 meets the 10x target")
+	recordTarget(b, "drop/delete", drop/del, "ratio", "", "<=", 0.1)
+	recordTarget(b, "archive/delete", arch/del, "ratio", "", "<=", 0.1)
 	record(b, "drop/delete+vacuum", drop/dv, "ratio", "")
 	record(b, "archive/delete+vacuum", arch/dv, "ratio", "")
 	record(b, "month_rows", float64(s.monthRows), "rows", "rows in one retired month")
@@ -101,88 +269,6 @@ func (s *retentionSamples) report(b *testing.B, baseline string) {
 	record(b, "plain_before", mb(s.plainBefore), "MB", "unpartitioned table")
 	record(b, "plain_after_delete", mb(s.plainAfterDelete), "MB", "right after the first DELETE")
 	record(b, "plain_after_vacuum", mb(s.plainAfterVacuum), "MB", "after VACUUM (PostgreSQL: reusable, not returned; SQLite: the file is rewritten)")
-}
-
-func BenchmarkRetentionPostgres(b *testing.B) {
-	n := pgRows()
-	rounds := *flagRounds
-	if 2*rounds > 20 {
-		b.Fatalf("-bench-rounds %d would retire more than 20 of the 24 months", rounds)
-	}
-	db, _ := testdb.Postgres(b)
-	db.SetMaxOpenConns(2)
-	w := newWorkspace(b, "20230101000000_market_data.sql", pgRetentionBase)
-	w.setSpec(retentionSpec("postgres", "drop"))
-	w.generate(date(2026, 1, 15))
-	w.up(db, goose.DialectPostgres)
-	exec(b, db, pgPlainDDL)
-	b.Logf("filling %d rows into market_data (partitioned) and plain", n)
-	exec(b, db, fmt.Sprintf(pgFill, "market_data"), n)
-	exec(b, db, fmt.Sprintf(pgFill, "plain"), n)
-	exec(b, db, "VACUUM (ANALYZE) market_data")
-	exec(b, db, "VACUUM (ANALYZE) plain")
-	// Autovacuum off on both sides, so a background VACUUM never lands in a timed step.
-	exec(b, db, `DO $$ DECLARE r record; BEGIN
-		FOR r IN SELECT relid FROM pg_partition_tree('market_data') WHERE isleaf LOOP
-			EXECUTE format('ALTER TABLE %s SET (autovacuum_enabled = off)', r.relid::regclass);
-		END LOOP; END $$`)
-
-	liveSize := func() int64 {
-		return queryInt(b, db, "SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('market_data') WHERE isleaf")
-	}
-	plainSize := func() int64 { return queryInt(b, db, "SELECT pg_total_relation_size('plain')") }
-
-	var s retentionSamples
-	b.ResetTimer()
-	for r := 1; r <= rounds; r++ {
-		partgen := func() {
-			for _, m := range []int{2*r - 1, 2 * r} {
-				action := map[bool]string{true: "drop", false: "archive"}[m%2 == 1]
-				w.setSpec(retentionSpec("postgres", action))
-				plan := w.generate(addMonths(date(2026, 1, 15), m))
-				rf := retentionFile(b, plan)
-				w.upTo(db, goose.DialectPostgres, rf.Version-1) // the new month's partition, untimed
-				before := liveSize()
-				exec(b, db, "CHECKPOINT")
-				d := w.upTo(db, goose.DialectPostgres, rf.Version)
-				if r == 1 && m == 1 {
-					s.partBefore, s.partAfter = before, liveSize()
-				}
-				if action == "drop" {
-					s.drop = append(s.drop, ms(d))
-				} else {
-					s.archive = append(s.archive, ms(d))
-				}
-			}
-		}
-		plain := func() {
-			for _, m := range []int{2*r - 1, 2 * r} {
-				cutoff := time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC).AddDate(0, m, 0)
-				if r == 1 && m == 1 {
-					s.plainBefore = plainSize()
-					s.monthRows = queryInt(b, db, "SELECT count(*) FROM plain WHERE ts < $1", cutoff)
-				}
-				exec(b, db, "CHECKPOINT")
-				del := exec(b, db, "DELETE FROM plain WHERE ts < $1", cutoff)
-				if r == 1 && m == 1 {
-					s.plainAfterDelete = plainSize()
-				}
-				vac := exec(b, db, "VACUUM plain")
-				if r == 1 && m == 1 {
-					s.plainAfterVacuum = plainSize()
-				}
-				s.del = append(s.del, ms(del))
-				s.delVacuum = append(s.delVacuum, ms(del+vac))
-			}
-		}
-		alternate(r, partgen, plain)
-	}
-	b.StopTimer()
-	if got := queryInt(b, db, "SELECT count(*) FROM market_data"); got != queryInt(b, db, "SELECT count(*) FROM plain") {
-		b.Fatalf("after the rounds the partitioned table holds %d rows, the plain one %d", got, queryInt(b, db, "SELECT count(*) FROM plain"))
-	}
-	record(b, "rows", float64(n), "rows", "rows over 24 months at the start")
-	s.report(b, "DELETE FROM plain WHERE ts < cutoff")
 }
 
 // SQLite: the partitioned side is a file converted by partgen's first
@@ -246,7 +332,7 @@ func BenchmarkRetentionSQLite(b *testing.B) {
 	part, _ := testdb.SQLite(b)
 	plainDB, _ := testdb.SQLite(b)
 	w := newWorkspace(b, "20230101000000_market_data.sql", sqliteRetentionBase)
-	w.setSpec(retentionSpec("sqlite", "drop"))
+	w.setSpec(retentionSpec("sqlite", "drop", 24))
 	w.generate(date(2026, 1, 15))
 	w.upTo(part, goose.DialectSQLite3, 20230101000000)
 	b.Logf("filling %d rows into market_data (converted by partgen's first file) and plain", n)
@@ -268,7 +354,7 @@ func BenchmarkRetentionSQLite(b *testing.B) {
 		partgen := func() {
 			for _, m := range []int{2*r - 1, 2 * r} {
 				action := map[bool]string{true: "drop", false: "archive"}[m%2 == 1]
-				w.setSpec(retentionSpec("sqlite", action))
+				w.setSpec(retentionSpec("sqlite", action, 24))
 				plan := w.generate(addMonths(date(2026, 1, 15), m))
 				rf := retentionFile(b, plan)
 				w.upTo(part, goose.DialectSQLite3, rf.Version-1)

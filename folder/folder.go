@@ -289,20 +289,42 @@ func (m Marker) String() string {
 }
 
 // Checksum hashes a generated file without its checksum line, so the line
-// can live inside the content it protects.
+// can live inside the content it protects: every line (with its newline)
+// that starts with [ChecksumPrefix] is left out, the rest is hashed as is.
+// It hashes the file's own bytes between those lines, without splitting it
+// into lines (at 12,000 partitions a folder is ~15 MB of SQL, read by every
+// check, status and generate run).
 func Checksum(data []byte) string {
 	h := sha256.New()
-	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
-		if bytes.HasPrefix(line, []byte(ChecksumPrefix)) {
+	prefix := []byte(ChecksumPrefix)
+	from := 0 // start of the bytes not hashed yet
+	for at := 0; at < len(data); {
+		// at is the start of a line.
+		if bytes.HasPrefix(data[at:], prefix) {
+			h.Write(data[from:at])
+			end := bytes.IndexByte(data[at:], '\n')
+			if end < 0 {
+				from = len(data)
+				break
+			}
+			from = at + end + 1
+			at = from
 			continue
 		}
-		h.Write(line)
+		next := bytes.Index(data[at:], []byte("\n"+ChecksumPrefix))
+		if next < 0 {
+			break
+		}
+		at += next + 1
 	}
+	h.Write(data[from:])
 	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Partitions folds the markers of every partgen file, in version order, into
 // the state of each partition of a table. table is qualified as in markers.
+// The range partitions come in the order of their lower bounds, the default
+// partition last.
 func (f *Folder) Partitions(table string) []PartitionState {
 	byName := map[string]*PartitionState{}
 	var order []string

@@ -5,12 +5,13 @@ import (
 	"database/sql"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/partgen/partgen/dialect"
 )
 
-// partition is one SQLite partition table and its range.
+// partition is one SQLite partition table and its range [Lower, Upper).
 type partition struct {
 	Name         string
 	Lower, Upper time.Time
@@ -20,52 +21,76 @@ type partition struct {
 var keys = map[string]string{"market_data": "ts", "alert_log": "raised_at"}
 
 // catalog knows the partitions of the SQLite tables. It reads them from the
-// database itself (the CHECK constraints in sqlite_schema), so a deployed
-// program needs no migrations folder, and reads them again whenever SQLite's
-// schema_version says the schema changed (a migration added or retired
-// partitions since): one cheap pragma per call, never a stale answer.
+// database itself (the views' members and their CHECK constraints in
+// sqlite_schema), so a deployed program needs no migrations folder, and
+// reads them again whenever SQLite's schema_version says the schema changed
+// (a migration added or retired partitions since).
+//
+// What it hands out is a snapshot: the partitions as one schema version
+// shows them, never changed afterwards. A caller routes a whole batch by one
+// snapshot (one PRAGMA per batch, not per row) and then checks, inside the
+// writing transaction, that the schema is still that version
+// ([snapshot.still]); another goroutine reloading the catalog meanwhile
+// cannot change what the batch was routed by.
 type catalog struct {
-	db      *sql.DB
-	mu      sync.RWMutex
-	version int64                  // PRAGMA schema_version the tables were read at
-	tables  map[string][]partition // parent -> partitions in time order
-	dflt    map[string]string      // parent -> default partition, if any
-}
-
-// fresh reloads the catalog when the schema changed since it was read.
-func (c *catalog) fresh(ctx context.Context) error {
-	var v int64
-	if err := c.db.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&v); err != nil {
-		return err
-	}
-	c.mu.RLock()
-	current := c.tables != nil && c.version == v
-	c.mu.RUnlock()
-	if !current {
-		if err := c.load(ctx); err != nil {
-			return err
-		}
-	}
-	c.mu.Lock()
-	c.version = v
-	c.mu.Unlock()
-	return nil
+	db     *sql.DB
+	cur    atomic.Pointer[snapshot] // the newest snapshot read
+	loadMu sync.Mutex               // one reload of sqlite_schema at a time
 }
 
 func newCatalog(db *sql.DB) *catalog { return &catalog{db: db} }
 
-func (c *catalog) load(ctx context.Context) error {
-	// One query at a time: a program may give SQLite a single connection.
-	rows, err := c.db.QueryContext(ctx, `SELECT type, name, coalesce(sql, '') FROM sqlite_schema WHERE type IN ('view', 'table')`)
-	if err != nil {
-		return err
+// snapshot is the partitions of the views at one schema version.
+type snapshot struct {
+	version int64                  // PRAGMA schema_version they were read at
+	tables  map[string][]partition // view -> range partitions in time order
+	dflt    map[string]string      // view -> default partition, if any
+}
+
+// now returns the partitions as the schema is now: one PRAGMA
+// schema_version, and a reload of sqlite_schema when the version moved
+// since the last snapshot.
+func (c *catalog) now(ctx context.Context) (*snapshot, error) {
+	var v int64
+	if err := c.db.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&v); err != nil {
+		return nil, err
 	}
+	if s := c.cur.Load(); s != nil && s.version == v {
+		return s, nil
+	}
+	c.loadMu.Lock()
+	defer c.loadMu.Unlock()
+	if s := c.cur.Load(); s != nil && s.version == v {
+		return s, nil // another goroutine reloaded it meanwhile
+	}
+	s, err := c.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.cur.Store(s)
+	return s, nil
+}
+
+// latest is the newest snapshot read, nil before the first one.
+func (c *catalog) latest() *snapshot { return c.cur.Load() }
+
+// load reads the views and tables and the schema version in one statement,
+// so the version labels exactly the schema read (a migration committing
+// between two statements would otherwise be filed under the old version).
+// One query at a time: a program may give SQLite a single connection.
+func (c *catalog) load(ctx context.Context) (*snapshot, error) {
+	rows, err := c.db.QueryContext(ctx, `SELECT (SELECT schema_version FROM pragma_schema_version), type, name, coalesce(sql, '')
+		FROM sqlite_schema WHERE type IN ('view', 'table')`)
+	if err != nil {
+		return nil, err
+	}
+	s := &snapshot{version: -1, tables: map[string][]partition{}, dflt: map[string]string{}}
 	views, ddl := map[string]string{}, map[string]string{}
 	for rows.Next() {
 		var typ, name, text string
-		if err := rows.Scan(&typ, &name, &text); err != nil {
+		if err := rows.Scan(&s.version, &typ, &name, &text); err != nil {
 			rows.Close()
-			return err
+			return nil, err
 		}
 		if typ == "view" {
 			views[name] = text
@@ -75,78 +100,56 @@ func (c *catalog) load(ctx context.Context) error {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	// The partitions are what each view reads now; a detached or archived
 	// table keeps its CHECK but is in no view.
-	tables := map[string][]partition{}
-	dflt := map[string]string{}
 	for view, key := range keys {
 		for _, member := range dialect.SQLiteViewMembers(views[view]) {
 			if b, ok := dialect.SQLiteBounds(ddl[member], key); ok {
-				tables[view] = append(tables[view], partition{Name: member, Lower: b.Lower, Upper: b.Upper})
+				s.tables[view] = append(s.tables[view], partition{Name: member, Lower: b.Lower, Upper: b.Upper})
 			} else if member == view+"_default" {
-				dflt[view] = member
+				s.dflt[view] = member
 			}
 		}
-		ps := tables[view]
+		ps := s.tables[view]
 		sort.Slice(ps, func(i, j int) bool { return ps[i].Lower.Before(ps[j].Lower) })
 	}
-	c.mu.Lock()
-	c.tables, c.dflt = tables, dflt
-	c.mu.Unlock()
-	return nil
+	return s, nil
 }
 
-// current reports whether the catalog was read at the schema version a
-// transaction sees, so that rows routed by it go where the schema says.
-func (c *catalog) current(ctx context.Context, tx *sql.Tx) (bool, error) {
+// still reports whether the schema a transaction sees is the version s was
+// read at, so that rows routed by s go where the schema says.
+func (s *snapshot) still(ctx context.Context, tx *sql.Tx) (bool, error) {
 	var v int64
 	if err := tx.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&v); err != nil {
 		return false, err
 	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.version == v, nil
+	return v == s.version, nil
 }
 
-// find returns the partition of table holding key.
-func (c *catalog) find(ctx context.Context, table string, key time.Time) (partition, bool, error) {
-	if err := c.fresh(ctx); err != nil {
-		return partition{}, false, err
-	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	ps := c.tables[table]
+// route returns the partition table of view a key belongs in: its range
+// partition, else the default partition; false when neither exists.
+func (s *snapshot) route(view string, key time.Time) (string, bool) {
+	ps := s.tables[view]
 	if i := sort.Search(len(ps), func(i int) bool { return ps[i].Upper.After(key) }); i < len(ps) && !key.Before(ps[i].Lower) {
-		return ps[i], true, nil
+		return ps[i].Name, true
 	}
-	return partition{}, false, nil
+	d, ok := s.dflt[view]
+	return d, ok
 }
 
-// overlapping lists the partitions of table that share an instant with
+// overlapping lists the partitions of view that share an instant with
 // [from, to), and the default partition if any (it may hold any key).
-func (c *catalog) overlapping(ctx context.Context, table string, from, to time.Time) ([]string, error) {
-	if err := c.fresh(ctx); err != nil {
-		return nil, err
-	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+func (s *snapshot) overlapping(view string, from, to time.Time) []string {
 	var out []string
-	for _, p := range c.tables[table] {
+	for _, p := range s.tables[view] {
 		if p.Lower.Before(to) && from.Before(p.Upper) {
 			out = append(out, p.Name)
 		}
 	}
-	if d := c.dflt[table]; d != "" {
+	if d := s.dflt[view]; d != "" {
 		out = append(out, d)
 	}
-	return out, nil
-}
-
-// defaultOf returns the default partition of table, if it has one.
-func (c *catalog) defaultOf(table string) string {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.dflt[table]
+	return out
 }

@@ -56,10 +56,13 @@ type stmtCache struct {
 	stmts   map[string]*sql.Stmt
 }
 
+// catalogVersion is the schema version of the newest catalog snapshot: a
+// statement prepared for an older schema is prepared again.
 func (c *stmtCache) catalogVersion() int64 {
-	c.cat.mu.RLock()
-	defer c.cat.mu.RUnlock()
-	return c.cat.version
+	if s := c.cat.latest(); s != nil {
+		return s.version
+	}
+	return -1
 }
 
 func (c *stmtCache) get(ctx context.Context, version int64, query string) (*sql.Stmt, error) {
@@ -133,21 +136,19 @@ func (r *SQLite) on(db sqlitedb.DBTX, view, table string) *sqlitedb.Queries {
 	return sqlitedb.New(p)
 }
 
-// target finds the partition table a key belongs in: its range partition,
-// else the default partition, else ErrNoPartition naming the key.
-func (r *SQLite) target(ctx context.Context, op, view string, key time.Time) (string, error) {
-	p, ok, err := r.cat.find(ctx, view, key)
-	if err != nil {
-		return "", classify(op, view, err)
-	}
-	if ok {
-		return p.Name, nil
-	}
-	if d := r.cat.defaultOf(view); d != "" {
-		return d, nil
+// target finds the partition table a key belongs in by snapshot s: its
+// range partition, else the default partition, else ErrNoPartition naming
+// the key.
+func target(s *snapshot, op, view string, key time.Time) (string, error) {
+	if table, ok := s.route(view, key); ok {
+		return table, nil
 	}
 	return "", &Error{Op: op, Kind: ErrNoPartition, Table: view, Key: key}
 }
+
+// testHookRouted, when set by a test, runs after a write is routed and
+// before its transaction begins: where a migration may commit.
+var testHookRouted func()
 
 func (r *SQLite) InsertTick(ctx context.Context, t Tick) error {
 	_, err := r.insertTicks(ctx, "InsertTick", []Tick{t})
@@ -179,20 +180,29 @@ func (r *SQLite) insertTicks(ctx context.Context, op string, ticks []Tick) (int6
 	}
 }
 
+// tryInsertTicks routes the whole batch by one catalog snapshot (one PRAGMA
+// schema_version per batch, then an in-memory search per row), checks in
+// the transaction that the schema is still that snapshot's, and writes each
+// row through one prepared statement per partition.
 func (r *SQLite) tryInsertTicks(ctx context.Context, op string, ticks []Tick) (int64, error) {
+	snap, err := r.cat.now(ctx)
+	if err != nil {
+		return 0, classify(op, "market_data", err)
+	}
 	tables := make([]string, len(ticks))
 	for i, t := range ticks {
-		table, err := r.target(ctx, op, "market_data", t.TS)
-		if err != nil {
+		if tables[i], err = target(snap, op, "market_data", t.TS); err != nil {
 			return 0, err
 		}
-		tables[i] = table
+	}
+	if testHookRouted != nil {
+		testHookRouted()
 	}
 	var n int64
-	err := InTx(ctx, r.db, func(tx *sql.Tx) error {
+	err = InTx(ctx, r.db, func(tx *sql.Tx) error {
 		// The transaction's own view of the schema must be the one the rows
-		// were routed by (a retirement may have committed in between).
-		if ok, err := r.cat.current(ctx, tx); err != nil {
+		// were routed by (a migration may have committed in between).
+		if ok, err := snap.still(ctx, tx); err != nil {
 			return err
 		} else if !ok {
 			return errSchemaMoved
@@ -229,27 +239,19 @@ func (r *SQLite) tryInsertTicks(ctx context.Context, op string, ticks []Tick) (i
 	return n, nil
 }
 
-// overlapping lists the partitions a range touches.
-func (r *SQLite) overlapping(ctx context.Context, view string, from, to time.Time) ([]string, error) {
-	return r.cat.overlapping(ctx, view, from, to)
-}
-
 // readParts runs a read over the partitions a range touches. When a
 // migration retired one of them between the catalog check and the query,
 // SQLite answers "no such table" and the read runs once more on the schema
 // as it is now.
 func (r *SQLite) readParts(ctx context.Context, view string, from, to time.Time, read func(parts []string) error) error {
 	for attempt := 0; ; attempt++ {
-		parts, err := r.overlapping(ctx, view, from, to)
+		snap, err := r.cat.now(ctx)
 		if err != nil {
 			return err
 		}
-		err = read(parts)
+		err = read(snap.overlapping(view, from, to))
 		if err != nil && attempt == 0 && strings.Contains(err.Error(), "no such table") {
-			if ferr := r.cat.fresh(ctx); ferr != nil {
-				return ferr
-			}
-			continue
+			continue // the next attempt reads the catalog again
 		}
 		return err
 	}
@@ -409,19 +411,23 @@ func (r *SQLite) InsertAlert(ctx context.Context, a Alert) (int64, error) {
 }
 
 func (r *SQLite) tryInsertAlert(ctx context.Context, op string, a Alert) (int64, error) {
-	table, err := r.target(ctx, op, "alert_log", a.RaisedAt)
-	if err != nil {
-		return 0, err
-	}
-	// Read the partitions before the transaction: a program may give
-	// SQLite a single connection, which the transaction then holds.
-	all, err := r.cat.overlapping(ctx, "alert_log", time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	// Route before the transaction: a program may give SQLite a single
+	// connection, which the transaction then holds.
+	snap, err := r.cat.now(ctx)
 	if err != nil {
 		return 0, classify(op, "alert_log", err)
 	}
+	table, err := target(snap, op, "alert_log", a.RaisedAt)
+	if err != nil {
+		return 0, err
+	}
+	all := snap.overlapping("alert_log", time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	if testHookRouted != nil {
+		testHookRouted()
+	}
 	var id int64
 	err = InTx(ctx, r.db, func(tx *sql.Tx) error {
-		if ok, err := r.cat.current(ctx, tx); err != nil {
+		if ok, err := snap.still(ctx, tx); err != nil {
 			return err
 		} else if !ok {
 			return errSchemaMoved
