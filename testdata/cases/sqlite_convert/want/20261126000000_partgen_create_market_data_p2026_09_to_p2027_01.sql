@@ -17,7 +17,7 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=6669b0e357bcaed57723e32e8350b7d2cd08ad279d28cd95ee61e364828f6886
+-- partgen:checksum sha256=d86a97caf5597c2836d5fd965f1dde94bbbea2b64fc21e00b2ac6e78c8dc967d
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -150,7 +150,8 @@ SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >=
 DROP TABLE "market_data";
 
 -- The view keeps the table's name: 5 partition(s).
-CREATE VIEW "market_data" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW market_data AS
 SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_09"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_10"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_11"
@@ -248,7 +249,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table market_data, with every row of every partition.

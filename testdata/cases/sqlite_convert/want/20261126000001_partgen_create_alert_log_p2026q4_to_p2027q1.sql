@@ -15,7 +15,7 @@
 -- partgen:partition op=default table=alert_log name=alert_log_default
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
--- partgen:checksum sha256=28e73ad09ecc5765a7dac381c16799b24b5670b00539351311659500ea28b7c2
+-- partgen:checksum sha256=4232df34ab512f2dca8c911648def3f499964e21a0e9ca264734b0f38d5b1bab
 
 -- +goose Up
 
@@ -93,7 +93,8 @@ WHERE "raised_at" IS NULL OR NOT (("raised_at" >= '2026-10-01 00:00:00+00:00' AN
 DROP TABLE "alert_log";
 
 -- The view keeps the table's name: 2 partition(s) and the default.
-CREATE VIEW "alert_log" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW alert_log AS
 SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2026q4"
 UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2027q1"
 UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_default";
@@ -156,7 +157,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table alert_log, with every row of every partition.

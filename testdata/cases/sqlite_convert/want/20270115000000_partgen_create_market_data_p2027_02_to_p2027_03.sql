@@ -13,7 +13,7 @@
 --
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_03 from=2027-03-01T00:00:00Z to=2027-04-01T00:00:00Z
--- partgen:checksum sha256=88bd2760a8455717962a98432f7f480f552abf23cac7ac8dcaa69ae5c7a98774
+-- partgen:checksum sha256=c460258dc4215f08ed046ae9e519197ab3ef3f1271c81bbe0fcabd02ac909084
 
 -- +goose Up
 
@@ -52,7 +52,8 @@ CREATE INDEX "market_data_p2027_03_ts_idx" ON "market_data_p2027_03" (ts);
 DROP VIEW "market_data";
 
 -- The view keeps the table's name: 7 partition(s).
-CREATE VIEW "market_data" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW market_data AS
 SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_09"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_10"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_11"
@@ -172,7 +173,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- partgen_guard turns a check's finding into an error: SQLite can RAISE only
@@ -203,7 +206,8 @@ DROP TABLE "market_data_p2027_03";
 DROP TABLE "market_data_p2027_02";
 
 -- The view keeps the table's name: 5 partition(s).
-CREATE VIEW "market_data" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW market_data AS
 SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_09"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_10"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_11"
@@ -301,4 +305,6 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;

@@ -12,7 +12,7 @@
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=7eccea32747ccab9c0a43599c3f4c5ac612f74d19bdaa8e7fde3b2519a5be6bb
+-- partgen:checksum sha256=f8f5b21955276017bae5e7023f7ff67003f85003e0fac5ff882644c922dc653f
 
 -- +goose Up
 
@@ -43,7 +43,8 @@ DELETE FROM "alert_log_default" WHERE "raised_at" >= '2027-04-01 00:00:00+00:00'
 DROP VIEW "alert_log";
 
 -- The view keeps the table's name: 3 partition(s) and the default.
-CREATE VIEW "alert_log" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW alert_log AS
 SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2026q4"
 UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2027q1"
 UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2027q2"
@@ -117,7 +118,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- partgen_guard turns a check's finding into an error: SQLite can RAISE only
@@ -138,7 +141,8 @@ DROP VIEW "alert_log";
 DROP TABLE "alert_log_p2027q2";
 
 -- The view keeps the table's name: 2 partition(s) and the default.
-CREATE VIEW "alert_log" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW alert_log AS
 SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2026q4"
 UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2027q1"
 UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_default";
@@ -201,4 +205,6 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;

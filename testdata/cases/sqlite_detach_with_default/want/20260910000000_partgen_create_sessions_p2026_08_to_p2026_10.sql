@@ -16,7 +16,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=a42a02196591441c35a33503706c1e44db1ae06e88a548087a7593cb2a0448e4
+-- partgen:checksum sha256=1afbde27f0d867d452d493c8e98e7a4d29fcb6771df8c247378c2d840e580613
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -112,7 +112,8 @@ WHERE "started_at" IS NULL OR NOT (("started_at" >= '2026-08-01 00:00:00+00:00' 
 DROP TABLE "sessions";
 
 -- The view keeps the table's name: 3 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_08"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_09"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_10"
@@ -186,7 +187,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table sessions, with every row of every partition.

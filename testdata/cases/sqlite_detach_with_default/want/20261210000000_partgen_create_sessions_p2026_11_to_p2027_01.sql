@@ -14,7 +14,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=836a5e1219d256538c5fb2ace6b6e4b10d16ea22d192dc478b704df9b5f5a08d
+-- partgen:checksum sha256=77b88b57583aaf85b6c531c8a63a1ac323649feffb9f6d50d7fafe726a87f408
 
 -- +goose Up
 
@@ -90,7 +90,8 @@ WHERE EXISTS (SELECT 1 FROM "sessions_default" WHERE "started_at" >= '2027-01-01
 DROP VIEW "sessions";
 
 -- The view keeps the table's name: 6 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_08"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_09"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_10"
@@ -197,7 +198,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- partgen_guard turns a check's finding into an error: SQLite can RAISE only
@@ -238,7 +241,8 @@ DROP TABLE "sessions_p2026_12";
 DROP TABLE "sessions_p2026_11";
 
 -- The view keeps the table's name: 3 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_08"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_09"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_10"
@@ -312,4 +316,6 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;

@@ -11,7 +11,7 @@
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
 -- partgen:partition op=detach table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
--- partgen:checksum sha256=8e27200a2055dcabbd8b2821c19966fdfe4ffb8c025e90bc6c2b72a2083825a5
+-- partgen:checksum sha256=2dd822edfc6d60c84a659a18929b4d4bfa2e51f7c63469bda135bfbec259068d
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -40,7 +40,8 @@ SELECT 'sessions', 'sessions_p2026_08', '2026-08-01 00:00:00+00:00', '2026-09-01
 DROP VIEW "sessions";
 
 -- The view keeps the table's name: 5 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_09"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_10"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_11"
@@ -142,7 +143,8 @@ DELETE FROM partgen_archive_log WHERE migration_version = 20261210000001 AND par
 DROP VIEW "sessions";
 
 -- The view keeps the table's name: 6 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_08"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_09"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_10"

@@ -11,7 +11,7 @@
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
 -- partgen:partition op=detach table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
--- partgen:checksum sha256=d868a6868706a1f17b36c9e92bab4c0b2c250a9073a6d01527933e80b0a57fe8
+-- partgen:checksum sha256=bba254c2d98b02af78912a3f47a536aee28e3fce49c78cc4cc673dea92769ff4
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -40,7 +40,8 @@ SELECT 'sessions', 'sessions_p2026_09', '2026-09-01 00:00:00+00:00', '2026-10-01
 DROP VIEW "sessions";
 
 -- The view keeps the table's name: 4 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_10"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_11"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_12"
@@ -131,7 +132,8 @@ DELETE FROM partgen_archive_log WHERE migration_version = 20261210000002 AND par
 DROP VIEW "sessions";
 
 -- The view keeps the table's name: 5 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_09"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_10"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_11"

@@ -11,7 +11,7 @@
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
 -- partgen:partition op=detach table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=463ba91ba73b8ea22d1cc44a2e5d1b7e37f7bc81d00c826509616435e2bb8fe0
+-- partgen:checksum sha256=a0990ae8a76a4b8c3b312502452587a860ab2b65dc04367c0a0ce1194eba8f99
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -40,7 +40,8 @@ SELECT 'sessions', 'sessions_p2026_10', '2026-10-01 00:00:00+00:00', '2026-11-01
 DROP VIEW "sessions";
 
 -- The view keeps the table's name: 3 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_11"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_12"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2027_01"
@@ -120,7 +121,8 @@ DELETE FROM partgen_archive_log WHERE migration_version = 20261210000003 AND par
 DROP VIEW "sessions";
 
 -- The view keeps the table's name: 4 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_10"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_11"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_12"

@@ -15,7 +15,7 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
--- partgen:checksum sha256=7e5e12c4b0e7aacc97d899fdd80c2086cb324f1786aabc6b99ec08abe59b8623
+-- partgen:checksum sha256=d251e1c5c8a51aa7d5e4b0cd461e04906159f0847342c5e367be31fd95eb9ba2
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -100,7 +100,8 @@ SELECT "id", "ts", "v" FROM "ticks" WHERE "ts" >= '2026-03-01 05:00:00+00:00' AN
 DROP TABLE "ticks";
 
 -- The view keeps the table's name: 3 partition(s).
-CREATE VIEW "ticks" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW ticks AS
 SELECT "id", "ts", "v" FROM "ticks_p2026_01"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_02"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_03";
@@ -176,7 +177,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table ticks, with every row of every partition.

@@ -14,7 +14,7 @@
 --
 -- partgen:partition op=create table=events name=events_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
--- partgen:checksum sha256=43e948d14df5d7acc710c7c97745485133d5eae6025855dd0e8a4a603b36e5a9
+-- partgen:checksum sha256=3d543dd174ed10247d128268bbf03ee6bab45f5296b23c367ad251e1bd110485
 
 -- +goose Up
 
@@ -75,7 +75,8 @@ SELECT "id", "ts", "v" FROM "events" WHERE "ts" >= '2026-02-01 05:00:00+00:00' A
 DROP TABLE "events";
 
 -- The view keeps the table's name: 2 partition(s).
-CREATE VIEW "events" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW events AS
 SELECT "id", "ts", "v" FROM "events_p2026_01"
 UNION ALL SELECT "id", "ts", "v" FROM "events_p2026_02";
 
@@ -140,7 +141,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table events, with every row of every partition.

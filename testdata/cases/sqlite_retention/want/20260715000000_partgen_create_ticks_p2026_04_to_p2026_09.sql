@@ -17,7 +17,7 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_07 from=2026-07-01T00:00:00-04:00 to=2026-08-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_08 from=2026-08-01T00:00:00-04:00 to=2026-09-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_09 from=2026-09-01T00:00:00-04:00 to=2026-10-01T00:00:00-04:00
--- partgen:checksum sha256=87cfe4f11c9a4b00665cf4e9662c8be3744b5815c62f30988fe8463c0deefeed
+-- partgen:checksum sha256=e49cdb68a6ced66ad1f361023539ad58476fcf2c35db96a00616dee62c10e8e6
 
 -- +goose Up
 
@@ -72,7 +72,8 @@ CREATE TABLE "ticks_p2026_09" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER 
 DROP VIEW "ticks";
 
 -- The view keeps the table's name: 9 partition(s).
-CREATE VIEW "ticks" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW ticks AS
 SELECT "id", "ts", "v" FROM "ticks_p2026_01"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_02"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_03"
@@ -214,7 +215,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- partgen_guard turns a check's finding into an error: SQLite can RAISE only
@@ -285,7 +288,8 @@ DROP TABLE "ticks_p2026_05";
 DROP TABLE "ticks_p2026_04";
 
 -- The view keeps the table's name: 3 partition(s).
-CREATE VIEW "ticks" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW ticks AS
 SELECT "id", "ts", "v" FROM "ticks_p2026_01"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_02"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_03";
@@ -361,4 +365,6 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;

@@ -11,7 +11,7 @@
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
 -- partgen:partition op=archive table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
--- partgen:checksum sha256=aeb1fc64b404ba61cc1841b90f694510536310e109fd58fb64dff880aa293c88
+-- partgen:checksum sha256=0c4938978aad03a9844de4dee952d7e64df5bcb215c0cf55f8a15e62f51d7c1c
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -40,7 +40,8 @@ SELECT 'ticks', 'ticks_p2026_01', '2026-01-01 05:00:00+00:00', '2026-02-01 05:00
 DROP VIEW "ticks";
 
 -- The view keeps the table's name: 8 partition(s).
-CREATE VIEW "ticks" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW ticks AS
 SELECT "id", "ts", "v" FROM "ticks_p2026_02"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_03"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_04"
@@ -180,7 +181,8 @@ DELETE FROM partgen_archive_log WHERE migration_version = 20260715000001 AND par
 DROP VIEW "ticks";
 
 -- The view keeps the table's name: 9 partition(s).
-CREATE VIEW "ticks" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW ticks AS
 SELECT "id", "ts", "v" FROM "ticks_p2026_01"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_02"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_03"

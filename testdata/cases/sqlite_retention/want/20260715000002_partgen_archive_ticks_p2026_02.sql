@@ -11,7 +11,7 @@
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
 -- partgen:partition op=archive table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
--- partgen:checksum sha256=79635332ed9cc9e4d60165152f297152a2f1be5cb8a29bb3e920246b5591e913
+-- partgen:checksum sha256=d59577f792f6e2dd2101cae05bc3fa86ce374cc6d438104a8d204b07a9f73e4d
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -40,7 +40,8 @@ SELECT 'ticks', 'ticks_p2026_02', '2026-02-01 05:00:00+00:00', '2026-03-01 05:00
 DROP VIEW "ticks";
 
 -- The view keeps the table's name: 7 partition(s).
-CREATE VIEW "ticks" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW ticks AS
 SELECT "id", "ts", "v" FROM "ticks_p2026_03"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_04"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_05"
@@ -169,7 +170,8 @@ DELETE FROM partgen_archive_log WHERE migration_version = 20260715000002 AND par
 DROP VIEW "ticks";
 
 -- The view keeps the table's name: 8 partition(s).
-CREATE VIEW "ticks" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW ticks AS
 SELECT "id", "ts", "v" FROM "ticks_p2026_02"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_03"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_04"

@@ -13,7 +13,7 @@
 --
 -- partgen:partition op=create table=alerts name=alerts_p2026q3 from=2026-07-01T00:00:00-04:00 to=2026-10-01T00:00:00-04:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q4 from=2026-10-01T00:00:00-04:00 to=2027-01-01T00:00:00-05:00
--- partgen:checksum sha256=e4670a0237b7e1f14fbbfbd2979953fe51cb335e0b0eb787225d8b569dee4cc3
+-- partgen:checksum sha256=a3cedaa1e7dec3926af3cafed9592b786d59718fa8263eb96ce473887df70b6c
 
 -- +goose Up
 
@@ -62,7 +62,8 @@ WHERE EXISTS (SELECT 1 FROM "alerts_default" WHERE "ts" >= '2026-10-01 04:00:00+
 DROP VIEW "alerts";
 
 -- The view keeps the table's name: 4 partition(s) and the default.
-CREATE VIEW "alerts" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW alerts AS
 SELECT "id", "ts", "v" FROM "alerts_p2026q1"
 UNION ALL SELECT "id", "ts", "v" FROM "alerts_p2026q2"
 UNION ALL SELECT "id", "ts", "v" FROM "alerts_p2026q3"
@@ -147,7 +148,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- partgen_guard turns a check's finding into an error: SQLite can RAISE only
@@ -178,7 +181,8 @@ DROP TABLE "alerts_p2026q4";
 DROP TABLE "alerts_p2026q3";
 
 -- The view keeps the table's name: 2 partition(s) and the default.
-CREATE VIEW "alerts" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW alerts AS
 SELECT "id", "ts", "v" FROM "alerts_p2026q1"
 UNION ALL SELECT "id", "ts", "v" FROM "alerts_p2026q2"
 UNION ALL SELECT "id", "ts", "v" FROM "alerts_default";
@@ -241,4 +245,6 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;

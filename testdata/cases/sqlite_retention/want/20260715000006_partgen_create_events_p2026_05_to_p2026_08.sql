@@ -15,7 +15,7 @@
 -- partgen:partition op=create table=events name=events_p2026_06 from=2026-06-01T00:00:00-04:00 to=2026-07-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_07 from=2026-07-01T00:00:00-04:00 to=2026-08-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_08 from=2026-08-01T00:00:00-04:00 to=2026-09-01T00:00:00-04:00
--- partgen:checksum sha256=d1953cb97b8fa361b0d9793878ecc5b73dbb2ab5469349dc7c1c7e35405be0f1
+-- partgen:checksum sha256=4554b0178149fe3bce75e62ed7d11bee2f9ead59a4aecda3a871e83401c7bb20
 
 -- +goose Up
 
@@ -56,7 +56,8 @@ CREATE TABLE "events_p2026_08" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER
 DROP VIEW "events";
 
 -- The view keeps the table's name: 6 partition(s).
-CREATE VIEW "events" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW events AS
 SELECT "id", "ts", "v" FROM "events_p2026_01"
 UNION ALL SELECT "id", "ts", "v" FROM "events_p2026_02"
 UNION ALL SELECT "id", "ts", "v" FROM "events_p2026_05"
@@ -165,7 +166,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- partgen_guard turns a check's finding into an error: SQLite can RAISE only
@@ -216,7 +219,8 @@ DROP TABLE "events_p2026_06";
 DROP TABLE "events_p2026_05";
 
 -- The view keeps the table's name: 2 partition(s).
-CREATE VIEW "events" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW events AS
 SELECT "id", "ts", "v" FROM "events_p2026_01"
 UNION ALL SELECT "id", "ts", "v" FROM "events_p2026_02";
 
@@ -281,4 +285,6 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
