@@ -401,9 +401,7 @@ func partitionDDL(d *tmplData, p tmplPart) (string, error) {
 // defaultDDL is the CREATE TABLE of the default partition: any period, but
 // still the canonical form (or NULL, which no range takes).
 func defaultDDL(d *tmplData) (string, error) {
-	k := d.T.Key
-	c := fmt.Sprintf("CONSTRAINT partgen_key_form CHECK (%s IS NULL OR %s)", k, dialect.SQLiteKeyCheck(k))
-	return partitionTableDDL(d.Def.(*sqliteschema.Table), d.Default.Bare, c)
+	return partitionTableDDL(d.Def.(*sqliteschema.Table), d.Default.Bare, dialect.SQLiteKeyFormCheck(d.T.Key))
 }
 
 // indexDDLs are the user's indexes of the table, made for one partition.

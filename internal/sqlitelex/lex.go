@@ -17,13 +17,13 @@ type Kind int
 
 // The kinds of token.
 const (
-	Word    Kind = iota // an unquoted identifier or keyword: SELECT, logins
-	Quoted              // a quoted identifier: "x", `x` or [x]
-	String              // a string literal: 'x'
-	Blob                // a blob literal: x'00'
-	Number              // 12, 1.5e3, 0x1F
-	Param               // ?, ?1, :name, @name, $name
-	Punct               // an operator or punctuation: ( ) , . ; = <> || ...
+	Word   Kind = iota // an unquoted identifier or keyword: SELECT, logins
+	Quoted             // a quoted identifier: "x", `x` or [x]
+	String             // a string literal: 'x'
+	Blob               // a blob literal: x'00'
+	Number             // 12, 1.5e3, 0x1F
+	Param              // ?, ?1, :name, @name, $name
+	Punct              // an operator or punctuation: ( ) , . ; = <> || ...
 )
 
 // Token is one token of a statement: its kind, its text as written, and its
