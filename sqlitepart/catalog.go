@@ -57,9 +57,9 @@ type table struct {
 // changed once built: a reload builds a new one.
 type snapshot struct {
 	version int64
-	tables  map[string]*table  // by lower-case name
-	exists  map[string]bool    // every table in the database, lower case
-	parts   map[string]*table  // partition name (lower case) -> its table
+	tables  map[string]*table // by lower-case name
+	exists  map[string]bool   // every table in the database, lower case
+	parts   map[string]*table // partition name (lower case) -> its table
 }
 
 // querier is what a load reads through: the database, or a transaction
