@@ -111,7 +111,7 @@ func Table(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date,
 	for _, g := range gaps {
 		a, b := byName[g.Before.Name], byName[g.After.Name]
 		out = append(out, rules.Problem{Severity: rules.SevCritical, Code: rules.CodeGap, Table: key, File: path(b.CreatedBy),
-			Message: fmt.Sprintf("no partition of %s covers [%s, %s), between %s (%s) and %s; a file that created it was probably deleted: restore it from version control",
+			Message: fmt.Sprintf("no partition of %s covers [%s, %s), between %s (%s) and %s; a file that created it was probably deleted: restore it from version control if a database applied it, else partgen generate writes one that fills the hole",
 				key, fmtBound(g.Period.Lower, loc), fmtBound(g.Period.Upper, loc), a.Name, a.CreatedBy, b.Name)})
 	}
 

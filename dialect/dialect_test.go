@@ -103,3 +103,33 @@ UNION ALL SELECT "a", "ts" FROM "odd ""name"""`
 		t.Errorf("a table without bounds parsed")
 	}
 }
+
+// Issue 14 (1): a timestamp (without time zone) key holds civil time, so
+// each bound is the civil midnight starting its period, in every zone and
+// interval, DST at midnight included (Santiago, Havana, Beirut, Cairo); and
+// it reads back as the calendar's period.
+func TestTimestampBoundsAreCivilMidnights(t *testing.T) {
+	pg := dialect.Must(dialect.Postgres)
+	for _, zone := range []string{"UTC", "America/Santiago", "America/Havana", "Asia/Beirut", "Africa/Cairo", "America/New_York", "Australia/Lord_Howe"} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, iv := range []calendar.Interval{calendar.Day, calendar.Week, calendar.Month, calendar.Quarter, calendar.Year} {
+			p := calendar.PeriodOfDate(iv, calendar.Date{Year: 2025, Month: 12, Day: 20}, loc)
+			for range map[calendar.Interval]int{calendar.Day: 500, calendar.Week: 80, calendar.Month: 24, calendar.Quarter: 8, calendar.Year: 3}[iv] {
+				d := calendar.DateOf(p.Lower, loc)
+				want := "'" + d.String() + " 00:00:00'::timestamp"
+				if got := pg.Literal(dialect.Timestamp, p.Lower.In(loc)); got != want {
+					t.Fatalf("%s %s: the bound of the period starting %s is %s, want %s", zone, iv, p.Lower.In(loc), got, want)
+				}
+				text := "FOR VALUES FROM ('" + d.String() + " 00:00:00') TO ('" + calendar.DateOf(p.Upper, loc).String() + " 00:00:00')"
+				back, _, ok := pg.ReadBounds(text, "ts", dialect.Timestamp, loc)
+				if !ok || !back.Equal(p) {
+					t.Fatalf("%s %s: %s reads back as [%v, %v), want [%v, %v)", zone, iv, text, back.Lower, back.Upper, p.Lower, p.Upper)
+				}
+				p = calendar.Shift(iv, p, 1, loc)
+			}
+		}
+	}
+}

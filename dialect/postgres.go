@@ -26,14 +26,18 @@ func (postgres) Archived(schema, archiveSchema, partition string) (string, strin
 }
 
 // Literal writes a bound so that it means the same value under every
-// session TimeZone: an explicit offset for timestamptz, the spec zone's wall
-// time for timestamp (which has no zone), the date for date keys. Measured:
-// a bound written without an offset follows the session TimeZone
-// ('2027-03-01' became 05:00 UTC under New York).
+// session TimeZone: an explicit offset for timestamptz, the civil midnight
+// of the bound's date for timestamp (which holds civil time, so its periods
+// start at 00:00 even on a day whose midnight DST skips: America/Santiago's
+// 2026-09-06 starts at 01:00 -03 as an instant, at '2026-09-06 00:00:00' as
+// a timestamp), the date for date keys. Measured: a bound written without
+// an offset follows the session TimeZone ('2027-03-01' became 05:00 UTC
+// under New York). t is a period bound (the first instant of a civil date)
+// in the spec's zone.
 func (postgres) Literal(kt KeyType, t time.Time) string {
 	switch kt {
 	case Timestamp:
-		return QuoteLiteral(t.Format("2006-01-02 15:04:05")) + "::timestamp"
+		return QuoteLiteral(t.Format("2006-01-02")+" 00:00:00") + "::timestamp"
 	case Date:
 		return QuoteLiteral(t.Format("2006-01-02")) + "::date"
 	}
@@ -86,6 +90,15 @@ func pgValue(v string, kt KeyType, loc *time.Location) (time.Time, bool) {
 		t, err := time.ParseInLocation("2006-01-02", s, loc)
 		return t, err == nil
 	case Timestamp:
+		if date, clock, _ := strings.Cut(s, " "); clock == "00:00:00" {
+			// A civil midnight stands for the first instant of its date,
+			// also where DST skips midnight itself, as the calendar has it.
+			d, err := calendar.ParseDate(date)
+			if err != nil {
+				return time.Time{}, false
+			}
+			return calendar.PeriodOfDate(calendar.Day, d, loc).Lower, true
+		}
 		t, err := time.ParseInLocation("2006-01-02 15:04:05.999999999", s, loc)
 		return t, err == nil
 	}

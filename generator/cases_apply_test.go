@@ -89,6 +89,32 @@ func newApplier(t *testing.T, c goldenCase, engine dialect.Name) *applier {
 	return a
 }
 
+// keyLoc is the zone key values live in: a timestamp (without time zone)
+// key holds civil time, which the test writes as UTC wall clocks.
+func keyLoc(tbl *spec.Table, loc *time.Location) *time.Location {
+	if tbl.KeyType == dialect.Timestamp {
+		return time.UTC
+	}
+	return loc
+}
+
+// partitions is the folder's view of tbl's partitions, their periods in
+// the key's own terms: for a timestamp key the civil midnights that bound
+// them (a day whose midnight DST skips still starts at 00:00 there).
+func (a *applier) partitions(mig *folder.Folder, tbl *spec.Table, loc *time.Location) []folder.PartitionState {
+	ps := mig.Partitions(tbl.FullName())
+	if tbl.KeyType != dialect.Timestamp {
+		return ps
+	}
+	civil := func(t time.Time) time.Time { return calendar.DateOf(t, loc).In(time.UTC) }
+	for i := range ps {
+		if !ps[i].Default {
+			ps[i].Period = calendar.Period{Lower: civil(ps[i].Period.Lower), Upper: civil(ps[i].Period.Upper)}
+		}
+	}
+	return ps
+}
+
 func (a *applier) state() (*spec.Spec, *folder.Folder) {
 	a.t.Helper()
 	sp := a.w.loadSpec()
@@ -134,7 +160,7 @@ func (a *applier) fill(last bool) {
 	for i := range sp.Tables {
 		tbl := &sp.Tables[i]
 		var ranges []folder.PartitionState
-		for _, p := range mig.Partitions(tbl.FullName()) {
+		for _, p := range a.partitions(mig, tbl, sp.Location) {
 			if p.State == folder.StateAttached && !p.Default {
 				ranges = append(ranges, p)
 			}
@@ -186,10 +212,10 @@ func (a *applier) fill(last bool) {
 		// Park a row one period after the last range in the default
 		// partition: the next run's partition for it must take it in.
 		if tbl.DefaultPartition && a.c.DefaultRows && !last {
-			end := ranges[len(ranges)-1].Period.Upper
-			at := calendar.Shift(tbl.Interval, calendar.PeriodOf(tbl.Interval, end, sp.Location), 1, sp.Location).Lower.Add(time.Hour)
+			end, kl := ranges[len(ranges)-1].Period.Upper, keyLoc(tbl, sp.Location)
+			at := calendar.Shift(tbl.Interval, calendar.PeriodOf(tbl.Interval, end, kl), 1, kl).Lower.Add(time.Hour)
 			if tbl.KeyType == dialect.Date {
-				at = calendar.Shift(tbl.Interval, calendar.PeriodOf(tbl.Interval, end, sp.Location), 1, sp.Location).Lower
+				at = calendar.Shift(tbl.Interval, calendar.PeriodOf(tbl.Interval, end, kl), 1, kl).Lower
 			}
 			if _, err := a.insert(tbl, at); err != nil {
 				t.Fatalf("park a row in the default partition of %s: %v", tbl.FullName(), err)
@@ -208,7 +234,7 @@ func (a *applier) checkParked() {
 	for i := range sp.Tables {
 		tbl := &sp.Tables[i]
 		for _, at := range a.parked[tbl.FullName()] {
-			for _, p := range mig.Partitions(tbl.FullName()) {
+			for _, p := range a.partitions(mig, tbl, sp.Location) {
 				if p.State == folder.StateAttached && !p.Default && p.Period.Contains(at) {
 					if n := a.countIn(tbl, p.Name, at); n != 1 {
 						a.t.Errorf("the row at %s parked in the default partition of %s is not in %s (%d)", at, tbl.FullName(), p.Name, n)
@@ -238,9 +264,9 @@ func (a *applier) checkPlacement() {
 	sp, mig := a.state()
 	for i := range sp.Tables {
 		tbl := &sp.Tables[i]
-		parts := mig.Partitions(tbl.FullName())
+		parts := a.partitions(mig, tbl, sp.Location)
 		for micro := range a.rows[tbl.FullName()] {
-			at := time.UnixMicro(micro).In(sp.Location)
+			at := time.UnixMicro(micro).In(keyLoc(tbl, sp.Location))
 			home, retired := "", false
 			for _, p := range parts {
 				if !p.Default && p.Period.Contains(at) {

@@ -45,6 +45,9 @@ type goldenCase struct {
 	// Tablespaces the base migration uses: the PostgreSQL apply test
 	// creates them (in directories of their own) before it applies the case.
 	Tablespaces []string `yaml:"tablespaces"`
+	// SpecAt replaces the spec with another file of the case before the
+	// run for that as-of date (a change of interval, say).
+	SpecAt map[string]string `yaml:"spec_at"`
 }
 
 func loadCases(t *testing.T) []goldenCase {
@@ -96,6 +99,15 @@ func (c goldenCase) step(w *workspace, asOf string) (*generator.Plan, error) {
 	d, err := calendar.ParseDate(asOf)
 	if err != nil {
 		return nil, err
+	}
+	if file, ok := c.SpecAt[asOf]; ok {
+		data, err := os.ReadFile(filepath.Join(c.dir, file))
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(w.spec, data, 0o644); err != nil {
+			return nil, err
+		}
 	}
 	sp, err := spec.Load(w.spec)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 func Generate(sp *spec.Spec, asOf calendar.Date) (*Plan, error) {
 	mig, err := folder.Read(sp.Migrations)
 	if err != nil {
-		return nil, err
+		return nil, sp.FolderError(err)
 	}
 	return BuildPlan(sp, mig, asOf)
 }

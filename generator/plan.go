@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -55,6 +56,7 @@ type step struct {
 	// createLog: the file is the folder's first partgen file and creates
 	// partgen_archive_log.
 	createLog bool
+	asOf      calendar.Date
 }
 
 func (s *step) kind() stepKind {
@@ -94,6 +96,9 @@ func BuildPlan(sp *spec.Spec, mig *folder.Folder, asOf calendar.Date) (*Plan, er
 	if !mig.HasPartgenFiles() {
 		steps[0].createLog = true
 	}
+	for i := range steps {
+		steps[i].asOf = asOf
+	}
 	versions := nextVersions(mig, asOf, len(steps))
 	for i := range steps {
 		s := &steps[i]
@@ -118,16 +123,30 @@ type tableState struct {
 	last       calendar.Period // current + premake
 	cutoff     time.Time       // retention: partitions ending at or before it leave
 	purge      time.Time       // drop_after: retired partitions ending at or before it are dropped
+	asOfs      []calendar.Date // the as-of dates of the folder's partgen files
+}
+
+// newestAsOf is the latest as-of date a partgen file of the folder was
+// planned for.
+func (st *tableState) newestAsOf() (calendar.Date, bool) {
+	var newest calendar.Date
+	for _, d := range st.asOfs {
+		if newest.Before(d) {
+			newest = d
+		}
+	}
+	return newest, len(st.asOfs) > 0
 }
 
 func planTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date) ([]step, error) {
 	st := readTable(sp, mig, t, asOf)
-	missing, err := missingPartitions(sp, t, &st)
+	missing, notes, err := missingPartitions(sp, t, &st)
 	if err != nil {
 		return nil, err
 	}
 	var steps []step
 	if s, ok := createStep(sp, mig, t, asOf, &st, missing); ok {
+		s.why = append(s.why, notes...)
 		steps = append(steps, s)
 		st.attached = s.after
 		st.hasDefault = s.hasDefault
@@ -141,14 +160,16 @@ func planTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.D
 func readTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date) tableState {
 	loc := sp.Location
 	st := tableState{existing: mig.Partitions(t.FullName())}
+	for _, f := range mig.Files {
+		if f.AsOf != nil {
+			st.asOfs = append(st.asOfs, *f.AsOf)
+		}
+	}
 	st.current = calendar.PeriodOfDate(t.Interval, asOf, loc)
 	st.first = st.current
 	if t.Start != nil {
 		st.first = calendar.PeriodOfDate(t.Interval, *t.Start, loc)
 	}
-	// Pick up where the folder ends: a period in which nobody ran generate
-	// must still get its partition, or it stays a hole for good.
-	var newest time.Time
 	for _, p := range st.existing {
 		if p.Default {
 			if p.State == folder.StateAttached {
@@ -156,15 +177,9 @@ func readTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.D
 			}
 			continue
 		}
-		if p.Period.Upper.After(newest) {
-			newest = p.Period.Upper
-		}
 		if p.State == folder.StateAttached {
 			st.attached = append(st.attached, p)
 		}
-	}
-	if !newest.IsZero() && newest.Before(st.first.Lower) {
-		st.first = calendar.PeriodOf(t.Interval, newest, loc)
 	}
 	st.last = calendar.Shift(t.Interval, st.current, t.Premake, loc)
 	st.cutoff = rules.RetentionCutoff(t, st.current, loc)
@@ -172,39 +187,203 @@ func readTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.D
 	return st
 }
 
-// missingPartitions lists the periods from first through last that no
-// partgen file created, leaving out those already past retention.
-func missingPartitions(sp *spec.Spec, t *spec.Table, st *tableState) ([]folder.PartitionState, error) {
+// missingPartitions plans the partitions that leave no hole in the table's
+// time line: from the first period the spec wants (start:, or the as-of
+// period) through the as-of period plus premake, and across every span
+// between the folder's partitions, so that a period in which nobody ran
+// generate, an as-of date earlier than the last one used, or an interval
+// change leaves no gap. It skips what is already past retention (or lies
+// before partitions already retired: that part of the table is gone).
+//
+// Each uncovered span is cut into periods of the spec's interval where they
+// fit; the rest (between the last partition of an earlier interval and the
+// first boundary of the new one) gets partitions of that earlier interval,
+// or days, which tile any span between midnights.
+func missingPartitions(sp *spec.Spec, t *spec.Table, st *tableState) ([]folder.PartitionState, []string, error) {
 	loc := sp.Location
-	if st.first.Lower.After(st.last.Lower) {
-		return nil, nil
+	var existing []folder.PartitionState // range partitions in any state, by lower bound
+	for _, p := range st.existing {
+		if !p.Default {
+			existing = append(existing, p)
+		}
+	}
+	sort.SliceStable(existing, func(i, j int) bool { return existing[i].Period.Lower.Before(existing[j].Period.Lower) })
+	lo, hi := st.first.Lower, st.last.Upper
+	floor := st.cutoff // creating a partition that ends before it would only retire it again
+	if newest, ok := st.newestAsOf(); ok {
+		// An as-of date earlier than one the folder was generated for does
+		// not bring back what retention had left behind by then.
+		if c := rules.RetentionCutoff(t, calendar.PeriodOfDate(t.Interval, newest, loc), loc); c.After(floor) {
+			floor = c
+		}
+	}
+	for _, p := range existing {
+		if p.Period.Lower.Before(lo) {
+			lo = p.Period.Lower
+		}
+		if p.Period.Upper.After(hi) {
+			hi = p.Period.Upper
+		}
+		if p.State != folder.StateAttached && p.Period.Upper.After(floor) {
+			floor = p.Period.Upper
+		}
 	}
 	var missing []folder.PartitionState
-	for _, p := range calendar.Periods(t.Interval, st.first, st.last, loc) {
-		if rules.PastRetention(p.Upper, st.cutoff) {
-			continue // creating it would only retire it again
+	var notes []string
+	taken := map[string]bool{}
+	for _, p := range st.existing {
+		taken[p.Name] = true
+	}
+	for _, span := range uncovered(lo, hi, existing) {
+		tiles, err := tile(t.Interval, span, existing, loc)
+		if err != nil {
+			return nil, nil, sp.ErrorAt(t, "interval",
+				"partition the table in the zone its partitions were made in (timezone:), or move the folder's partitions to midnights of this zone",
+				"table %s: %v", t.Name, err)
 		}
-		known := false
-		for _, e := range st.existing {
-			if e.Default {
+		fills := map[calendar.Interval]int{}
+		var switchAt time.Time
+		ownAfter := false // tiles of the spec's interval follow the fill in this span
+		for _, tl := range tiles {
+			if rules.PastRetention(tl.period.Upper, floor) {
 				continue
 			}
-			if e.Period.Equal(p) {
-				known = true
-				break
+			name := t.PartitionName(tl.period)
+			if tl.interval != t.Interval {
+				name = calendar.PartitionName(calendar.DefaultNaming(tl.interval), t.Name, tl.period)
+				fills[tl.interval]++
+				switchAt = tl.period.Upper
+			} else if len(fills) > 0 {
+				ownAfter = true
 			}
-			if e.Period.Overlaps(p) {
-				return nil, sp.ErrorAt(t, "interval",
-					"keep the interval the table was partitioned with, or set `start:` after the last existing partition",
-					"table %s: the folder's partition %s [%s, %s) overlaps the %s period %s that the spec asks for",
-					t.Name, e.Name, e.Period.Lower.Format(time.RFC3339), e.Period.Upper.Format(time.RFC3339), t.Interval, calendar.Label(t.Interval, p, loc))
+			if taken[name] {
+				return nil, nil, sp.ErrorAt(t, "naming", "give the table a naming pattern that keeps periods of different lengths apart",
+					"table %s: the partition for [%s, %s) would be named %s, which the folder already uses", t.Name,
+					calendar.FormatInstant(tl.period.Lower.In(loc)), calendar.FormatInstant(tl.period.Upper.In(loc)), name)
 			}
+			taken[name] = true
+			missing = append(missing, folder.PartitionState{Table: t.FullName(), Name: name, Period: tl.period, State: folder.StateAttached})
 		}
-		if !known {
-			missing = append(missing, folder.PartitionState{Table: t.FullName(), Name: t.PartitionName(p), Period: p, State: folder.StateAttached})
+		if len(fills) > 0 {
+			then := "where the folder's partitions go on"
+			if ownAfter {
+				then = fmt.Sprintf("the first %s boundary, where %s partitions start", t.Interval, t.Interval)
+			}
+			notes = append(notes, fmt.Sprintf("The span from %s is off the %s calendar (the folder's partitions were made with another interval, or start elsewhere): %s fill it up to %s, %s.",
+				calendar.FormatInstant(span.Lower.In(loc)), t.Interval, countIntervals(fills), calendar.FormatInstant(switchAt.In(loc)), then))
 		}
 	}
-	return missing, nil
+	return missing, notes, nil
+}
+
+// countIntervals writes counts such as "1 week and 3 day partition(s)".
+func countIntervals(n map[calendar.Interval]int) string {
+	var parts []string
+	for _, in := range []calendar.Interval{calendar.Year, calendar.Quarter, calendar.Month, calendar.Week, calendar.Day} {
+		if n[in] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[in], in))
+		}
+	}
+	return strings.Join(parts, " and ") + " partition(s)"
+}
+
+// uncovered is [lo, hi) without the periods of existing (sorted by lower
+// bound), as spans in time order.
+func uncovered(lo, hi time.Time, existing []folder.PartitionState) []calendar.Period {
+	var out []calendar.Period
+	at := lo
+	for _, p := range existing {
+		if !at.Before(hi) {
+			break
+		}
+		if p.Period.Lower.After(at) {
+			end := p.Period.Lower
+			if end.After(hi) {
+				end = hi
+			}
+			out = append(out, calendar.Period{Lower: at, Upper: end})
+		}
+		if p.Period.Upper.After(at) {
+			at = p.Period.Upper
+		}
+	}
+	if at.Before(hi) {
+		out = append(out, calendar.Period{Lower: at, Upper: hi})
+	}
+	return out
+}
+
+// tiled is one planned partition and the interval its period belongs to.
+type tiled struct {
+	period   calendar.Period
+	interval calendar.Interval
+}
+
+// tile cuts span into periods: of iv wherever a whole one fits; the part of
+// the span before the first boundary of iv gets periods of the interval of
+// the partition just before the span (the interval the table had), or days
+// where those do not fit.
+func tile(iv calendar.Interval, span calendar.Period, existing []folder.PartitionState, loc *time.Location) ([]tiled, error) {
+	var before calendar.Interval
+	for _, p := range existing {
+		if !p.Period.Upper.After(span.Lower) {
+			if in, ok := intervalOf(p.Period, loc); ok {
+				before = in
+			}
+		}
+	}
+	var out []tiled
+	for at := span.Lower; at.Before(span.Upper); {
+		own := calendar.PeriodOf(iv, at, loc)
+		if own.Lower.Equal(at) && !own.Upper.After(span.Upper) {
+			out = append(out, tiled{own, iv})
+			at = own.Upper
+			continue
+		}
+		limit := own.Upper // the next boundary of iv
+		if limit.After(span.Upper) {
+			limit = span.Upper
+		}
+		placed := false
+		for _, in := range []calendar.Interval{before, calendar.Day} {
+			if in == "" {
+				continue
+			}
+			p := calendar.PeriodOf(in, at, loc)
+			if p.Lower.Equal(at) && !p.Upper.After(limit) {
+				out = append(out, tiled{p, in})
+				at, placed = p.Upper, true
+				break
+			}
+		}
+		if !placed {
+			return nil, fmt.Errorf("the span from %s to %s does not start or end at a midnight of %s", calendar.FormatInstant(span.Lower), calendar.FormatInstant(span.Upper), loc)
+		}
+	}
+	return out, nil
+}
+
+// partitionInterval is the interval of a partition of t: the spec's, or
+// the one whose period it is (a partition made before an interval change,
+// or one that fills up to the first boundary of the new interval).
+func partitionInterval(t *spec.Table, p calendar.Period, loc *time.Location) calendar.Interval {
+	if calendar.PeriodOf(t.Interval, p.Lower, loc).Equal(p) {
+		return t.Interval
+	}
+	if in, ok := intervalOf(p, loc); ok {
+		return in
+	}
+	return t.Interval
+}
+
+// intervalOf finds the interval whose period p is, if any.
+func intervalOf(p calendar.Period, loc *time.Location) (calendar.Interval, bool) {
+	for _, in := range []calendar.Interval{calendar.Day, calendar.Week, calendar.Month, calendar.Quarter, calendar.Year} {
+		if calendar.PeriodOf(in, p.Lower, loc).Equal(p) {
+			return in, true
+		}
+	}
+	return "", false
 }
 
 // createStep is the file that creates the missing partitions, and the
@@ -343,9 +522,18 @@ func purpose(sp *spec.Spec, s *step) string {
 	switch s.op {
 	case folder.OpCreate:
 		n := len(s.creates)
+		count := map[calendar.Interval]int{}
+		for _, c := range s.creates {
+			count[partitionInterval(t, c.Period, sp.Location)]++
+		}
 		what := fmt.Sprintf("create %d %s partition(s) of %s", n, t.Interval, t.Name)
+		if len(count) > 1 || (n > 0 && count[t.Interval] == 0) {
+			what = fmt.Sprintf("create %s of %s", countIntervals(count), t.Name)
+		}
 		if n > 0 {
-			what += fmt.Sprintf(", %s through %s", calendar.Label(t.Interval, s.creates[0].Period, sp.Location), calendar.Label(t.Interval, s.creates[n-1].Period, sp.Location))
+			first, last := s.creates[0].Period, s.creates[n-1].Period
+			what += fmt.Sprintf(", %s through %s", calendar.Label(partitionInterval(t, first, sp.Location), first, sp.Location),
+				calendar.Label(partitionInterval(t, last, sp.Location), last, sp.Location))
 		}
 		if s.dflt {
 			what += ", and its default partition"

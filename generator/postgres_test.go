@@ -90,3 +90,30 @@ func TestPostgresRefusesAParentUnlikeTheSpec(t *testing.T) {
 		})
 	}
 }
+
+// Issue 14 (1), the reported input: rows at 00:00 and 00:30 of the day whose
+// midnight Santiago's DST skips belong to that day's partition.
+func TestTimestampKeyAtASkippedMidnight(t *testing.T) {
+	w := newWorkspace(t, "version: 1\ndialect: postgres\nmigrations: .\ntimezone: America/Santiago\ntables:\n  - {name: visits, key: visited_at, key_type: timestamp, interval: day, premake: 3}\n",
+		"-- +goose Up\nCREATE TABLE visits (id bigint not null, visited_at timestamp not null) PARTITION BY RANGE (visited_at);\n")
+	w.generate("2026-09-04")
+	db := pgDatabase(t)
+	w.up(db, goose.DialectPostgres)
+	for at, want := range map[string]string{
+		"2026-09-05 23:59:59.999999": "visits_p2026_09_05",
+		"2026-09-06 00:00:00":        "visits_p2026_09_06",
+		"2026-09-06 00:30:00":        "visits_p2026_09_06",
+		"2026-09-06 01:00:00":        "visits_p2026_09_06",
+	} {
+		var where string
+		must(t, db.QueryRow("INSERT INTO visits VALUES (1, $1) RETURNING tableoid::regclass::text", at).Scan(&where))
+		if where != want {
+			t.Errorf("a visit at %s landed in %s, want %s", at, where, want)
+		}
+	}
+	var bound string
+	must(t, db.QueryRow("SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = 'visits_p2026_09_05'").Scan(&bound))
+	if bound != "FOR VALUES FROM ('2026-09-05 00:00:00') TO ('2026-09-06 00:00:00')" {
+		t.Errorf("visits_p2026_09_05: %s", bound)
+	}
+}

@@ -53,6 +53,7 @@ type tmplData struct {
 	How        []string
 	Markers    []string
 	Version    int64
+	AsOf       calendar.Date // the date the file was planned for
 
 	Op          folder.Op
 	T           tmplTable
@@ -135,10 +136,14 @@ func (r *renderer) part(t *spec.Table, p folder.PartitionState) tmplPart {
 		LowerText: calendar.FormatInstant(lower),
 		UpperText: calendar.FormatInstant(upper),
 	}
+	if t.KeyType == dialect.Timestamp && !p.Default {
+		// Civil time: the bounds are midnights, whatever DST does to them.
+		tp.LowerText, tp.UpperText = calendar.DateOf(lower, loc).String()+" 00:00:00", calendar.DateOf(upper, loc).String()+" 00:00:00"
+	}
 	if p.Default {
 		return tp
 	}
-	tp.Label = calendar.Label(t.Interval, p.Period, loc)
+	tp.Label = calendar.Label(partitionInterval(t, p.Period, loc), p.Period, loc)
 	tp.Retired, tp.RetiredBare = tp.Q, tp.QBare
 	tp.StagedQ, tp.Staged = dialect.Qualify(stagingSchema, p.Name), qualifiedBare(stagingSchema, p.Name)
 	if ret := t.Retention; ret != nil && ret.Action == spec.ActionArchive {
@@ -183,6 +188,7 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 	key := t.FullName()
 	d := &tmplData{
 		Version:     version,
+		AsOf:        s.asOf,
 		Op:          s.op,
 		T:           tableData(t),
 		LockTimeout: r.sp.LockTimeout,

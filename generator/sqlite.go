@@ -88,6 +88,12 @@ func (e sqliteEngine) definition(sp *spec.Spec, mig *folder.Folder, t *spec.Tabl
 		return nil, sp.ErrorAt(t, "key", "set `key:` to the table's timestamp column",
 			"table %s has no column %q (its columns: %s)", t.Name, t.Key, strings.Join(st.Columns, ", "))
 	}
+	if typ := st.Types[t.Key]; !timeColumnType(typ) {
+		return nil, sp.ErrorAt(t, "key",
+			"partition on a column that holds timestamps as text (TEXT, TIMESTAMP, DATETIME or no type), such as created_at; README, \"SQLite keys\"",
+			"the key column %s of %s is declared %s: partgen partitions SQLite tables on timestamps stored as text, and values of type %s compare as numbers with the text bounds",
+			t.Key, t.Name, typ, typ)
+	}
 	if len(st.PrimaryKey) > 0 && !slices.Contains(st.PrimaryKey, t.Key) {
 		// As PostgreSQL requires of a partitioned table: each partition
 		// enforces its key alone, so one that omits the partition key
@@ -389,6 +395,24 @@ func viewOf(d *tmplData, parts []tmplPart, withDefault bool) sqliteView {
 	v.Canonical = dialect.SQLiteKeyCheck(newKey)
 	v.Normalised = dialect.SQLiteKeyExpr(newKey)
 	return v
+}
+
+// timeColumnType reports whether a column declared typ can hold partgen's
+// canonical text keys as text. By SQLite's affinity rules (datatype3.html,
+// "Determination Of Column Affinity"): INT in the name gives INTEGER
+// affinity, REAL/FLOA/DOUB REAL, both of which turn a numeric-looking value
+// into a number; BLOB stores values as they come; CHAR/CLOB/TEXT or no type
+// keep text; NUMERIC affinity keeps a timestamp's text (it is not a number)
+// but is accepted only for date and time names (DATE, DATETIME, TIMESTAMP).
+func timeColumnType(typ string) bool {
+	u := strings.ToUpper(typ)
+	switch {
+	case strings.Contains(u, "INT"), strings.Contains(u, "REAL"), strings.Contains(u, "FLOA"), strings.Contains(u, "DOUB"), strings.Contains(u, "BLOB"):
+		return false
+	case u == "", strings.Contains(u, "CHAR"), strings.Contains(u, "CLOB"), strings.Contains(u, "TEXT"):
+		return true
+	}
+	return strings.Contains(u, "DATE") || strings.Contains(u, "TIME")
 }
 
 // partitionDDL is the CREATE TABLE of one SQLite partition: the user's

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -58,6 +59,8 @@ type Spec struct {
 	Location    *time.Location // loaded Timezone
 	LockTimeout string         // PostgreSQL lock_timeout for generated migrations
 	Tables      []Table
+
+	migrationsAt [2]int // line and column of `migrations:`
 }
 
 // Table is one partitioned table of the spec.
@@ -239,6 +242,9 @@ func yamlError(path string, err error, fix string, file *ast.File) error {
 		if tk != nil && tk.Position != nil {
 			line, col = tk.Position.Line, tk.Position.Column
 		}
+		if m, f, ok := typeMessage(file, msg, line, col); ok {
+			return &Error{File: path, Line: line, Column: col, Msg: m, Fix: f}
+		}
 		msg, best := suggestKey(file, msg, line, col)
 		if best != "" && fix == "" {
 			fix = "write " + best + "; the keys are listed in README, \"The spec\""
@@ -249,6 +255,80 @@ func yamlError(path string, err error, fix string, file *ast.File) error {
 		return &Error{File: path, Line: line, Column: col, Msg: msg, Fix: fix}
 	}
 	return &Error{File: path, Msg: err.Error(), Fix: "fix the YAML syntax"}
+}
+
+// goTypeRE matches the decoder's wording for a value of the wrong type,
+// which names Go types ("into Go struct field rawSpec.Tables of type int").
+var goTypeRE = regexp.MustCompile(`cannot unmarshal (.+) into Go (?:struct field \S+|value) of type (\w+)`)
+
+// typeMessage rewrites a wrong-type error in the spec's own terms: the key,
+// what it takes (with its unit) and how to write it, never Go's types.
+func typeMessage(file *ast.File, msg string, line, col int) (string, string, bool) {
+	m := goTypeRE.FindStringSubmatch(msg)
+	if m == nil || file == nil {
+		return "", "", false
+	}
+	key, value := keyAt(file, line, col)
+	if key == "" {
+		return "", "", false
+	}
+	var want, example string
+	switch {
+	case key == "version":
+		return fmt.Sprintf("version must be 1, not %s", value), "write version: 1", true
+	}
+	switch m[2] {
+	case "int":
+		want, example = "a whole number", key+": 3"
+		if unit, ok := countUnits[key]; ok {
+			want += " of " + unit
+		}
+		if strings.Contains(msg, "overflow") {
+			return fmt.Sprintf("%s is %s, too large for a count", key, value), "write a number such as " + example, true
+		}
+	case "bool":
+		want, example = "true or false", key+": true"
+	case "string":
+		want, example = "a single value", key+": "+exampleValues[key]
+	default:
+		return "", "", false
+	}
+	if value == "" {
+		value = m[1]
+	}
+	return fmt.Sprintf("%s must be %s, not %s", key, want, value), "write it as " + example + ", without a unit or quotes", true
+}
+
+// countUnits says what each count of the spec counts.
+var countUnits = map[string]string{
+	"premake":    "periods (of the table's interval) made ahead of the current one",
+	"keep":       "periods (of the table's interval) kept before the current one",
+	"drop_after": "periods (of the table's interval) after retirement",
+}
+
+var exampleValues = map[string]string{"interval": "month", "dialect": "postgres", "key": "created_at", "name": "events",
+	"action": "archive", "timezone": "UTC", "migrations": "db/migrations", "key_type": "timestamptz"}
+
+// keyAt finds the mapping key whose value starts at line:col, and the
+// value's text.
+func keyAt(file *ast.File, line, col int) (key, value string) {
+	for _, doc := range file.Docs {
+		ast.Walk(visitorFunc(func(n ast.Node) bool {
+			if key != "" {
+				return false
+			}
+			mv, ok := n.(*ast.MappingValueNode)
+			if !ok {
+				return true
+			}
+			if tk := mv.Value.GetToken(); tk != nil && tk.Position != nil && tk.Position.Line == line && tk.Position.Column == col {
+				key, value = mv.Key.String(), strings.TrimSpace(mv.Value.String())
+				return false
+			}
+			return true
+		}), doc)
+	}
+	return key, value
 }
 
 func fixForYAML(msg string) string {
@@ -322,6 +402,7 @@ func (v *validator) spec(raw *rawSpec) (*Spec, error) {
 		return nil, v.errf("$", "add `migrations: <goose folder>` (relative to this file)", "the spec does not name its migrations folder")
 	}
 	s.Migrations = *raw.Migrations
+	s.migrationsAt[0], s.migrationsAt[1] = v.at("$.migrations")
 	if !filepath.IsAbs(s.Migrations) {
 		s.Migrations = filepath.Join(filepath.Dir(v.path), s.Migrations)
 	}
@@ -635,6 +716,19 @@ func (t *Table) FullName() string {
 		return t.Name
 	}
 	return t.Schema + "." + t.Name
+}
+
+// FolderError points an error about the migrations folder itself (a folder
+// that does not exist, is a file, cannot be read: an [*Error] whose File is
+// the folder) at the spec's `migrations:` line, where the fix is made, and
+// names the folder in the message. Other errors pass through.
+func (s *Spec) FolderError(err error) error {
+	var e *Error
+	if !errors.As(err, &e) || filepath.Clean(e.File) != filepath.Clean(s.Migrations) {
+		return err
+	}
+	return &Error{File: s.File, Line: s.migrationsAt[0], Column: s.migrationsAt[1],
+		Msg: fmt.Sprintf("migrations: %s: %s", s.Migrations, e.Msg), Fix: e.Fix}
 }
 
 // Quoted is the table's quoted name, schema-qualified when the spec gives a schema.

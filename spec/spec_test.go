@@ -49,6 +49,7 @@ var brokenSpecs = []brokenSpec{
 	{"retention without a value", pgTable + "    retention:\n", 8, 5, "retention has no value"},
 	{"premake without a value", pgTable + "    premake:\n", 8, 5, "premake has no value"},
 	{"timezone without a value", "version: 1\ndialect: postgres\nmigrations: .\ntimezone:\ntables:\n" + entry, 4, 1, "timezone has no value"},
+	{"keep with a unit (issue 14)", pgTable + "    retention: {keep: 10 days, action: drop}\n", 8, 23, "keep must be a whole number of periods (of the table's interval) kept before the current one, not 10 days"},
 	{"keep beyond reason", pgTable + "    retention: {keep: 1000000, action: drop}\n", 8, 23, "retention keep is 1000000"},
 	{"two tables share partition names", pgHead + "  - {name: a, key: ts, interval: month, naming: \"x_p{YYYY}_{MM}\"}\n  - {name: b, key: ts, interval: month, naming: \"x_p{YYYY}_{MM}\"}\n", 6, 49, `which a already uses`},
 
@@ -59,20 +60,20 @@ var brokenSpecs = []brokenSpec{
 	{"unknown key in flow retention", pgTable + "    retention: { keep: 8, action: drop, after: 3 }\n", 8, 41, `unknown field "after"`},
 
 	// Wrong types.
-	{"premake is a word", pgTable + "    premake: three\n", 8, 14, "cannot unmarshal string"},
+	{"premake is a word", pgTable + "    premake: three\n", 8, 14, "premake must be a whole number of periods"},
 	{"premake is a fraction", pgTable + "    premake: 1.5\n", 8, 14, "premake must be a whole number, not 1.5"},
 	{"premake is quoted", pgTable + "    premake: \"3\"\n", 8, 14, "premake must be a whole number"},
-	{"premake overflows", pgTable + "    premake: 99999999999999999999\n", 8, 14, "overflow"},
+	{"premake overflows", pgTable + "    premake: 99999999999999999999\n", 8, 14, "too large for a count"},
 	{"keep is a fraction", pgTable + "    retention:\n      keep: 2.9\n      action: drop\n", 9, 13, "keep must be a whole number, not 2.9"},
 	{"drop_after is a fraction", pgTable + "    retention:\n      keep: 2\n      action: detach\n      drop_after: 0.5\n", 11, 19, "drop_after must be a whole number"},
-	{"version is a word", "version: one\n", 1, 10, "cannot unmarshal string"},
+	{"version is a word", "version: one\n", 1, 10, "version must be 1, not one"},
 	{"version is a fraction", "version: 1.0\ndialect: postgres\n", 1, 10, "version must be a whole number"},
 	{"tables is a string", pgHead[:len(pgHead)-1] + " hello\n", 4, 9, "string was used where sequence is expected"},
 	{"a table entry is a string", pgHead + "  - ev\n", 5, 5, "string was used where mapping is expected"},
-	{"default_partition is quoted yes", pgTable + "    default_partition: \"yes\"\n", 8, 24, "cannot unmarshal string"},
-	{"default_partition is yes", pgTable + "    default_partition: yes\n", 8, 24, "cannot unmarshal string"},
+	{"default_partition is quoted yes", pgTable + "    default_partition: \"yes\"\n", 8, 24, "default_partition must be true or false"},
+	{"default_partition is yes", pgTable + "    default_partition: yes\n", 8, 24, "default_partition must be true or false"},
 	{"retention is a number", pgTable + "    retention: 5\n", 8, 16, "int was used where mapping is expected"},
-	{"name is a list", pgHead + "  - name: [a, b]\n    key: ts\n    interval: month\n", 5, 11, "cannot unmarshal"},
+	{"name is a list", pgHead + "  - name: [a, b]\n    key: ts\n    interval: month\n", 5, 11, "name must be a single value"},
 	{"the document is a list", "- a\n- b\n", 1, 1, "sequence was used where mapping is expected"},
 
 	// Missing or unknown top-level values.

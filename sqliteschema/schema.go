@@ -28,7 +28,9 @@ type Table struct {
 	SQL        string   // CREATE TABLE statement as stored in sqlite_schema
 	Columns    []string // in declaration order
 	PrimaryKey []string // in key order; empty without a declared primary key
-	Indexes    []Index
+	// Types maps each column to its declared type, as written (may be "").
+	Types   map[string]string
+	Indexes []Index
 	// NotNullDefaults maps NOT NULL columns that have a DEFAULT to its SQL.
 	// A view has no defaults, so an INSERT through it that omits such a
 	// column arrives as NULL; the triggers apply the default instead.
@@ -187,22 +189,24 @@ func definition(ctx context.Context, db *sql.DB, mig *folder.Folder, table strin
 		return nil, err
 	}
 	st := &Table{Name: table, SQL: ddl}
-	rows, err := db.QueryContext(ctx, `SELECT name, pk, "notnull", dflt_value FROM pragma_table_info(?) ORDER BY cid`, table)
+	rows, err := db.QueryContext(ctx, `SELECT name, type, pk, "notnull", dflt_value FROM pragma_table_info(?) ORDER BY cid`, table)
 	if err != nil {
 		return nil, err
 	}
 	pk := map[int]string{}
 	st.NotNullDefaults = map[string]string{}
+	st.Types = map[string]string{}
 	for rows.Next() {
-		var name string
+		var name, typ string
 		var k int
 		var notNull bool
 		var dflt sql.NullString
-		if err := rows.Scan(&name, &k, &notNull, &dflt); err != nil {
+		if err := rows.Scan(&name, &typ, &k, &notNull, &dflt); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		st.Columns = append(st.Columns, name)
+		st.Types[name] = typ
 		if k > 0 {
 			pk[k] = name
 		}

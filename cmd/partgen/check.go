@@ -64,7 +64,7 @@ spec error.`,
 			}
 			mig, err := folder.Read(sp.Migrations)
 			if err != nil {
-				return err
+				return sp.FolderError(err)
 			}
 			opts := check.Options{Runway: -1, Base: base}
 			if cmd.Flags().Changed("runway") {

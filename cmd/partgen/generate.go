@@ -49,7 +49,7 @@ scheduled job moves the calendar; README, "Pinned dates"):
 			}
 			unlock, err := folder.Lock(sp.Migrations)
 			if err != nil {
-				return err
+				return sp.FolderError(err)
 			}
 			defer unlock()
 			plan, err := generator.Generate(sp, asOf)

@@ -345,7 +345,7 @@ func TestInvalidSpecExits2AndWritesNothing(t *testing.T) {
 		pos  string // file:line:column suffix expected in stderr
 		msg  string
 	}{
-		{"wrong type", strings.Replace(pgSpec, "premake: 2", "premake: two", 1), "partgen.yaml:9:14: ", "cannot unmarshal"},
+		{"wrong type", strings.Replace(pgSpec, "premake: 2", "premake: two", 1), "partgen.yaml:9:14: ", "premake must be a whole number"},
 		{"unknown key", strings.Replace(pgSpec, "    premake: 1\n", "    premake: 1\n    prmake: 1\n", 1), "partgen.yaml:16:5: ", `unknown field "prmake"`},
 		{"hostile name", strings.Replace(pgSpec, "name: alerts", "name: alerts; DROP TABLE events", 1), "partgen.yaml:12:11: ", "not a plain SQL identifier"},
 		{"bad zone", strings.Replace(pgSpec, "Europe/Berlin", "Mars/Olympus", 1), "partgen.yaml:4:11: ", "does not load"},

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -89,6 +90,39 @@ func TestStatusExitCodesSQLite(t *testing.T) {
 		code, out, _ := runPartgen(t, "status", "--db", db, "-c", exampleSQLiteSpec, "--now", "2027-02-10", "--format", "prometheus")
 		if code != 2 || !strings.Contains(out, "\npartgen_health 2\n") || !strings.Contains(out, `partgen_runway_periods{table="market_data"} 0`) {
 			t.Errorf("exit %d:\n%s", code, out)
+		}
+	})
+	// Issue 14 (5): a spec whose migrations folder is missing must not make
+	// a monitor lose the pending and out-of-order checks in silence.
+	t.Run("folder not read", func(t *testing.T) {
+		data, err := os.ReadFile(exampleSQLiteSpec)
+		testdb.Must(t, "read spec", err)
+		spec := filepath.Join(t.TempDir(), "partgen.yaml")
+		text := regexp.MustCompile(`(?m)^migrations: .*$`).ReplaceAllString(string(data), "migrations: nowhere")
+		testdb.Must(t, "write spec", os.WriteFile(spec, []byte(text), 0o644))
+		code, out, errOut := runPartgen(t, "status", "--db", db, "-c", spec, "--as-of", exampleNowFlag, "--format", "json")
+		var doc struct {
+			Health     string `json:"health"`
+			Migrations struct {
+				Folder      bool   `json:"folder"`
+				FolderError string `json:"folder_error"`
+			} `json:"migrations"`
+			Problems []struct {
+				Code string `json:"code"`
+			} `json:"problems"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("exit %d, parse %v:\n%s%s", code, err, out, errOut)
+		}
+		if code != 1 || doc.Health != "warning" || doc.Migrations.Folder || !strings.Contains(doc.Migrations.FolderError, "nowhere") {
+			t.Errorf("exit %d, %+v", code, doc)
+		}
+		found := false
+		for _, p := range doc.Problems {
+			found = found || p.Code == "folder_unread"
+		}
+		if !found {
+			t.Errorf("no folder_unread problem: %+v", doc.Problems)
 		}
 	})
 	t.Run("env fallback", func(t *testing.T) {

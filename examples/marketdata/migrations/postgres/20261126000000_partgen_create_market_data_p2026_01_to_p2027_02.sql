@@ -11,6 +11,7 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=market_data name=market_data_p2026_01 from=2026-01-01T00:00:00Z to=2026-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2026_02 from=2026-02-01T00:00:00Z to=2026-03-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2026_03 from=2026-03-01T00:00:00Z to=2026-04-01T00:00:00Z
@@ -25,7 +26,7 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=4a3c958aaedf8a84d5ae905a02535c354a2879326df54840e65dc7adff1d9c9c
+-- partgen:checksum sha256=405b55069eb20f5dbd672b6b8607d5b1e734f3df52691d127ceea45429603778
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

@@ -12,6 +12,7 @@
 -- Rows of a new range found in the default partition are moved into it in this transaction.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=default table=alert_log name=alert_log_default
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q1 from=2026-01-01T00:00:00Z to=2026-04-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q2 from=2026-04-01T00:00:00Z to=2026-07-01T00:00:00Z
@@ -19,7 +20,7 @@
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=c5547c6ddf1546b874a0b61edbdaadc51a04b87137aa7ee0ec4d319a8bc6ad91
+-- partgen:checksum sha256=2406c490ca23a1c1778165fccf9a3b24645ee7bff62016a09b0577bc2e1cf0a3
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

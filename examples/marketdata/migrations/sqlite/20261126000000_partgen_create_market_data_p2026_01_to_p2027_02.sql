@@ -12,6 +12,7 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=market_data name=market_data_p2026_01 from=2026-01-01T00:00:00Z to=2026-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2026_02 from=2026-02-01T00:00:00Z to=2026-03-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2026_03 from=2026-03-01T00:00:00Z to=2026-04-01T00:00:00Z
@@ -26,7 +27,7 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=cc4b4df3485e4448c9091f2f185486cdc35c5498b561d31b7e98e1f248b60ac6
+-- partgen:checksum sha256=cea7c206201dd6e31766b2d2fcabcdb49a1e8089c840a7eb8ac6c08740230ce7
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

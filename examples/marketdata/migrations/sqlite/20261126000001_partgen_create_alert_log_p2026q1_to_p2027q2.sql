@@ -12,6 +12,7 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=default table=alert_log name=alert_log_default
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q1 from=2026-01-01T00:00:00Z to=2026-04-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q2 from=2026-04-01T00:00:00Z to=2026-07-01T00:00:00Z
@@ -19,7 +20,7 @@
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=0339c5e6bbcce43d2e289b8eada03329ae1e482be7dfd0d02f0af73b19071b4c
+-- partgen:checksum sha256=23dae55b3bdc1ec543df0d1c3fd90cce2a74eb289264c6469d40ffa473ee25f7
 
 -- +goose Up
 

@@ -11,10 +11,11 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=events name=events_p2026_11_26 from=2026-11-26T00:00:00Z to=2026-11-27T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_11_27 from=2026-11-27T00:00:00Z to=2026-11-28T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_11_28 from=2026-11-28T00:00:00Z to=2026-11-29T00:00:00Z
--- partgen:checksum sha256=97dcb85f278e350afe91631e3beec8633038d56aaea872271481916468eeca6a
+-- partgen:checksum sha256=b194317aff1510bd5a5b6ff8fa15bd4bb9f0d8af1e5db5361f747110c80fa3b8
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

@@ -11,12 +11,13 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-10-31
 -- partgen:partition op=create table=events name=events_p2026_10_30 from=2026-10-30T00:00:00-04:00 to=2026-10-31T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_10_31 from=2026-10-31T00:00:00-04:00 to=2026-11-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_11_01 from=2026-11-01T00:00:00-04:00 to=2026-11-02T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_11_02 from=2026-11-02T00:00:00-05:00 to=2026-11-03T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_11_03 from=2026-11-03T00:00:00-05:00 to=2026-11-04T00:00:00-05:00
--- partgen:checksum sha256=25ba5d12c66930760ec11e5e53acd4c2bb099595854304e8b0c01a9024b86094
+-- partgen:checksum sha256=b161334374a44b7a45c68b6eb2b37d2088e91e91b066cc44647bbe5b07683901
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

@@ -12,10 +12,11 @@
 -- Rows of a new range found in the default partition are moved into it in this transaction.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=default table=readings name=readings_default
 -- partgen:partition op=create table=readings name=readings_p2026_11 from=2026-11-01T00:00:00+01:00 to=2026-12-01T00:00:00+01:00
 -- partgen:partition op=create table=readings name=readings_p2026_12 from=2026-12-01T00:00:00+01:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=70575b9790d112c96a3c1a33c3878bc99df8e80c60627662d9589de9d84235ee
+-- partgen:checksum sha256=4a7345e4bc3edcadf7e40310af9db362c9b10edc71318e4596d492ff29a8f20d
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

@@ -12,9 +12,10 @@
 -- Rows of a new range found in the default partition are moved into it in this transaction.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2027-01-10
 -- partgen:partition op=create table=readings name=readings_p2027_01 from=2027-01-01T00:00:00+01:00 to=2027-02-01T00:00:00+01:00
 -- partgen:partition op=create table=readings name=readings_p2027_02 from=2027-02-01T00:00:00+01:00 to=2027-03-01T00:00:00+01:00
--- partgen:checksum sha256=b3b6d3884442f001459a1d38ceb17ea0a88717ee236db22a3f7b649a8f017598
+-- partgen:checksum sha256=e745840516c7ce8d35b828caa9ee6a46b34a8cc06794aca928f758a9dfd52248
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

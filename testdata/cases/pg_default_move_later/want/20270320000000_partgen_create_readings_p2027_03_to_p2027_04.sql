@@ -12,9 +12,10 @@
 -- Rows of a new range found in the default partition are moved into it in this transaction.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2027-03-20
 -- partgen:partition op=create table=readings name=readings_p2027_03 from=2027-03-01T00:00:00+01:00 to=2027-04-01T00:00:00+02:00
 -- partgen:partition op=create table=readings name=readings_p2027_04 from=2027-04-01T00:00:00+02:00 to=2027-05-01T00:00:00+02:00
--- partgen:checksum sha256=ad1ba0106835a78c24c06f808589ff487aa4f41d5856ef6c87ed5c969ee7be12
+-- partgen:checksum sha256=e79ef88e2fa60c67d19431a0c13ad470f0e83b9be91b11228ca2833e0c20c68c
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

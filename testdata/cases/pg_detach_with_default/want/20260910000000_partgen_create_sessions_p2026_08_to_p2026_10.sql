@@ -12,11 +12,12 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-09-10
 -- partgen:partition op=default table=sessions name=sessions_default
 -- partgen:partition op=create table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=588f6be1271f9579afb9143c8a4992d5e94e0b1f57fe7d1ab38beadb69c8faac
+-- partgen:checksum sha256=f53f00c831dfd156282a3294a03ef52fa3160137310f381cba24d9b558ab0cd8
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

@@ -12,10 +12,11 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-12-10
 -- partgen:partition op=create table=sessions name=sessions_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=aac49e3f3e5863189ab11fa98995bbc1bad31fca0bb0216c1ec4f6c4d7028850
+-- partgen:checksum sha256=21b6092231b4a4e76e445e54f58319e69affe27547ebd65578e98e57e5d19039
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

@@ -10,8 +10,9 @@
 -- Plain DETACH in one transaction (a default partition rules out CONCURRENTLY), with the audit row.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-12-10
 -- partgen:partition op=detach table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
--- partgen:checksum sha256=4025a6371db805d8d037f1e2cd792cbe7362cf4c1c1079e7ceb6c28fdeb75394
+-- partgen:checksum sha256=c620fe2077cca5ee42236367a2ba8aeb3bbd52053f9c00fdd6993845d9a42fbd
 
 -- +goose Up
 -- sessions has a default partition, so PostgreSQL refuses DETACH ... CONCURRENTLY:

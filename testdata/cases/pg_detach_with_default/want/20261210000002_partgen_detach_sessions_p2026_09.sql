@@ -10,8 +10,9 @@
 -- Plain DETACH in one transaction (a default partition rules out CONCURRENTLY), with the audit row.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-12-10
 -- partgen:partition op=detach table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
--- partgen:checksum sha256=a9cd8ca36e6db8970edbb59bbaba9121f89671632891a074e298d0c6c0783978
+-- partgen:checksum sha256=67478e1c77bbf4d3bd9a4e7bb42c54b638b36c234186c295f34eb6adafebb0fb
 
 -- +goose Up
 -- sessions has a default partition, so PostgreSQL refuses DETACH ... CONCURRENTLY:

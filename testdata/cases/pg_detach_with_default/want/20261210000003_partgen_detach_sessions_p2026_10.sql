@@ -10,8 +10,9 @@
 -- Plain DETACH in one transaction (a default partition rules out CONCURRENTLY), with the audit row.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-12-10
 -- partgen:partition op=detach table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=4b73338777b237fb03319d37d073cc2ace1b8c2b5958f0e79edec73a838bb6ff
+-- partgen:checksum sha256=6c4e8a98e47b9a20984b4c0f3670cee723073d40e5c3ddf2a61be67c571f95a7
 
 -- +goose Up
 -- sessions has a default partition, so PostgreSQL refuses DETACH ... CONCURRENTLY:

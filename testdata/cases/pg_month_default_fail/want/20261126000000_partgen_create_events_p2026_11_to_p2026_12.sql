@@ -12,10 +12,11 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=default table=events name=events_default
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00+01:00 to=2026-12-01T00:00:00+01:00
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00+01:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=cbe470a6e3e7c78e77e9bbea729246074b320c0f502263cca03fa763ec4654bc
+-- partgen:checksum sha256=1a9599318b0ad055c5f183e04de6b27216b08d7deadc61d1e6a9a4ac0d2f561a
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

@@ -12,10 +12,11 @@
 -- Rows of a new range found in the default partition are moved into it in this transaction.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=default table=events name=events_default
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=62024ab372b57fa9588e77d68c86c711629778085838c69f5410d65de93bbb78
+-- partgen:checksum sha256=03632571e38b78207a368e503e38df8b24f5081c7a6fef5f343c93aca28cfd84
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

@@ -11,9 +11,10 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=ticks.events name=events_202611 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=ticks.events name=events_202612 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=96f3705a125c5226ae2ea8ff267a3c7dae8fc9fee6ef7957093b30cf4fc67fc9
+-- partgen:checksum sha256=fc05e349d450fa6f16b8603b9d8f9dabb693b563d8c125e7829f085561119426
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

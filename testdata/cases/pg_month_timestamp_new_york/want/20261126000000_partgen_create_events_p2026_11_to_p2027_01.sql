@@ -11,10 +11,11 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00-04:00 to=2026-12-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00-05:00 to=2027-01-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2027_01 from=2027-01-01T00:00:00-05:00 to=2027-02-01T00:00:00-05:00
--- partgen:checksum sha256=ddd747e0617e4205681a577da9b093580dced1427c43099c3235bdc94c6215be
+-- partgen:checksum sha256=4dc64e0ae460f3f79c0a1f3996c15681dd2a64660f34003d28c46b7a03524c02
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -81,7 +82,7 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
     archived_at       timestamptz NOT NULL DEFAULT now()
 );
 
--- events_p2026_11: 2026-11, [2026-11-01 00:00:00-04, 2026-12-01 00:00:00-05)
+-- events_p2026_11: 2026-11, [2026-11-01 00:00:00, 2026-12-01 00:00:00)
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
@@ -94,7 +95,7 @@ BEGIN
     IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00'::timestamp, '2026-12-01 00:00:00'::timestamp, '"events"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table events_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00-04, 2026-12-01 00:00:00-05) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION 'partgen: table events_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00, 2026-12-01 00:00:00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
     END IF;
     CREATE TABLE "events_p2026_11" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "events_p2026_11" ADD CONSTRAINT partgen_bounds
@@ -106,7 +107,7 @@ END
 $partgen$;
 -- +goose StatementEnd
 
--- events_p2026_12: 2026-12, [2026-12-01 00:00:00-05, 2027-01-01 00:00:00-05)
+-- events_p2026_12: 2026-12, [2026-12-01 00:00:00, 2027-01-01 00:00:00)
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
@@ -119,7 +120,7 @@ BEGIN
     IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00'::timestamp, '2027-01-01 00:00:00'::timestamp, '"events"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table events_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00-05, 2027-01-01 00:00:00-05) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION 'partgen: table events_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00, 2027-01-01 00:00:00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
     END IF;
     CREATE TABLE "events_p2026_12" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "events_p2026_12" ADD CONSTRAINT partgen_bounds
@@ -131,7 +132,7 @@ END
 $partgen$;
 -- +goose StatementEnd
 
--- events_p2027_01: 2027-01, [2027-01-01 00:00:00-05, 2027-02-01 00:00:00-05)
+-- events_p2027_01: 2027-01, [2027-01-01 00:00:00, 2027-02-01 00:00:00)
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
@@ -144,7 +145,7 @@ BEGIN
     IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00'::timestamp, '2027-02-01 00:00:00'::timestamp, '"events"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table events_p2027_01 exists already as %, not as the partition [2027-01-01 00:00:00-05, 2027-02-01 00:00:00-05) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION 'partgen: table events_p2027_01 exists already as %, not as the partition [2027-01-01 00:00:00, 2027-02-01 00:00:00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
     END IF;
     CREATE TABLE "events_p2027_01" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "events_p2027_01" ADD CONSTRAINT partgen_bounds

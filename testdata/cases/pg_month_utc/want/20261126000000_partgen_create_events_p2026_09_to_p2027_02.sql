@@ -11,13 +11,14 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=events name=events_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=d2496aa866692630c63e9a3b2702d2a37d20435dad50edd454f3f627994f0dcf
+-- partgen:checksum sha256=ea41606a5a0ccc9cc19a5ad428e05b1f24c0ea29ad506dabb04f74bb5e5ca2ab
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

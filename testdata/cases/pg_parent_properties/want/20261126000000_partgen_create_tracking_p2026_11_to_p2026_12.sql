@@ -12,10 +12,11 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=default table=tracking name=tracking_default
 -- partgen:partition op=create table=tracking name=tracking_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=tracking name=tracking_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=88a95e693f71b05416de03984bba5da9b06202d0d17392154bdbb7220522b08e
+-- partgen:checksum sha256=ed0868e29337a80a0b6c9954d2255d14411f7f432b85ef4415844b665a071ee6
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

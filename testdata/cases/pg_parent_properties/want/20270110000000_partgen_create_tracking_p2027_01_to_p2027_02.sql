@@ -12,9 +12,10 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2027-01-10
 -- partgen:partition op=create table=tracking name=tracking_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=tracking name=tracking_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=7e865e18c0bba702b4fb62829b99626616aeb37e2fabc036421cfaced30b83da
+-- partgen:checksum sha256=cb4ba8a8e3374a6adcf63e8382ea9c9df5e62e2f061775fc5dc9f9355ade50d9
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

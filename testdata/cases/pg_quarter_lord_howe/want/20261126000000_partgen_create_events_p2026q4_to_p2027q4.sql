@@ -11,12 +11,13 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=events name=events_p2026q4 from=2026-10-01T00:00:00+10:30 to=2027-01-01T00:00:00+11:00
 -- partgen:partition op=create table=events name=events_p2027q1 from=2027-01-01T00:00:00+11:00 to=2027-04-01T00:00:00+11:00
 -- partgen:partition op=create table=events name=events_p2027q2 from=2027-04-01T00:00:00+11:00 to=2027-07-01T00:00:00+10:30
 -- partgen:partition op=create table=events name=events_p2027q3 from=2027-07-01T00:00:00+10:30 to=2027-10-01T00:00:00+10:30
 -- partgen:partition op=create table=events name=events_p2027q4 from=2027-10-01T00:00:00+10:30 to=2028-01-01T00:00:00+11:00
--- partgen:checksum sha256=2a41f3254f69e00e595adffb909b34a094f014b46b62f35cf9901af757fef624
+-- partgen:checksum sha256=af88025bc1329a9ee46ce8e5e2e6dac505a8700a63f04f01b26e31cafebd791d
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

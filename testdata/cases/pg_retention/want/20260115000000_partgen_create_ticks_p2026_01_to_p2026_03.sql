@@ -11,10 +11,11 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-01-15
 -- partgen:partition op=create table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00+01:00 to=2026-04-01T00:00:00+02:00
--- partgen:checksum sha256=1fcf923807a1cd7dd5737619534a86ace7f11fba4130cd84c984b810d0e1ba9c
+-- partgen:checksum sha256=1b56c2e0076ee5a0016840d7d932acfddd89739a81a1ad0b5d00639e37966531
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

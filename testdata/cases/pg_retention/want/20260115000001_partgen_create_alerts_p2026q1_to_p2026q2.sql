@@ -12,10 +12,11 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-01-15
 -- partgen:partition op=default table=alerts name=alerts_default
 -- partgen:partition op=create table=alerts name=alerts_p2026q1 from=2026-01-01T00:00:00+01:00 to=2026-04-01T00:00:00+02:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q2 from=2026-04-01T00:00:00+02:00 to=2026-07-01T00:00:00+02:00
--- partgen:checksum sha256=ee540bbfd1a2e1883bc7d1d1420db207ef3118d2d6fef59773c3139526caac55
+-- partgen:checksum sha256=fb9e65c7f0dea15c6204b72c1627d8e15729c7d2c068366cdc9ed001d525ab3a
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

@@ -11,9 +11,10 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-01-15
 -- partgen:partition op=create table=events name=events_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
 -- partgen:partition op=create table=events name=events_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
--- partgen:checksum sha256=f0e19ff6b5c3788faf0a7715221156fb572bf8671dd1be6dcde42ef1d3c8f448
+-- partgen:checksum sha256=da4168867431b36a73d210d7f525fcb3c37998660fc789171e5dada604671593
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

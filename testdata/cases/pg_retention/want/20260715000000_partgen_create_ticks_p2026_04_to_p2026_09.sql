@@ -11,13 +11,14 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=ticks name=ticks_p2026_04 from=2026-04-01T00:00:00+02:00 to=2026-05-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_05 from=2026-05-01T00:00:00+02:00 to=2026-06-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_06 from=2026-06-01T00:00:00+02:00 to=2026-07-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_07 from=2026-07-01T00:00:00+02:00 to=2026-08-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_08 from=2026-08-01T00:00:00+02:00 to=2026-09-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_09 from=2026-09-01T00:00:00+02:00 to=2026-10-01T00:00:00+02:00
--- partgen:checksum sha256=6a9d298c9c68bde37fbb46fbf8d258e2d9fddd514da9461fb437113f6ff5b55d
+-- partgen:checksum sha256=9caa805f72139b404dc034a85bafde2926bd750c36aabe26730dabb5abefa7de
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

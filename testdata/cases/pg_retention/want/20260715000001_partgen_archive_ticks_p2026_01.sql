@@ -11,8 +11,9 @@
 -- interruption (a pending detach is FINALIZEd). The audit row and the archive commit together.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=archive table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
--- partgen:checksum sha256=7394688166ec2714656f5270b22376ad05e7fab856994ce5b730ffb07d5ac433
+-- partgen:checksum sha256=a04787435bb565833a7f5039d3e21e3b21c97cfe12173a7592ecf1532476f97a
 
 -- +goose NO TRANSACTION
 -- +goose Up

@@ -11,8 +11,9 @@
 -- interruption (a pending detach is FINALIZEd). The audit row and the archive commit together.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=archive table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
--- partgen:checksum sha256=d0c7429dadb72326c959a222bdd8e5e7c1b12c9138271cdb60a26af7c0568d66
+-- partgen:checksum sha256=717a9b4e7ad931c316c42bdc1c87227b2cfdbf974528b337cd1f76bee56cfb8c
 
 -- +goose NO TRANSACTION
 -- +goose Up

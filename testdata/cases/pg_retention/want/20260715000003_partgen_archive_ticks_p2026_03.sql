@@ -11,8 +11,9 @@
 -- interruption (a pending detach is FINALIZEd). The audit row and the archive commit together.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=archive table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00+01:00 to=2026-04-01T00:00:00+02:00
--- partgen:checksum sha256=aa08de0cbabc766716a0ca3d22701a1e47ccd4d435194a3baea4b9b17d71b761
+-- partgen:checksum sha256=f87db73bce2add7f5da00ecb882c718b4dcadfc11449971f1569633a14f6356b
 
 -- +goose NO TRANSACTION
 -- +goose Up

@@ -9,8 +9,9 @@
 -- Drops the retired table and writes one partgen_archive_log row (action purge) in one transaction.
 -- Down: fails; the rows are gone.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=purge table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
--- partgen:checksum sha256=8470efe43b37b7c589c7d6bd69c7b5d012e1fb2c436df7051c598b965a8e1c90
+-- partgen:checksum sha256=1c58515a92eb4e196688ff142902998e75362ebd42f853cd0cc6c2750bc2ec1f
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

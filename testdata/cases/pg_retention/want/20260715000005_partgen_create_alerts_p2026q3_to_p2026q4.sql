@@ -12,9 +12,10 @@
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=alerts name=alerts_p2026q3 from=2026-07-01T00:00:00+02:00 to=2026-10-01T00:00:00+02:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q4 from=2026-10-01T00:00:00+02:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=c1b85d3e5286b1c3b6b5eed34cd160995574c179cfea2dc028d7bc4ba4cf6126
+-- partgen:checksum sha256=2b93fac8603edbfe2b59bf7831cc998d662e446e98a0bdc02f322203887e2d93
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

@@ -11,11 +11,12 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=events name=events_p2026_05 from=2026-05-01T00:00:00+02:00 to=2026-06-01T00:00:00+02:00
 -- partgen:partition op=create table=events name=events_p2026_06 from=2026-06-01T00:00:00+02:00 to=2026-07-01T00:00:00+02:00
 -- partgen:partition op=create table=events name=events_p2026_07 from=2026-07-01T00:00:00+02:00 to=2026-08-01T00:00:00+02:00
 -- partgen:partition op=create table=events name=events_p2026_08 from=2026-08-01T00:00:00+02:00 to=2026-09-01T00:00:00+02:00
--- partgen:checksum sha256=5e242c4bf58c324e8502b2914c41d0c68ee6d3eae08633038129a5d88d447a29
+-- partgen:checksum sha256=10a79fbe7d125ee59bec66bf14109901cf0a449d54b7882133473143e7108b68
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

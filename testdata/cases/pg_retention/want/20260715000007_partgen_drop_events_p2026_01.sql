@@ -11,8 +11,9 @@
 -- interruption (a pending detach is FINALIZEd). The audit row and the drop commit together.
 -- Down: fails; the rows are gone.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=drop table=events name=events_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
--- partgen:checksum sha256=1c5dce5aa1a6e385acf4ca8aaa2deb568d2688a8a3011fedf44c0eca44f3e01d
+-- partgen:checksum sha256=822a4bf67e7d5ceda6c84ab3d7cedd3217d10ebd9b72cfbdd56a4d953478795e
 
 -- +goose NO TRANSACTION
 -- +goose Up

@@ -11,8 +11,9 @@
 -- interruption (a pending detach is FINALIZEd). The audit row and the drop commit together.
 -- Down: fails; the rows are gone.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=drop table=events name=events_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
--- partgen:checksum sha256=5e3db724589b958898fe4e92071ca93219b13ff32244bf2c19fdffddd42ddb79
+-- partgen:checksum sha256=89d5d84b257096db7cc7f12df84d569aeb18baaf99ef03ff65e41cae6077e669
 
 -- +goose NO TRANSACTION
 -- +goose Up

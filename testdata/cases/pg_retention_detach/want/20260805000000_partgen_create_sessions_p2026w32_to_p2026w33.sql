@@ -11,9 +11,10 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-08-05
 -- partgen:partition op=create table=sessions name=sessions_p2026w32 from=2026-08-03T00:00:00+05:30 to=2026-08-10T00:00:00+05:30
 -- partgen:partition op=create table=sessions name=sessions_p2026w33 from=2026-08-10T00:00:00+05:30 to=2026-08-17T00:00:00+05:30
--- partgen:checksum sha256=fe62c7aaa75471452ae1e381177dac960d2ca98cc84489fd33adf74f9a11fe18
+-- partgen:checksum sha256=cc5e9e4f359a1217be4379eddb1cc63dce1d2fd8c82a4c43d8d327b1f33293bb
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

@@ -11,10 +11,11 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-08-26
 -- partgen:partition op=create table=sessions name=sessions_p2026w34 from=2026-08-17T00:00:00+05:30 to=2026-08-24T00:00:00+05:30
 -- partgen:partition op=create table=sessions name=sessions_p2026w35 from=2026-08-24T00:00:00+05:30 to=2026-08-31T00:00:00+05:30
 -- partgen:partition op=create table=sessions name=sessions_p2026w36 from=2026-08-31T00:00:00+05:30 to=2026-09-07T00:00:00+05:30
--- partgen:checksum sha256=818e17634ef450f17b9155a7a37f99ca84631e3473fbfa04bf27ac125d173ea1
+-- partgen:checksum sha256=c0b27c94da1a3372e5fb6158e1f49d73f89d5dcf6ded25afb0f58b4d3c29577a
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

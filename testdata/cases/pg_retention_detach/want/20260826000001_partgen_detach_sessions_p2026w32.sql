@@ -11,8 +11,9 @@
 -- interruption (a pending detach is FINALIZEd). The audit row and the detach commit together.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-08-26
 -- partgen:partition op=detach table=sessions name=sessions_p2026w32 from=2026-08-03T00:00:00+05:30 to=2026-08-10T00:00:00+05:30
--- partgen:checksum sha256=31f79385f7cdc6ee19c6b9a50722015a3ba8923a7c60f03ccb58f5a0ed7a6207
+-- partgen:checksum sha256=edb8220d4d5f00296e80aa6e294017264f6d96a6a3487412d8e99a2316a8b5c7
 
 -- +goose NO TRANSACTION
 -- +goose Up

@@ -11,8 +11,9 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-09-02
 -- partgen:partition op=create table=sessions name=sessions_p2026w37 from=2026-09-07T00:00:00+05:30 to=2026-09-14T00:00:00+05:30
--- partgen:checksum sha256=32d6672f3909a369dfd6b126b4844d47c617222d9f23a6fa5744ece402bb4830
+-- partgen:checksum sha256=69271f46b7df9209a36489bb123bd61d5c3e7c9b4724758592827c68ab3d09ca
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

@@ -11,8 +11,9 @@
 -- interruption (a pending detach is FINALIZEd). The audit row and the detach commit together.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-09-02
 -- partgen:partition op=detach table=sessions name=sessions_p2026w33 from=2026-08-10T00:00:00+05:30 to=2026-08-17T00:00:00+05:30
--- partgen:checksum sha256=ac4eb654e79535318314249cc08b559a752fe54c735cf8a114d0adb8926b8075
+-- partgen:checksum sha256=3345f815903c98e3cc1aa7a71d95e9d6ff8c01744dd5a1da5a75f3a1db6f34ca
 
 -- +goose NO TRANSACTION
 -- +goose Up

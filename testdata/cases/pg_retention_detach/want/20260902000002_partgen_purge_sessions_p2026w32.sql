@@ -9,8 +9,9 @@
 -- Drops the retired table and writes one partgen_archive_log row (action purge) in one transaction.
 -- Down: fails; the rows are gone.
 --
+-- partgen:as-of 2026-09-02
 -- partgen:partition op=purge table=sessions name=sessions_p2026w32 from=2026-08-03T00:00:00+05:30 to=2026-08-10T00:00:00+05:30
--- partgen:checksum sha256=4c2d60e853204f0359e204153337a36f24949c701099d853ecb8ab2c9148a285
+-- partgen:checksum sha256=d7a02e6a5ff93c5b83cb7df027a3eae11900ae0ff92c8f5a78ed5e2075d20030
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';

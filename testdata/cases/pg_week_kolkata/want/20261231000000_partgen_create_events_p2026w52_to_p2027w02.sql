@@ -11,11 +11,12 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-12-31
 -- partgen:partition op=create table=events name=events_p2026w52 from=2026-12-21T00:00:00+05:30 to=2026-12-28T00:00:00+05:30
 -- partgen:partition op=create table=events name=events_p2026w53 from=2026-12-28T00:00:00+05:30 to=2027-01-04T00:00:00+05:30
 -- partgen:partition op=create table=events name=events_p2027w01 from=2027-01-04T00:00:00+05:30 to=2027-01-11T00:00:00+05:30
 -- partgen:partition op=create table=events name=events_p2027w02 from=2027-01-11T00:00:00+05:30 to=2027-01-18T00:00:00+05:30
--- partgen:checksum sha256=caa6ea4fa3fe24982c2fe71aa0db72a30ffb9908e1b1a8292ab4b789894b6e62
+-- partgen:checksum sha256=195148afda5da616146081d74e697e5a27b5e7303e7e741aae036317157494f1
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

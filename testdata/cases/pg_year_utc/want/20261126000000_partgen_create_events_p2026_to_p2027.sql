@@ -11,9 +11,10 @@
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=events name=events_p2026 from=2026-01-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2027 from=2027-01-01T00:00:00Z to=2028-01-01T00:00:00Z
--- partgen:checksum sha256=a1d4ef38c83fe08baf3a0e0202cc899911b7254697d4c53b5bb4f28212d5fd6d
+-- partgen:checksum sha256=2a27f3e811d7657a168ac08afa2db1271bbe1e14639d7ff86ebe53b4e18830d2
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same

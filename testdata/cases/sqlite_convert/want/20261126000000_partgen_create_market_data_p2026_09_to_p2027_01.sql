@@ -12,12 +12,13 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=market_data name=market_data_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=d86a97caf5597c2836d5fd965f1dde94bbbea2b64fc21e00b2ac6e78c8dc967d
+-- partgen:checksum sha256=f65bd11c58615d1a3b53df4460f703b82d1804083f127de96bb4a3291f865506
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -12,10 +12,11 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-11-26
 -- partgen:partition op=default table=alert_log name=alert_log_default
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
--- partgen:checksum sha256=4232df34ab512f2dca8c911648def3f499964e21a0e9ca264734b0f38d5b1bab
+-- partgen:checksum sha256=e812b2f708090b0e257c74e22c151f9d02eabb40ddafb8968ee9b9c12692b2a4
 
 -- +goose Up
 

@@ -11,9 +11,10 @@
 -- the view market_data (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2027-01-15
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_03 from=2027-03-01T00:00:00Z to=2027-04-01T00:00:00Z
--- partgen:checksum sha256=c460258dc4215f08ed046ae9e519197ab3ef3f1271c81bbe0fcabd02ac909084
+-- partgen:checksum sha256=28c44276e6edc14167ad58367472f958c148c007197ad35761c9d737bf489090
 
 -- +goose Up
 

@@ -11,8 +11,9 @@
 -- the view alert_log (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2027-01-15
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=f8f5b21955276017bae5e7023f7ff67003f85003e0fac5ff882644c922dc653f
+-- partgen:checksum sha256=7b87c111b816871cf88cbfa89bbb630ee7123726bd644a8cc81d265fc546aa49
 
 -- +goose Up
 

@@ -12,11 +12,12 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-09-10
 -- partgen:partition op=default table=sessions name=sessions_default
 -- partgen:partition op=create table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=1afbde27f0d867d452d493c8e98e7a4d29fcb6771df8c247378c2d840e580613
+-- partgen:checksum sha256=17701fad9b886bb5e0fbdf798de914d44ffde619b3259fdca6a6c9ae044dde96
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -11,10 +11,11 @@
 -- the view sessions (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-12-10
 -- partgen:partition op=create table=sessions name=sessions_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=77b88b57583aaf85b6c531c8a63a1ac323649feffb9f6d50d7fafe726a87f408
+-- partgen:checksum sha256=9f0876655dafc7fb1d8791b4ce81a08eea9d287e4dd5b0ee20f2415771e069cc
 
 -- +goose Up
 

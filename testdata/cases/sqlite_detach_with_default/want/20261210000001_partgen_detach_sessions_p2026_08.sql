@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then leaves the table in place; one audit row in partgen_archive_log; all in one transaction.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-12-10
 -- partgen:partition op=detach table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
--- partgen:checksum sha256=2dd822edfc6d60c84a659a18929b4d4bfa2e51f7c63469bda135bfbec259068d
+-- partgen:checksum sha256=a9c86e78d217409c439cb32c448d060bfa0ed3a47f16c8f1b1b89c570f7acae5
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

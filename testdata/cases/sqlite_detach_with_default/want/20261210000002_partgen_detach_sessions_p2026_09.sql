@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then leaves the table in place; one audit row in partgen_archive_log; all in one transaction.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-12-10
 -- partgen:partition op=detach table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
--- partgen:checksum sha256=bba254c2d98b02af78912a3f47a536aee28e3fce49c78cc4cc673dea92769ff4
+-- partgen:checksum sha256=c2b916b61269b0379478faa4626b317be58041950fa57a340e13d860a9a78137
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then leaves the table in place; one audit row in partgen_archive_log; all in one transaction.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-12-10
 -- partgen:partition op=detach table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=a0990ae8a76a4b8c3b312502452587a860ab2b65dc04367c0a0ce1194eba8f99
+-- partgen:checksum sha256=5bea23b9d3607d2b2549fef02b23680ea8b8227b9bd040defbd069840bb5f83c
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

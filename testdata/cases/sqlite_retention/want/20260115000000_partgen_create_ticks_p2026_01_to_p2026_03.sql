@@ -12,10 +12,11 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-01-15
 -- partgen:partition op=create table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
--- partgen:checksum sha256=d251e1c5c8a51aa7d5e4b0cd461e04906159f0847342c5e367be31fd95eb9ba2
+-- partgen:checksum sha256=63eb4f32e85ae3ae46f794c0fa88f4bfe694e7b0eb7ea4b5b305bbed5aebfb2b
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

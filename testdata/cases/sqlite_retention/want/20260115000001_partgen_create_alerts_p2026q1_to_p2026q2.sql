@@ -12,10 +12,11 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-01-15
 -- partgen:partition op=default table=alerts name=alerts_default
 -- partgen:partition op=create table=alerts name=alerts_p2026q1 from=2026-01-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q2 from=2026-04-01T00:00:00-04:00 to=2026-07-01T00:00:00-04:00
--- partgen:checksum sha256=b8951c49430958d6973f662d95b25edbfc48548c127b3a2d3014be1dcedd7090
+-- partgen:checksum sha256=2c8c8502e93b0266ac0e676e4dc9d867c83aed82010c8679a6b60bc14f50e3cd
 
 -- +goose Up
 

@@ -12,9 +12,10 @@
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-01-15
 -- partgen:partition op=create table=events name=events_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
--- partgen:checksum sha256=3d543dd174ed10247d128268bbf03ee6bab45f5296b23c367ad251e1bd110485
+-- partgen:checksum sha256=9f6ced3fc5ae65872f27ada111255546ca41aa603644e58db4e7adeb3a725cc3
 
 -- +goose Up
 

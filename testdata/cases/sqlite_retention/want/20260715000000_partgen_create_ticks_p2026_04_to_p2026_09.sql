@@ -11,13 +11,14 @@
 -- the view ticks (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=ticks name=ticks_p2026_04 from=2026-04-01T00:00:00-04:00 to=2026-05-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_05 from=2026-05-01T00:00:00-04:00 to=2026-06-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_06 from=2026-06-01T00:00:00-04:00 to=2026-07-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_07 from=2026-07-01T00:00:00-04:00 to=2026-08-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_08 from=2026-08-01T00:00:00-04:00 to=2026-09-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_09 from=2026-09-01T00:00:00-04:00 to=2026-10-01T00:00:00-04:00
--- partgen:checksum sha256=e49cdb68a6ced66ad1f361023539ad58476fcf2c35db96a00616dee62c10e8e6
+-- partgen:checksum sha256=afdba94586f19895113663338ca61fc71f0012e983ded7f675ae809655b9a9fa
 
 -- +goose Up
 

@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then renames the table to its archive name; one audit row in partgen_archive_log; all in one transaction.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=archive table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
--- partgen:checksum sha256=0c4938978aad03a9844de4dee952d7e64df5bcb215c0cf55f8a15e62f51d7c1c
+-- partgen:checksum sha256=03572c8df6fd852897680f9191325fec87713348234130ed28a565e562dba93a
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then renames the table to its archive name; one audit row in partgen_archive_log; all in one transaction.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=archive table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
--- partgen:checksum sha256=d59577f792f6e2dd2101cae05bc3fa86ce374cc6d438104a8d204b07a9f73e4d
+-- partgen:checksum sha256=d4e147008b9b99424c5ec50fd3b0f4e104e7141088597b7bd159c098a190f6f7
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

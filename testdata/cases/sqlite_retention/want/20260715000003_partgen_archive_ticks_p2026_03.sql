@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then renames the table to its archive name; one audit row in partgen_archive_log; all in one transaction.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=archive table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
--- partgen:checksum sha256=086c8aa0072cdd7f76cd49adf953b795c151f89bbd116de1e2eb1f24b3bd3e70
+-- partgen:checksum sha256=2243edd8db37de8210223ec680b878df2972ea91b21ddd498c029a806e72ec27
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

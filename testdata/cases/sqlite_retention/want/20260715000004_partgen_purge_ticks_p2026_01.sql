@@ -9,8 +9,9 @@
 -- Drops the retired table and writes one partgen_archive_log row (action purge) in one transaction.
 -- Down: fails; the rows are gone.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=purge table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
--- partgen:checksum sha256=873c1ba2fbe0caa25bc2267a000bfe4d48cc6705255299f731b177754ae6f498
+-- partgen:checksum sha256=a795b61a9a1e52ddc6d05938af98d2fbe772eda16ca4050232c2f4435ce4b20f
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

@@ -11,9 +11,10 @@
 -- the view alerts (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=alerts name=alerts_p2026q3 from=2026-07-01T00:00:00-04:00 to=2026-10-01T00:00:00-04:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q4 from=2026-10-01T00:00:00-04:00 to=2027-01-01T00:00:00-05:00
--- partgen:checksum sha256=a3cedaa1e7dec3926af3cafed9592b786d59718fa8263eb96ce473887df70b6c
+-- partgen:checksum sha256=8ed51048131a6ccb5ee5701cf144a605e44da47a03561f3d9a3512824243ba6e
 
 -- +goose Up
 

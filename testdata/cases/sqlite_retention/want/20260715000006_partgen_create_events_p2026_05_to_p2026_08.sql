@@ -11,11 +11,12 @@
 -- the view events (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=events name=events_p2026_05 from=2026-05-01T00:00:00-04:00 to=2026-06-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_06 from=2026-06-01T00:00:00-04:00 to=2026-07-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_07 from=2026-07-01T00:00:00-04:00 to=2026-08-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_08 from=2026-08-01T00:00:00-04:00 to=2026-09-01T00:00:00-04:00
--- partgen:checksum sha256=4554b0178149fe3bce75e62ed7d11bee2f9ead59a4aecda3a871e83401c7bb20
+-- partgen:checksum sha256=b5727e78dd4f5b9e0778d1f305b988d5b67081c18af858337cee04e1a4e769d9
 
 -- +goose Up
 

@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then drops the table; one audit row in partgen_archive_log; all in one transaction.
 -- Down: fails; the rows are gone.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=drop table=events name=events_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
--- partgen:checksum sha256=690b14f84f965981b094c190e4eda622f6d506e134ae8a130a661608238f4a6a
+-- partgen:checksum sha256=0506b0da103ae981a0ce16e3ec6c6461cd1503e8d4ea6e9b1a0928427ba6c0a1
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.

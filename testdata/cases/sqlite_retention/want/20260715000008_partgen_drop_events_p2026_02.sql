@@ -10,8 +10,9 @@
 -- Rebuilds the view and triggers without the partition, then drops the table; one audit row in partgen_archive_log; all in one transaction.
 -- Down: fails; the rows are gone.
 --
+-- partgen:as-of 2026-07-15
 -- partgen:partition op=drop table=events name=events_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
--- partgen:checksum sha256=fc64015835113b78586670c91795cccb4f627756404798cd9ca733c141933340
+-- partgen:checksum sha256=36f14004f2c74a8cc26684959ed8a212b2fa2ccee38a2620f33d8accfb8596ff
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
