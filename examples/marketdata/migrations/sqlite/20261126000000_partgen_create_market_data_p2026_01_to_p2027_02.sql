@@ -27,7 +27,7 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=cea7c206201dd6e31766b2d2fcabcdb49a1e8089c840a7eb8ac6c08740230ce7
+-- partgen:checksum sha256=82ec060e4cc679763054a706ddab9384d9f4213e17ecb9a6d19a04b09e35ff31
 
 -- +goose Up
 -- The audit trail of every partition partgen detaches, archives or drops.
@@ -295,7 +295,8 @@ SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >=
 DROP TABLE "market_data";
 
 -- The view keeps the table's name: 14 partition(s).
-CREATE VIEW "market_data" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW market_data AS
 SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_01"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_02"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_03"
@@ -492,7 +493,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table market_data, with every row of every partition.
