@@ -75,6 +75,8 @@ type DB struct {
 
 	rewriteMu sync.RWMutex
 	rewrites  map[string]map[string]string // route key -> query -> rewritten query
+
+	ons sync.Map // partition name -> *conn of On(p), for a single partition
 }
 
 // cachedStmt is a statement prepared on the database and the partitions it
@@ -216,6 +218,14 @@ func (d *DB) Partitions(ctx context.Context, table string) ([]Partition, error) 
 // first use and kept. An error from a partition table a migration retired
 // since it was looked up is [ErrSchemaChanged].
 func (d *DB) On(ps ...Partition) DBTX {
+	if len(ps) == 1 {
+		if c, ok := d.ons.Load(ps[0].Name); ok && c.(*conn).routes[0].view == ps[0].Table {
+			return c.(*conn)
+		}
+		c := &conn{d: d, routes: routesOf(ps), key: routeKey(ps), partitions: names(ps)}
+		d.ons.Store(ps[0].Name, c)
+		return c
+	}
 	return &conn{d: d, routes: routesOf(ps), key: routeKey(ps), partitions: names(ps)}
 }
 
