@@ -61,7 +61,9 @@ tables:
 // preparedDB is a sqlc DBTX that prepares each statement once: the plain
 // and view sides, so that all sides run prepared statements.
 type preparedDB struct {
-	db    interface{ PrepareContext(context.Context, string) (*sql.Stmt, error) }
+	db interface {
+		PrepareContext(context.Context, string) (*sql.Stmt, error)
+	}
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
 }
