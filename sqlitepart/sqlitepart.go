@@ -161,20 +161,39 @@ func (d *DB) reload(ctx context.Context, q querier, v int64) (*snapshot, error) 
 	return s, nil
 }
 
-// forget closes the cached statements that name a partition table the
-// schema no longer has.
+// forget closes the cached statements, and drops the rewrites and DBTXs,
+// that name a partition table the schema no longer has: a long-running
+// program keeps only what the partitions of today need.
 func (d *DB) forget(s *snapshot) {
-	d.stmtMu.Lock()
-	defer d.stmtMu.Unlock()
-	for k, c := range d.stmts {
-		for _, p := range c.partitions {
+	gone := func(names []string) bool {
+		for _, p := range names {
 			if !s.exists[strings.ToLower(p)] {
-				c.stmt.Close()
-				delete(d.stmts, k)
-				break
+				return true
 			}
 		}
+		return false
 	}
+	d.stmtMu.Lock()
+	for k, c := range d.stmts {
+		if gone(c.partitions) {
+			c.stmt.Close()
+			delete(d.stmts, k)
+		}
+	}
+	d.stmtMu.Unlock()
+	d.rewriteMu.Lock()
+	for k := range d.rewrites {
+		if gone(strings.Split(k, "\x00")) {
+			delete(d.rewrites, k)
+		}
+	}
+	d.rewriteMu.Unlock()
+	d.ons.Range(func(k, _ any) bool {
+		if gone([]string{k.(string)}) {
+			d.ons.Delete(k)
+		}
+		return true
+	})
 }
 
 // Partition returns the partition of table that holds key: its range
@@ -214,7 +233,8 @@ func (d *DB) Partitions(ctx context.Context, table string) ([]Partition, error) 
 
 // On returns a sqlc DBTX on the database that runs each statement with the
 // given partitions in place of their tables' views (at most one partition
-// per table; a view with none is left as it is). Statements are prepared on
+// per table, the first one given; a view with none is left as it is, and
+// read whole). Statements are prepared on
 // first use and kept. An error from a partition table a migration retired
 // since it was looked up is [ErrSchemaChanged].
 func (d *DB) On(ps ...Partition) DBTX {
