@@ -61,6 +61,8 @@ tables:
 		c, _ := written.LoadOrStore(d, new(atomic.Int64))
 		return c.(*atomic.Int64)
 	}
+	var reads atomic.Int64 // reader iterations
+	var failed atomic.Bool // a goroutine stopped on an error
 	stop := make(chan struct{})
 	errs := make(chan error, 16)
 	var wg sync.WaitGroup
@@ -107,6 +109,7 @@ tables:
 			}()
 			if err != nil {
 				errs <- fmt.Errorf("writer: %w", err)
+				failed.Store(true)
 				return
 			}
 		}
@@ -129,29 +132,44 @@ tables:
 			n, err := countRange(ctx, parts, from, from.AddDate(0, 0, 1))
 			if err != nil {
 				errs <- fmt.Errorf("reader: %w", err)
+				failed.Store(true)
 				return
 			}
 			if today.Load() == d && n < before {
 				errs <- fmt.Errorf("reader: day %d has %d rows, %d were committed before the read", d, n, before)
+				failed.Store(true)
 				return
 			}
 			// Every partition, the ones being retired included.
 			if _, err := countRange(ctx, parts, day0.AddDate(0, 0, -10), day0.AddDate(0, 0, 20)); err != nil {
 				errs <- fmt.Errorf("reader, whole table: %w", err)
+				failed.Store(true)
 				return
 			}
+			reads.Add(1)
 		}
 	}()
 
-	// The migrations: one day ahead and one retired per step.
+	// The migrations: one day ahead and one retired per step, each once the
+	// writer has committed rows to the current day and the reader has read
+	// it (no step waits on the clock).
+	progressed := func(d int64) {
+		since := reads.Load()
+		for deadline := time.Now().Add(time.Minute); (counter(d).Load() < 40 || reads.Load() < since+2) && !failed.Load(); {
+			if time.Now().After(deadline) {
+				t.Fatalf("day %d: no progress in a minute (writer %d rows, reader %d reads)", d, counter(d).Load(), reads.Load()-since)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
 	for step := 1; step <= 6; step++ {
-		time.Sleep(20 * time.Millisecond)
+		progressed(int64(step - 1))
 		asOf := day0.AddDate(0, 0, step)
 		f.generate(asOf.Format("2006-01-02"))
 		f.up(migrator)
 		today.Store(int64(step))
 	}
-	time.Sleep(20 * time.Millisecond)
+	progressed(6)
 	close(stop)
 	wg.Wait()
 	close(errs)
