@@ -28,7 +28,7 @@ import (
 // through a DBTX that prepares each statement once), alternated over rounds.
 var (
 	flagPartRowsPerDay = flag.Int("bench-sqlitepart-day-rows", 2_000, "rows a day in the sqlitepart benchmark (120 days)")
-	flagPartReads      = flag.Int("bench-sqlitepart-reads", 3_000, "queries per side and round in the sqlitepart read benchmark")
+	flagPartReads      = flag.Int("bench-sqlitepart-reads", 8_000, "queries per side and round in the sqlitepart read benchmark")
 	flagPartIngest     = flag.Int("bench-sqlitepart-ingest-rows", 60_000, "rows per side and round in the sqlitepart ingest benchmark")
 	flagPartRounds     = flag.Int("bench-sqlitepart-rounds", 5, "rounds of the sqlitepart benchmark (each runs every query, or batch, on each side in turn)")
 )
