@@ -41,9 +41,26 @@ var (
 	// has no default partition.
 	ErrNoPartition = errors.New("sqlitepart: no partition for the key")
 	// ErrSchemaChanged: a migration retired a partition a statement was
-	// routed to after it was looked up. Look the partitions up again.
+	// routed to after it was looked up. Look the partitions up again. A
+	// sqlc :one query's Row.Scan returns the driver's error as it is (a
+	// *sql.Row cannot carry another): test errors with [IsSchemaChanged].
 	ErrSchemaChanged = errors.New("sqlitepart: the partitions changed")
 )
+
+// IsSchemaChanged reports whether err says that a table a statement was
+// routed to is gone: [ErrSchemaChanged], or what SQLite and database/sql
+// say in its place where the package cannot wrap the error (the Scan of a
+// QueryRowContext): "no such table", "sql: statement is closed".
+func IsSchemaChanged(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrSchemaChanged) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "no such table: ") || strings.Contains(msg, "sql: statement is closed")
+}
 
 // table is one partgen table as the database holds it.
 type table struct {

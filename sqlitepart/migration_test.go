@@ -3,7 +3,6 @@ package sqlitepart_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -221,7 +220,7 @@ func countRange(ctx context.Context, parts *sqlitepart.DB, from, to time.Time) (
 			}
 			total += n
 		}
-		if errors.Is(err, sqlitepart.ErrSchemaChanged) && attempt < 3 {
+		if sqlitepart.IsSchemaChanged(err) && attempt < 3 {
 			continue
 		}
 		return total, err

@@ -236,7 +236,8 @@ func (d *DB) Partitions(ctx context.Context, table string) ([]Partition, error) 
 // per table, the first one given; a view with none is left as it is, and
 // read whole). Statements are prepared on
 // first use and kept. An error from a partition table a migration retired
-// since it was looked up is [ErrSchemaChanged].
+// since it was looked up is [ErrSchemaChanged] (from a Row's Scan, the
+// driver's own: test errors with [IsSchemaChanged]).
 func (d *DB) On(ps ...Partition) DBTX {
 	if len(ps) == 1 {
 		if c, ok := d.ons.Load(ps[0].Name); ok && c.(*conn).routes[0].view == ps[0].Table {

@@ -276,6 +276,14 @@ func TestReloadsWhenTheSchemaChanges(t *testing.T) {
 	if !errors.Is(err, sqlitepart.ErrSchemaChanged) {
 		t.Errorf("a statement on a retired partition: %v, want ErrSchemaChanged", err)
 	}
+	// A :one query: the error comes from Scan, unwrapped.
+	err = on.QueryRowContext(ctx, "SELECT count(*) FROM logins").Scan(&n)
+	if err == nil || !sqlitepart.IsSchemaChanged(err) {
+		t.Errorf("a row from a retired partition: %v, want IsSchemaChanged", err)
+	}
+	if sqlitepart.IsSchemaChanged(errors.New("CHECK constraint failed")) {
+		t.Error("IsSchemaChanged takes any error")
+	}
 }
 
 // The runtime package links no goose, no YAML parser and none of partgen's

@@ -101,7 +101,7 @@ func (r *SQLite) readParts(ctx context.Context, view string, from, to time.Time,
 			return err
 		}
 		err = read(parts)
-		if errors.Is(err, sqlitepart.ErrSchemaChanged) && attempt == 0 {
+		if sqlitepart.IsSchemaChanged(err) && attempt == 0 {
 			continue
 		}
 		return err
