@@ -65,7 +65,7 @@ type DB struct {
 	db   *sql.DB
 	snap atomic.Pointer[snapshot]
 
-	loadMu sync.Mutex // one reload at a time
+	loadMu sync.Mutex // one snapshot swap at a time
 
 	versionMu   sync.Mutex
 	versionStmt *sql.Stmt
@@ -144,11 +144,11 @@ func (d *DB) fresh(ctx context.Context) (*snapshot, error) {
 	return d.reload(ctx, d.db, v)
 }
 
-// reload reads the partitions through q at schema version v, unless
-// another call just did.
+// reload reads the partitions through q at schema version v, unless a
+// snapshot of that version is there already. No lock is held while it
+// reads: with a single connection, a transaction holding it may be waiting
+// to reload too. Schema versions only grow, so the newest read wins.
 func (d *DB) reload(ctx context.Context, q querier, v int64) (*snapshot, error) {
-	d.loadMu.Lock()
-	defer d.loadMu.Unlock()
 	if s := d.snap.Load(); s != nil && s.version == v {
 		return s, nil
 	}
@@ -156,8 +156,12 @@ func (d *DB) reload(ctx context.Context, q querier, v int64) (*snapshot, error) 
 	if err != nil {
 		return nil, err
 	}
-	d.snap.Store(s)
-	d.forget(s)
+	d.loadMu.Lock()
+	defer d.loadMu.Unlock()
+	if cur := d.snap.Load(); cur == nil || cur.version < v {
+		d.snap.Store(s)
+		d.forget(s)
+	}
 	return s, nil
 }
 

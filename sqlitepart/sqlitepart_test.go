@@ -301,3 +301,35 @@ func TestDependencies(t *testing.T) {
 		}
 	}
 }
+
+// With the single connection some programs give SQLite, a lookup on the
+// database waits for a transaction that holds the connection, and the
+// transaction's own lookups (after a migration changed the schema) never
+// wait for it.
+func TestSingleConnection(t *testing.T) {
+	db, f := testDB(t, "2026-10-15")
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	parts := sqlitepart.New(db)
+	defer parts.Close()
+	_, err := parts.Partitions(ctx, "logins")
+	must(t, err)
+	f.generate("2026-12-15") // new partitions: the snapshot is stale
+	f.up(db)
+
+	tx, err := db.BeginTx(ctx, nil)
+	must(t, err)
+	done := make(chan error, 1)
+	go func() { // waits for the connection
+		_, err := parts.Partition(ctx, "logins", at("2027-02-10T00:00:00Z"))
+		done <- err
+	}()
+	ptx, err := parts.InTx(ctx, tx)
+	must(t, err)
+	p, err := ptx.Partition("logins", at("2027-02-10T00:00:00Z"))
+	must(t, err)
+	_, err = ptx.On(p).ExecContext(ctx, "INSERT INTO logins (id, ts) VALUES (1, ?)", at("2027-02-10T00:00:00Z"))
+	must(t, err)
+	must(t, tx.Commit())
+	must(t, <-done)
+}
