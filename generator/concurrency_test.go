@@ -322,3 +322,58 @@ func TestCreationRefusesATableOfThePartitionsName(t *testing.T) {
 		})
 	}
 }
+
+// Issue 17: in citus mode every retirement is a plain DETACH in one
+// transaction. One that stops on its lock_timeout (a long reader holds the
+// parent) rolls back whole and succeeds when run again; racing goose ups
+// retire once. On plain PostgreSQL the Citus setting is a placeholder.
+func TestCitusRetirementIsOneTransaction(t *testing.T) {
+	for _, action := range []string{"archive", "detach", "drop"} {
+		t.Run(action, func(t *testing.T) {
+			t.Parallel()
+			ret := fmt.Sprintf("{keep: 1, action: %s%s}", action, map[bool]string{true: ", archive_schema: hist"}[action == "archive"])
+			spec := "version: 1\ndialect: postgres\nmigrations: .\ntimezone: UTC\nlock_timeout: 300ms\ncitus: true\ntables:\n" +
+				"  - {name: h, key: ts, interval: day, premake: 1, start: 2026-09-01, retention: " + ret + "}\n"
+			w := newWorkspace(t, spec, "-- +goose Up\nCREATE TABLE h (id bigint NOT NULL, ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
+			db := pgDatabase(t)
+			ctx := context.Background()
+			w.generate("2026-09-01")
+			w.up(db, goose.DialectPostgres)
+			_, err := db.Exec("INSERT INTO h SELECT i, '2026-09-01 00:00:00+00'::timestamptz + i * interval '30 minutes' FROM generate_series(0, 47) i")
+			must(t, err)
+			plan := w.generate("2026-09-03")
+			var retire int64
+			for _, f := range plan.Files {
+				if strings.Contains(f.Name, "_h_p2026_09_01") {
+					retire = f.Version
+					if strings.Contains(string(f.Body), "NO TRANSACTION") || strings.Contains(string(f.Body), "CONCURRENTLY;") {
+						t.Fatalf("%s detaches concurrently in citus mode", f.Name)
+					}
+					if !strings.Contains(string(f.Body), "SET LOCAL citus.propagate_set_commands = 'local';\nSET LOCAL lock_timeout") {
+						t.Fatalf("%s does not propagate lock_timeout to Citus workers", f.Name)
+					}
+				}
+			}
+			_, err = w.provider(db, goose.DialectPostgres).UpTo(ctx, retire-1)
+			must(t, err)
+			// A reader holds the parent: the DETACH waits for its lock, hits
+			// lock_timeout and the whole file rolls back.
+			reader, err := db.Conn(ctx)
+			must(t, err)
+			rtx, err := reader.BeginTx(ctx, nil)
+			must(t, err)
+			var n int
+			must(t, rtx.QueryRow("SELECT count(*) FROM h").Scan(&n))
+			if _, err := w.provider(db, goose.DialectPostgres).Up(ctx); err == nil || !strings.Contains(err.Error(), "lock timeout") {
+				t.Fatalf("goose up under a reader: err = %v, want a lock timeout", err)
+			}
+			must(t, rtx.Commit())
+			reader.Close()
+			if n := testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_inherits WHERE inhrelid = 'h_p2026_09_01'::regclass"); n != 1 {
+				t.Fatal("the failed file left the partition detached")
+			}
+			raceGooseUp(t, w, db, 3)
+			checkRetired(t, db, action, "h_p2026_09_01", 48, retire)
+		})
+	}
+}

@@ -50,6 +50,7 @@ var templateNames = map[stepKind]string{
 	kindCreate: "create.sql.tmpl",
 	kindRetire: "retire.sql.tmpl",
 	kindPurge:  "purge.sql.tmpl",
+	kindLog:    "log.sql.tmpl",
 }
 
 func init() {
@@ -64,10 +65,13 @@ func init() {
 // and checks that every kind of step has its template.
 func parseTemplates(eng engine) (*template.Template, error) {
 	funcs := template.FuncMap{
-		"literal": dialect.QuoteLiteral,
-		"join":    strings.Join,
-		"quote":   dialect.QuoteIdent,
-		"from":    from,
+		"literal":      dialect.QuoteLiteral,
+		"join":         strings.Join,
+		"quote":        dialect.QuoteIdent,
+		"from":         from,
+		"each":         each,
+		"targetNames":  targetNames,
+		"retiredNames": retiredNames,
 	}
 	for k, f := range eng.funcs() {
 		funcs[k] = f

@@ -300,15 +300,23 @@ func (e postgresEngine) how(sp *spec.Spec, s *step) []string {
 				how = append(how, "The migration fails, naming the range, if the default partition holds rows of a new range.")
 			}
 		}
+		if s.table.Citus {
+			how = append(how, "Citus: one partition per file (inserts wait on a worker from the first ATTACH to the COMMIT);",
+				"lock_timeout reaches the workers (citus.propagate_set_commands = 'local').")
+		}
 		return append(how, "Down: drops these partitions only while they are empty; it never drops rows.")
 	case kindPurge:
 		return purgeHow
 	}
 	var how []string
-	if e.ConcurrentDetach(s.hasDefault) {
+	switch {
+	case s.table.Citus:
+		how = append(how, "Citus: a plain DETACH in one transaction (Citus refuses DETACH ... CONCURRENTLY), with the audit",
+			"row; lock_timeout reaches the workers (citus.propagate_set_commands = 'local').")
+	case e.ConcurrentDetach(s.hasDefault):
 		how = append(how, "DETACH ... CONCURRENTLY in a NO TRANSACTION file; every statement is safe to rerun after an",
 			"interruption (a pending detach is FINALIZEd). The audit row and the "+string(s.op)+" commit together.")
-	} else {
+	default:
 		how = append(how, "Plain DETACH in one transaction (a default partition rules out CONCURRENTLY), with the audit row.")
 	}
 	return append(how, retireDown(s))

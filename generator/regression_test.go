@@ -2,11 +2,15 @@ package generator_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/partgen/partgen/generator"
 	"github.com/partgen/partgen/internal/testdb"
 )
 
@@ -53,19 +57,34 @@ func TestPostgresKeyWithPrecision(t *testing.T) {
 	w.up(pgDatabase(t), goose.DialectPostgres)
 }
 
-// A retention file recreates the audit table if the file that made it was
-// deleted and regenerated (as partgen's own hints suggest).
+// The audit table has a file of its own. A folder without one (written by an
+// earlier partgen, or whose file was deleted and must be regenerated, as
+// partgen's hints suggest) gets it again before any file that writes to it.
 func TestArchiveLogExistsForEveryRetentionFile(t *testing.T) {
 	sp := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: a, key: ts, interval: month, premake: 0, retention: {keep: 1, action: drop}}\n"
 	w := newWorkspace(t, sp, "-- +goose Up\nCREATE TABLE a (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
 	db := pgDatabase(t)
 	w.generate("2026-11-26")
 	w.up(db, goose.DialectPostgres)
+	first := w.generate("2027-01-26") // the first retirement, and the log's file before it
+	w.up(db, goose.DialectPostgres)
+	logFile := ""
+	for i, f := range first.Files {
+		if strings.HasSuffix(f.Name, "_partgen_archive_log.sql") && i+1 < len(first.Files) && strings.Contains(first.Files[i+1].Name, "_drop_") {
+			logFile = f.Name
+		}
+	}
+	if logFile == "" {
+		t.Fatalf("files %v: no audit log's file right before the first retirement", fileNames(first.Files))
+	}
+	must(t, os.Remove(filepath.Join(w.dir, logFile)))
 	_, err := db.Exec("DROP TABLE partgen_archive_log")
 	must(t, err)
-	w.generate("2027-01-26")
+	if later := w.generate("2027-02-26"); !slices.ContainsFunc(later.Files, func(f generator.File) bool { return strings.HasSuffix(f.Name, "_partgen_archive_log.sql") }) {
+		t.Fatalf("the log file was not written again: %v", fileNames(later.Files))
+	}
 	w.up(db, goose.DialectPostgres)
-	if n := testdb.Count(t, db, "SELECT count(*) FROM partgen_archive_log WHERE partition_name = 'a_p2026_11'"); n != 1 {
+	if n := testdb.Count(t, db, "SELECT count(*) FROM partgen_archive_log WHERE partition_name = 'a_p2026_12'"); n != 1 {
 		t.Fatalf("%d audit rows", n)
 	}
 }

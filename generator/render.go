@@ -66,14 +66,21 @@ type tmplData struct {
 	HasDefault      bool
 	Default         tmplPart
 	Move            bool
-	CreateLog       bool
 
-	Target        *tmplPart
-	Concurrent    bool
-	ArchiveSchema string
+	// Targets are the partitions a retirement or purge file works on, in
+	// bound order; Target is the one a shared template is rendering (see
+	// each).
+	Targets         []tmplPart
+	TargetsReversed []tmplPart
+	Target          *tmplPart
+	Concurrent      bool
+	ArchiveSchema   string
 	// ExactRows: the audit row counts rows with count(*) instead of taking
-	// the planner's estimate (retention exact_row_count).
+	// the planner's estimate (retention exact_row_count; always on Citus,
+	// whose coordinator keeps no statistics of the shards).
 	ExactRows bool
+	// Citus: the table is distributed on a Citus cluster (spec citus:).
+	Citus bool
 
 	// The attached range partitions before and after the file (SQLite
 	// rebuilds its view from them).
@@ -175,6 +182,38 @@ type located struct {
 
 func from(d *tmplData, loc, locBare string) located { return located{d, loc, locBare} }
 
+// targetNames lists partitions for a message: "p1 was", "p1, p2 were".
+func targetNames(ps []tmplPart) string {
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.QBare)
+	}
+	if len(names) == 1 {
+		return names[0] + " was"
+	}
+	return strings.Join(names, ", ") + " were"
+}
+
+// retiredNames is targetNames for the tables retired partitions became.
+func retiredNames(ps []tmplPart) string {
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.RetiredBare)
+	}
+	if len(names) == 1 {
+		return "table " + names[0] + " was"
+	}
+	return "tables " + strings.Join(names, ", ") + " were"
+}
+
+// each is a step's data with Target set to one of its Targets, for the
+// templates that repeat per partition.
+func each(d *tmplData, p tmplPart) *tmplData {
+	c := *d
+	c.Target = &p
+	return &c
+}
+
 func qualifiedBare(schema, name string) string {
 	if schema == "" {
 		return name
@@ -201,7 +240,7 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 		HasDefault:  s.hasDefault,
 		Default:     r.part(t, folder.PartitionState{Name: t.DefaultPartitionName(), Default: true}),
 		Move:        t.OnDefaultRows == spec.DefaultRowsMove,
-		CreateLog:   s.createLog,
+		Citus:       t.Citus,
 		How:         r.eng.how(r.sp, s),
 	}
 	for _, p := range s.before {
@@ -225,17 +264,21 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 			d.CreatesReversed = append(d.CreatesReversed, d.Creates[i])
 		}
 	case kindRetire:
-		d.Concurrent = r.eng.ConcurrentDetach(s.hasDefault)
-		d.ExactRows = t.Retention.ExactRowCount
+		d.Concurrent = r.eng.ConcurrentDetach(s.hasDefault) && !t.Citus
+		d.ExactRows = t.Retention.ExactRowCount || t.Citus
 		if t.Retention.Action == spec.ActionArchive {
 			d.ArchiveSchema = dialect.QuoteIdent(t.Retention.ArchiveSchema)
 		}
 		fallthrough
 	case kindPurge:
-		d.ExactRows = t.Retention.ExactRowCount
-		tp := r.part(t, *s.target)
-		d.Target = &tp
-		markers = append(markers, folder.Marker{Op: s.op, Table: key, Name: s.target.Name, From: s.target.Period.Lower, To: s.target.Period.Upper})
+		d.ExactRows = t.Retention.ExactRowCount || t.Citus
+		for _, p := range s.targets {
+			d.Targets = append(d.Targets, r.part(t, p))
+			markers = append(markers, folder.Marker{Op: s.op, Table: key, Name: p.Name, From: p.Period.Lower, To: p.Period.Upper})
+		}
+		for i := len(d.Targets) - 1; i >= 0; i-- {
+			d.TargetsReversed = append(d.TargetsReversed, d.Targets[i])
+		}
 	}
 	def, err := r.definition(t)
 	if err != nil {
@@ -249,6 +292,27 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 	name := templateNames[s.kind()]
 	if err := r.tmpl.ExecuteTemplate(&buf, name, d); err != nil {
 		return nil, fmt.Errorf("render %s for %s: %w", name, t.Name, err)
+	}
+	return folder.Seal(tidy(buf.Bytes())), nil
+}
+
+// renderLog writes the file that creates partgen_archive_log.
+func (r *renderer) renderLog(asOf calendar.Date, version int64) ([]byte, error) {
+	d := &tmplData{
+		Version:  version,
+		AsOf:     asOf,
+		SpecFile: filepath.Base(r.sp.File),
+		Title:    "Create partgen_archive_log, the audit trail of every partition partgen retires.",
+		Why: []string{"Every retirement partgen writes (detach, archive, drop, purge) adds one row to it, in the same",
+			"transaction as the action. The table has a file of its own, written once before the first retirement,",
+			"that no partition names: it stays when applied partgen files are deleted (README, \"Keeping the folder",
+			"bounded\")."},
+		How:     []string{"Down: keeps the table; the history of retirements is never dropped by a migration."},
+		Markers: []string{folder.ArchiveLogMarker},
+	}
+	var buf bytes.Buffer
+	if err := r.tmpl.ExecuteTemplate(&buf, templateNames[kindLog], d); err != nil {
+		return nil, fmt.Errorf("render %s: %w", templateNames[kindLog], err)
 	}
 	return folder.Seal(tidy(buf.Bytes())), nil
 }
@@ -267,7 +331,8 @@ func localMarker(m folder.Marker, loc *time.Location) folder.Marker {
 }
 
 // tidy strips trailing spaces and collapses runs of blank lines that
-// conditional template sections leave behind, and ends the file with one newline.
+// conditional template sections leave behind, wraps lines longer than
+// maxLine for a readable diff, and ends the file with one newline.
 func tidy(b []byte) []byte {
 	lines := strings.Split(string(b), "\n")
 	var out []string
@@ -282,10 +347,103 @@ func tidy(b []byte) []byte {
 		} else {
 			blank = 0
 		}
-		out = append(out, l)
+		out = append(out, wrapLine(l, maxLine)...)
 	}
 	s := strings.TrimRight(strings.Join(out, "\n"), "\n") + "\n"
 	return []byte(s)
+}
+
+// maxLine is the width generated SQL is wrapped to, where SQL allows.
+const maxLine = 120
+
+// wrapLine breaks a line longer than width at spaces outside string
+// literals and quoted identifiers: a comment line into more comment lines,
+// a SQL line into continuation lines indented four more spaces (SQL and
+// PL/pgSQL treat a newline as a space there). It never breaks partgen's
+// marker lines or goose's annotations, never inside a literal (a line that
+// is one long literal stays long), never after a semicolon (goose ends a
+// statement at a line ending in one), and a SQL line with a trailing
+// comment only before the comment.
+func wrapLine(l string, width int) []string {
+	if len(l) <= width || strings.HasPrefix(l, "-- partgen:") || strings.HasPrefix(l, "-- +goose") {
+		return []string{l}
+	}
+	indent := l[:len(l)-len(strings.TrimLeft(l, " "))]
+	body := l[len(indent):]
+	if strings.HasPrefix(body, "--") {
+		prefix := indent + "-- "
+		words := strings.Fields(strings.TrimPrefix(body, "--"))
+		var out []string
+		cur := prefix
+		for _, w := range words {
+			if cur != prefix && len(cur)+1+len(w) > width {
+				out = append(out, cur)
+				cur = prefix
+			}
+			if cur != prefix {
+				cur += " "
+			}
+			cur += w
+		}
+		return append(out, cur)
+	}
+	// Spaces where the line may break, and where a trailing comment starts.
+	var breaks []int
+	end := len(l)
+	var quote byte
+	for i := len(indent); i < len(l); i++ {
+		c := l[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				if i+1 < len(l) && l[i+1] == quote {
+					i++ // doubled quote inside the literal
+				} else {
+					quote = 0
+				}
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '-' && i+1 < len(l) && l[i+1] == '-':
+			end = i
+			i = len(l)
+		case c == ' ' && i > len(indent) && l[i-1] != ' ' && l[i-1] != ';':
+			breaks = append(breaks, i)
+		}
+	}
+	cont := indent + "    "
+	var out []string
+	start, prefix := len(indent), indent
+	for {
+		limit := width - len(prefix) + start
+		if len(l)-start+len(prefix) <= width {
+			break
+		}
+		cut := -1
+		for _, b := range breaks {
+			if b > start && b <= limit && b < end {
+				cut = b
+			}
+		}
+		if cut < 0 { // no break fits: take the first one after, if any
+			for _, b := range breaks {
+				if b > start && b < end {
+					cut = b
+					break
+				}
+			}
+		}
+		if cut < 0 {
+			break
+		}
+		out = append(out, prefix+strings.TrimRight(l[start:cut], " "))
+		start = cut
+		for start < len(l) && l[start] == ' ' {
+			start++
+		}
+		prefix = cont
+	}
+	return append(out, prefix+l[start:])
 }
 
 func titleCase(s string) string {

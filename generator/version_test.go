@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/partgen/partgen/generator"
 )
 
 const versionSpec = "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: a, key: ts, interval: month, premake: 1}\n  - {name: b, key: ts, interval: quarter, premake: 1}\n"
@@ -42,11 +44,19 @@ func TestVersionsInASequentialFolder(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(w.dir, "00007_more.sql"), []byte("-- +goose Up\nSELECT 1;\n"), 0o644))
 	p := w.generate("2026-11-26")
 	if len(p.Files) != 2 || !strings.HasPrefix(p.Files[0].Name, "00008_partgen_create_a_") || !strings.HasPrefix(p.Files[1].Name, "00009_partgen_create_b_") {
-		t.Fatalf("files %v, want 00008 and 00009 with the folder's width", p.Files)
+		t.Fatalf("files %v, want 00008 and 00009 with the folder's width", fileNames(p.Files))
 	}
 	// The next month: one more file, after the folder's highest version.
 	p = w.generate("2026-12-02")
 	if len(p.Files) != 1 || !strings.HasPrefix(p.Files[0].Name, "00010_partgen_create_a_p2027_01") {
 		t.Fatalf("files %v", p.Files)
 	}
+}
+
+func fileNames(files []generator.File) []string {
+	var out []string
+	for _, f := range files {
+		out = append(out, f.Name)
+	}
+	return out
 }

@@ -77,6 +77,11 @@ type Table struct {
 	Naming           string // partition name pattern
 	Retention        *Retention
 	Line             int // line of the table's entry in the spec, for messages
+	// Citus makes the table's files safe on a Citus cluster (the table is
+	// distributed): no DETACH ... CONCURRENTLY, lock_timeout propagated to
+	// the workers, one partition per creation file (README, "Citus").
+	// From the spec's top-level citus:, or the table's own.
+	Citus bool
 
 	pos map[string][2]int // field -> line, column in the spec
 }
@@ -126,6 +131,7 @@ type rawSpec struct {
 	Migrations  *string    `yaml:"migrations"`
 	Timezone    *string    `yaml:"timezone"`
 	LockTimeout *string    `yaml:"lock_timeout"`
+	Citus       *bool      `yaml:"citus"`
 	Tables      []rawTable `yaml:"tables"`
 }
 
@@ -141,6 +147,7 @@ type rawTable struct {
 	OnDefaultRows    *string       `yaml:"on_default_rows"`
 	Naming           *string       `yaml:"naming"`
 	Retention        *rawRetention `yaml:"retention"`
+	Citus            *bool         `yaml:"citus"`
 }
 
 type rawRetention struct {
@@ -347,6 +354,7 @@ type validator struct {
 	path    string
 	file    *ast.File
 	dialect dialect.Dialect
+	citus   bool // the spec's top-level citus:
 }
 
 // at finds the position of a YAML path such as $.tables[1].interval, falling
@@ -423,6 +431,10 @@ func (v *validator) spec(raw *rawSpec) (*Spec, error) {
 		}
 		s.LockTimeout = fmt.Sprintf("%dms", d.Milliseconds())
 	}
+	if raw.Citus != nil && *raw.Citus && s.Dialect != dialect.Postgres {
+		return nil, v.errf("$.citus", "remove citus:; Citus is a PostgreSQL extension", "citus is a PostgreSQL setting")
+	}
+	v.citus = raw.Citus != nil && *raw.Citus
 	if len(raw.Tables) == 0 {
 		return nil, v.errf("$", "list at least one table under `tables:`", "the spec names no tables")
 	}
@@ -632,6 +644,13 @@ func (v *validator) table(s *Spec, i int, r *rawTable) (*Table, error) {
 			return nil, err
 		}
 	}
+	t.Citus = v.citus
+	if r.Citus != nil {
+		if *r.Citus && s.Dialect != dialect.Postgres {
+			return nil, v.errf(base+".citus", "remove citus:; Citus is a PostgreSQL extension", "citus is a PostgreSQL setting")
+		}
+		t.Citus = *r.Citus
+	}
 	if r.Retention != nil {
 		ret, err := v.retention(s, base+".retention", t, r.Retention)
 		if err != nil {
@@ -757,7 +776,7 @@ func (s *Spec) Archived(t *Table, partition string) (schema, name string) {
 // can point at.
 var tableFields = []string{"name", "schema", "key", "key_type", "interval", "premake", "start",
 	"default_partition", "on_default_rows", "naming", "retention", "retention.keep", "retention.action",
-	"retention.archive_schema", "retention.drop_after", "retention.exact_row_count"}
+	"retention.archive_schema", "retention.drop_after", "retention.exact_row_count", "citus"}
 
 // At is the line and column of a field of the table's entry ("key",
 // "retention.keep"), or of the entry itself when the field is not written.

@@ -113,6 +113,9 @@ var brokenSpecs = []brokenSpec{
 	{"unknown key_type", pgTable + "    key_type: bigint\n", 8, 15, `unknown key_type "bigint"`},
 	{"key_type date on sqlite", sqliteTbl + "    key_type: date\n", 8, 15, `key_type "date" is not supported on SQLite`},
 	{"schema on sqlite", sqliteTbl + "    schema: main\n", 8, 13, "schema is not a SQLite setting"},
+	{"citus on sqlite", "version: 1\ndialect: sqlite\nmigrations: .\ncitus: true\ntables:\n  - {name: ev, key: ts, interval: month}\n", 4, 8, "citus is a PostgreSQL setting"},
+	{"table citus on sqlite", sqliteTbl + "    citus: true\n", 8, 12, "citus is a PostgreSQL setting"},
+	{"citus not a boolean", pgTable + "    citus: yes please\n", 8, 12, "citus"},
 	{"on_default_rows without default", pgTable + "    on_default_rows: move\n", 8, 22, "on_default_rows needs a default partition"},
 	{"unknown on_default_rows", pgTable + "    default_partition: true\n    on_default_rows: keep\n", 9, 22, `unknown on_default_rows "keep"`},
 

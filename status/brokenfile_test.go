@@ -106,7 +106,7 @@ func TestStatusPointsAtThePendingFile(t *testing.T) {
 	if !ok {
 		t.Fatalf("no runway_short: %+v", r.Problems)
 	}
-	want := "goose up applies " + filepath.Base(written[0]) + " (already in the folder), which extend(s) the partitions to 2027-03-01 00:00:00 +00:00, 2 whole month(s) after the current one (if goose up fails on one, its message says the fix)"
+	want := "goose up applies " + filepath.Base(written[len(written)-1]) + " (already in the folder), which extend(s) the partitions to 2027-03-01 00:00:00 +00:00, 2 whole month(s) after the current one (if goose up fails on one, its message says the fix)"
 	if !strings.HasSuffix(short.Message, want) {
 		t.Errorf("runway_short: %s\nwant it to end with %s", short.Message, want)
 	}

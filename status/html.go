@@ -110,6 +110,9 @@ func rowsNote(r *Report) string {
 	case r.ExactCounts:
 		return "exact count(*) (--exact)"
 	}
+	if r.BytesSource == "citus_total_relation_size" {
+		return "~ estimates from pg_class.reltuples; Citus's distributed tables and the default partition are counted exactly"
+	}
 	return "~ estimates from pg_class.reltuples; the default partition is counted exactly"
 }
 

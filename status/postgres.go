@@ -27,16 +27,43 @@ type PgxQuerier interface {
 // Postgres reads declarative partitions from pg_inherits and relpartbound,
 // row estimates from pg_class.reltuples and sizes from
 // pg_total_relation_size. It only reads; a read-only session is enough.
-func Postgres(db PgxQuerier) Source { return pgSource{q: pgcatalog.New(db)} }
+//
+// On a Citus coordinator (the citus extension in pg_extension) a
+// distributed relation is an empty shell whose rows and bytes are on the
+// workers: its size is citus_total_relation_size and its rows a count(*),
+// which Citus runs on the shards (Report.BytesSource
+// "citus_total_relation_size").
+func Postgres(db PgxQuerier) Source { return &pgSource{q: pgcatalog.New(db)} }
 
-type pgSource struct{ q *pgcatalog.Queries }
+type pgSource struct {
+	q *pgcatalog.Queries
+	// distributed holds the schema-qualified names of Citus's distributed
+	// relations; nil without Citus.
+	distributed map[string]bool
+}
 
-func (pgSource) engine() dialect.Name { return dialect.Postgres }
+func (*pgSource) engine() dialect.Name { return dialect.Postgres }
 
-func (s pgSource) collect(ctx context.Context, sp *spec.Spec, mig *folder.Folder, exact bool) (*facts, error) {
+func (s *pgSource) collect(ctx context.Context, sp *spec.Spec, mig *folder.Folder, exact bool) (*facts, error) {
 	f := &facts{engine: string(dialect.Postgres), exact: exact, bytesSource: "relpages", tables: map[string]*tableFacts{}}
 	if exact {
 		f.bytesSource = "pg_total_relation_size"
+	}
+	citus, err := s.q.CitusInstalled(ctx)
+	if err != nil {
+		return nil, readErr("look for the citus extension", err)
+	}
+	s.distributed = nil
+	if citus {
+		rels, err := s.q.CitusDistributed(ctx)
+		if err != nil {
+			return nil, readErr("list Citus's distributed tables", err)
+		}
+		s.distributed = map[string]bool{}
+		for _, r := range rels {
+			s.distributed[r.Schema+"."+r.Name] = true
+		}
+		f.bytesSource = "citus_total_relation_size"
 	}
 	present, err := s.q.ArchiveLogExists(ctx)
 	if err != nil {
@@ -70,7 +97,7 @@ func (s pgSource) collect(ctx context.Context, sp *spec.Spec, mig *folder.Folder
 	return f, nil
 }
 
-func (s pgSource) table(ctx context.Context, sp *spec.Spec, t *spec.Table, mig *folder.Folder, log []ArchiveEntry, exact bool) (*tableFacts, error) {
+func (s *pgSource) table(ctx context.Context, sp *spec.Spec, t *spec.Table, mig *folder.Folder, log []ArchiveEntry, exact bool) (*tableFacts, error) {
 	key := t.FullName()
 	tf := &tableFacts{}
 	rels, err := s.q.Relation(ctx, t.Quoted())
@@ -100,7 +127,10 @@ func (s pgSource) table(ctx context.Context, sp *spec.Spec, t *spec.Table, mig *
 	}
 	attached := map[string]bool{}
 	for _, p := range parts {
-		pf := partFact{name: p.Name, schema: p.Schema, bytes: ptr(p.TotalBytes), detachPending: p.DetachPending}
+		pf := partFact{name: p.Name, schema: p.Schema, detachPending: p.DetachPending}
+		if pf.bytes, err = s.bytes(ctx, p.Schema, p.Name, p.TotalBytes); err != nil {
+			return nil, err
+		}
 		period, dflt, ok := dialect.Must(dialect.Postgres).ReadBounds(p.Bound, t.Key, t.KeyType, sp.Location)
 		switch {
 		case !ok:
@@ -128,7 +158,10 @@ func (s pgSource) table(ctx context.Context, sp *spec.Spec, t *spec.Table, mig *
 			continue // dropped since, or attached elsewhere
 		}
 		r := rels[0]
-		pf := partFact{name: r.Name, schema: r.Schema, lower: c.lower, upper: c.upper, bytes: ptr(r.TotalBytes), state: c.state, partition: c.partition}
+		pf := partFact{name: r.Name, schema: r.Schema, lower: c.lower, upper: c.upper, state: c.state, partition: c.partition}
+		if pf.bytes, err = s.bytes(ctx, r.Schema, r.Name, r.TotalBytes); err != nil {
+			return nil, err
+		}
 		if pf.rows, pf.exact, err = s.rows(ctx, r.Schema, r.Name, r.Reltuples, exact); err != nil {
 			return nil, err
 		}
@@ -139,7 +172,7 @@ func (s pgSource) table(ctx context.Context, sp *spec.Spec, t *spec.Table, mig *
 
 // archiveLog reads partgen_archive_log, with or without rows_estimated
 // (older partgen versions wrote exact counts only).
-func (s pgSource) archiveLog(ctx context.Context) ([]ArchiveEntry, error) {
+func (s *pgSource) archiveLog(ctx context.Context) ([]ArchiveEntry, error) {
 	withEstimates, err := s.q.ArchiveLogHasRowsEstimated(ctx)
 	if err != nil {
 		return nil, readErr("look at partgen_archive_log", err)
@@ -172,10 +205,25 @@ func (s pgSource) archiveLog(ctx context.Context) ([]ArchiveEntry, error) {
 	return out, nil
 }
 
+// bytes is the size the catalog query read, or citus_total_relation_size
+// for a distributed relation (the coordinator's own size is its empty shell).
+func (s *pgSource) bytes(ctx context.Context, schema, name string, local int64) (*int64, error) {
+	if !s.distributed[schema+"."+name] {
+		return &local, nil
+	}
+	n, err := s.q.CitusTotalRelationSize(ctx, dialect.Qualify(schema, name))
+	if err != nil {
+		return nil, readErr("size "+schema+"."+name+" with citus_total_relation_size", err)
+	}
+	return &n, nil
+}
+
 // rows is an exact count when asked, otherwise the planner's estimate;
 // reltuples is -1 until the first VACUUM or ANALYZE, which is "unknown".
-func (s pgSource) rows(ctx context.Context, schema, name string, reltuples float64, exact bool) (*int64, bool, error) {
-	if exact {
+// A distributed relation is always counted: the coordinator keeps no
+// statistics of its shards.
+func (s *pgSource) rows(ctx context.Context, schema, name string, reltuples float64, exact bool) (*int64, bool, error) {
+	if exact || s.distributed[schema+"."+name] {
 		n, err := s.q.CountRows(ctx, dialect.Qualify(schema, name))
 		if err != nil {
 			return nil, false, readErr("count the rows of "+schema+"."+name, err)

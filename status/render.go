@@ -36,6 +36,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(hw, "  rows\texact count(*)\n")
 	case r.ExactCounts:
 		fmt.Fprintf(hw, "  rows\texact count(*) (--exact)\n")
+	case r.BytesSource == "citus_total_relation_size":
+		fmt.Fprintf(hw, "  rows\t~ estimates from pg_class.reltuples, ? never analysed; Citus's distributed tables and the default partition are counted exactly\n")
 	default:
 		fmt.Fprintf(hw, "  rows\t~ estimates from pg_class.reltuples, ? never analysed; the default partition is counted exactly (--exact counts all)\n")
 	}
@@ -46,6 +48,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 			db = humanBytes(*r.DatabaseBytes)
 		}
 		fmt.Fprintf(hw, "  bytes\tunavailable: this build has no dbstat (go build -tags sqlite_dbstat); whole file %s\n", db)
+	case "citus_total_relation_size":
+		fmt.Fprintf(hw, "  bytes\tcitus_total_relation_size for Citus's distributed tables (their shards on the workers), indexes included\n")
 	case "relpages":
 		fmt.Fprintf(hw, "  bytes\t~ pages as of the last VACUUM/ANALYZE, indexes and TOAST included (--exact: pg_total_relation_size)\n")
 	default:

@@ -57,7 +57,9 @@ type Report struct {
 	// "pg_total_relation_size" (PostgreSQL with --exact), "relpages"
 	// (PostgreSQL: pages of the table, its indexes and TOAST as of the last
 	// VACUUM or ANALYZE, pg_total_relation_size for a partition never
-	// analysed), "dbstat" (SQLite built with the dbstat virtual table) or
+	// analysed), "citus_total_relation_size" (a Citus coordinator: the
+	// shards of distributed tables, whose rows are counted; other relations
+	// as without Citus), "dbstat" (SQLite built with the dbstat virtual table) or
 	// "unavailable" (SQLite without it: bytes are null).
 	BytesSource string `json:"bytes_source"`
 	// DatabaseBytes is SQLite's page_count * page_size, the whole file;

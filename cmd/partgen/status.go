@@ -76,9 +76,12 @@ Health:
 Rows: PostgreSQL estimates (pg_class.reltuples) unless --exact; the default
 partition is always counted exactly; SQLite always counts. Bytes: PostgreSQL
 pages as of the last VACUUM/ANALYZE (relpages) unless --exact, then
-pg_total_relation_size; on SQLite the dbstat table, which exists only in
-builds with -tags sqlite_dbstat (make build sets it); without it bytes are
-left empty (null in JSON) and the whole file's size is shown instead.
+pg_total_relation_size; on a Citus coordinator (the citus extension)
+distributed tables are sized with citus_total_relation_size and their rows
+counted, since the coordinator's own tables are empty shells. On SQLite the
+dbstat table, which exists only in builds with -tags sqlite_dbstat (make
+build sets it); without it bytes are left empty (null in JSON) and the whole
+file's size is shown instead.
 
 Formats: table (default), json (schema in README, "partgen status"),
 prometheus (text exposition for node_exporter's textfile collector, every

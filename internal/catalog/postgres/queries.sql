@@ -107,3 +107,27 @@ SELECT pt.partstrat::text AS strategy,
 FROM pg_catalog.pg_partitioned_table pt
 LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
 WHERE pt.partrelid = pg_catalog.to_regclass(sqlc.arg(name)::text);
+
+-- name: CitusInstalled :one
+-- Citus keeps a distributed table's rows and bytes on its workers: the
+-- coordinator's relation is an empty shell (pg_total_relation_size of a
+-- distributed partition with 100 rows: 16 kB; citus_total_relation_size:
+-- 160 kB, measured on Citus 13.2).
+SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus')::boolean AS installed;
+
+-- name: CitusDistributed :many
+-- The distributed relations (Citus's pg_dist_partition), by schema and
+-- name. Only run when CitusInstalled: sqlc does not know Citus's catalog,
+-- so the query runs through query_to_xml like CountRows.
+SELECT n.nspname::text AS schema, c.relname::text AS name
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.oid IN (SELECT (pg_catalog.unnest(pg_catalog.xpath('//row/r/text()',
+                   pg_catalog.query_to_xml('SELECT logicalrelid::oid AS r FROM pg_dist_partition', false, false, ''))))::text::oid);
+
+-- name: CitusTotalRelationSize :one
+-- citus_total_relation_size of one distributed relation: its shards on the
+-- workers, indexes included. Only run when CitusInstalled.
+SELECT ((pg_catalog.xpath('/row/n/text()',
+        pg_catalog.query_to_xml(pg_catalog.format('SELECT citus_total_relation_size(%L::regclass) AS n', sqlc.arg(rel)::text),
+                                false, true, '')))[1])::text::bigint AS n;

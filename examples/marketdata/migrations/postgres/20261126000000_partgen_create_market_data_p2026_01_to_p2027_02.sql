@@ -6,7 +6,8 @@
 -- through 2027-02 (premake: 3 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
--- Spec partgen.yaml: table market_data, key ts, interval month, premake 3, timezone UTC, start 2026-01-01, retention keep 24 action archive archive_schema archive drop_after 3
+-- Spec partgen.yaml: table market_data, key ts, interval month, premake 3, timezone UTC, start 2026-01-01, retention
+-- keep 24 action archive archive_schema archive drop_after 3
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
@@ -26,7 +27,7 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=615b35de8932103dd81580ea39d83803061b4e90dd435b93fee7800b108bf511
+-- partgen:checksum sha256=7026a9e5288cb51c3280eeabc0052db86a3197711e72a7a0b1c930efaf09a4e9
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -34,7 +35,8 @@
 -- attached with its bounds and changes nothing. Each partition is made inside a
 -- DO block, which sqlc (reading this folder as its schema) does not model:
 -- sqlc sees market_data once and no partition of it.
-SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261126000000 market_data'));
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
+    pg_catalog.hashtext('20261126000000 market_data'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -47,22 +49,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"market_data"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table market_data does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"market_data"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: market_data must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for market_data in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: market_data must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for market_data in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -70,28 +79,13 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"market_data"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of market_data the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of market_data the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
-
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
 
 -- market_data_p2026_01: 2026-01, [2026-01-01 00:00:00+00, 2026-02-01 00:00:00+00)
 -- +goose StatementBegin
@@ -103,14 +97,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_01'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+00'::timestamptz, '2026-02-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+00'::timestamptz,
+        '2026-02-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2026_01 exists already as %, not as the partition [2026-01-01 00:00:00+00, 2026-02-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_01 exists already as %, not as the partition [2026-01-01 00:00:00+00, 2026-02-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2026_01" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2026_01" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" < '2026-02-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-02-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_01"
         FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-02-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2026_01" DROP CONSTRAINT partgen_bounds;
@@ -128,14 +126,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_02'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-02-01 00:00:00+00'::timestamptz, '2026-03-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-02-01 00:00:00+00'::timestamptz,
+        '2026-03-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2026_02 exists already as %, not as the partition [2026-02-01 00:00:00+00, 2026-03-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_02 exists already as %, not as the partition [2026-02-01 00:00:00+00, 2026-03-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2026_02" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2026_02" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+00'::timestamptz AND "ts" < '2026-03-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-03-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_02"
         FOR VALUES FROM ('2026-02-01 00:00:00+00'::timestamptz) TO ('2026-03-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2026_02" DROP CONSTRAINT partgen_bounds;
@@ -153,14 +155,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_03'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-03-01 00:00:00+00'::timestamptz, '2026-04-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-03-01 00:00:00+00'::timestamptz,
+        '2026-04-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2026_03 exists already as %, not as the partition [2026-03-01 00:00:00+00, 2026-04-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_03 exists already as %, not as the partition [2026-03-01 00:00:00+00, 2026-04-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2026_03" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2026_03" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-03-01 00:00:00+00'::timestamptz AND "ts" < '2026-04-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-03-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-04-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_03"
         FOR VALUES FROM ('2026-03-01 00:00:00+00'::timestamptz) TO ('2026-04-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2026_03" DROP CONSTRAINT partgen_bounds;
@@ -178,14 +184,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_04'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-04-01 00:00:00+00'::timestamptz, '2026-05-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-04-01 00:00:00+00'::timestamptz,
+        '2026-05-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2026_04 exists already as %, not as the partition [2026-04-01 00:00:00+00, 2026-05-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_04 exists already as %, not as the partition [2026-04-01 00:00:00+00, 2026-05-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2026_04" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2026_04" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+00'::timestamptz AND "ts" < '2026-05-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-05-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_04"
         FOR VALUES FROM ('2026-04-01 00:00:00+00'::timestamptz) TO ('2026-05-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2026_04" DROP CONSTRAINT partgen_bounds;
@@ -203,14 +213,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_05'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-05-01 00:00:00+00'::timestamptz, '2026-06-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-05-01 00:00:00+00'::timestamptz,
+        '2026-06-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2026_05 exists already as %, not as the partition [2026-05-01 00:00:00+00, 2026-06-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_05 exists already as %, not as the partition [2026-05-01 00:00:00+00, 2026-06-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2026_05" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2026_05" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+00'::timestamptz AND "ts" < '2026-06-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-06-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_05"
         FOR VALUES FROM ('2026-05-01 00:00:00+00'::timestamptz) TO ('2026-06-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2026_05" DROP CONSTRAINT partgen_bounds;
@@ -228,14 +242,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_06'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-06-01 00:00:00+00'::timestamptz, '2026-07-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-06-01 00:00:00+00'::timestamptz,
+        '2026-07-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2026_06 exists already as %, not as the partition [2026-06-01 00:00:00+00, 2026-07-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_06 exists already as %, not as the partition [2026-06-01 00:00:00+00, 2026-07-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2026_06" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2026_06" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+00'::timestamptz AND "ts" < '2026-07-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-07-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_06"
         FOR VALUES FROM ('2026-06-01 00:00:00+00'::timestamptz) TO ('2026-07-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2026_06" DROP CONSTRAINT partgen_bounds;
@@ -253,14 +271,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_07'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-07-01 00:00:00+00'::timestamptz, '2026-08-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-07-01 00:00:00+00'::timestamptz,
+        '2026-08-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2026_07 exists already as %, not as the partition [2026-07-01 00:00:00+00, 2026-08-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_07 exists already as %, not as the partition [2026-07-01 00:00:00+00, 2026-08-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2026_07" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2026_07" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+00'::timestamptz AND "ts" < '2026-08-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-08-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_07"
         FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-08-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2026_07" DROP CONSTRAINT partgen_bounds;
@@ -278,14 +300,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_08'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-01 00:00:00+00'::timestamptz, '2026-09-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-01 00:00:00+00'::timestamptz,
+        '2026-09-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2026_08 exists already as %, not as the partition [2026-08-01 00:00:00+00, 2026-09-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_08 exists already as %, not as the partition [2026-08-01 00:00:00+00, 2026-09-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2026_08" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2026_08" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+00'::timestamptz AND "ts" < '2026-09-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-09-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_08"
         FOR VALUES FROM ('2026-08-01 00:00:00+00'::timestamptz) TO ('2026-09-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2026_08" DROP CONSTRAINT partgen_bounds;
@@ -303,14 +329,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_09'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-01 00:00:00+00'::timestamptz, '2026-10-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-01 00:00:00+00'::timestamptz,
+        '2026-10-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2026_09 exists already as %, not as the partition [2026-09-01 00:00:00+00, 2026-10-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_09 exists already as %, not as the partition [2026-09-01 00:00:00+00, 2026-10-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2026_09" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2026_09" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-09-01 00:00:00+00'::timestamptz AND "ts" < '2026-10-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-09-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-10-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_09"
         FOR VALUES FROM ('2026-09-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2026_09" DROP CONSTRAINT partgen_bounds;
@@ -328,14 +358,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_10'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+00'::timestamptz, '2026-11-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+00'::timestamptz,
+        '2026-11-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2026_10 exists already as %, not as the partition [2026-10-01 00:00:00+00, 2026-11-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_10 exists already as %, not as the partition [2026-10-01 00:00:00+00, 2026-11-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2026_10" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2026_10" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+00'::timestamptz AND "ts" < '2026-11-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-11-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_10"
         FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2026-11-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2026_10" DROP CONSTRAINT partgen_bounds;
@@ -353,14 +387,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_11'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+00'::timestamptz, '2026-12-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+00'::timestamptz,
+        '2026-12-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2026_11" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2026_11" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" < '2026-12-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-12-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_11"
         FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2026_11" DROP CONSTRAINT partgen_bounds;
@@ -378,14 +416,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_12'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+00'::timestamptz, '2027-01-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+00'::timestamptz,
+        '2027-01-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2026_12" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2026_12" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" < '2027-01-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-01-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_12"
         FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2026_12" DROP CONSTRAINT partgen_bounds;
@@ -403,14 +445,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2027_01'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+00'::timestamptz, '2027-02-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+00'::timestamptz,
+        '2027-02-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2027_01 exists already as %, not as the partition [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2027_01 exists already as %, not as the partition [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2027_01" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2027_01" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" < '2027-02-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-02-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2027_01"
         FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-02-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2027_01" DROP CONSTRAINT partgen_bounds;
@@ -428,14 +474,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('market_data_p2027_02'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-02-01 00:00:00+00'::timestamptz, '2027-03-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-02-01 00:00:00+00'::timestamptz,
+        '2027-03-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table market_data_p2027_02 exists already as %, not as the partition [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table market_data_p2027_02 exists already as %, not as the partition [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "market_data_p2027_02" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "market_data_p2027_02" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" < '2027-03-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-03-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2027_02"
         FOR VALUES FROM ('2027-02-01 00:00:00+00'::timestamptz) TO ('2027-03-01 00:00:00+00'::timestamptz);
     ALTER TABLE "market_data_p2027_02" DROP CONSTRAINT partgen_bounds;
@@ -453,59 +503,87 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "market_data_p2027_02";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2027_02 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2027_02 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2027_01";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2027_01 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2027_01 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_12";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_12 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_12 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_11";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_11 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_11 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_10";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_10 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_10 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_09";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_09 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_09 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_08";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_08 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_08 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_07";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_07 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_07 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_06";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_06 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_06 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_05";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_05 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_05 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_04";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_04 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_04 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_03";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_03 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_03 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_02";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_02 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_02 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "market_data_p2026_01";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition market_data_p2026_01 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition market_data_p2026_01 of market_data: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -6,7 +6,8 @@
 -- through 2027-Q2 (premake: 2 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
--- Spec partgen.yaml: table alert_log, key raised_at, interval quarter, premake 2, timezone UTC, start 2026-01-01, default_partition true (on_default_rows move), retention keep 8 action drop
+-- Spec partgen.yaml: table alert_log, key raised_at, interval quarter, premake 2, timezone UTC, start 2026-01-01,
+-- default_partition true (on_default_rows move), retention keep 8 action drop
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Rows of a new range found in the default partition are moved into it in this transaction.
@@ -20,7 +21,7 @@
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=790fe1cc8e7fe9cd4175fdf58d5f2f100fd04553d290a6b3b94b4359f21f318c
+-- partgen:checksum sha256=79f79da1d5594f622a6096fe32f351898c79ad8c18791d859d7c22e4c403d427
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -28,7 +29,8 @@
 -- attached with its bounds and changes nothing. Each partition is made inside a
 -- DO block, which sqlc (reading this folder as its schema) does not model:
 -- sqlc sees alert_log once and no partition of it.
-SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261126000001 alert_log'));
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
+    pg_catalog.hashtext('20261126000001 alert_log'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -41,22 +43,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"alert_log"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table alert_log does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table alert_log does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"alert_log"'::regclass;
     IF found IS DISTINCT FROM 'r 1 raised_at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: alert_log must be PARTITION BY RANGE (raised_at) with raised_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alert_log in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: alert_log must be PARTITION BY RANGE (raised_at) with raised_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alert_log in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -64,7 +73,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"alert_log"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of alert_log the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of alert_log the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -84,7 +95,9 @@ BEGIN
     IF found = pg_catalog.format('DEFAULT of %s', '"alert_log"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table alert_log_default exists already as %, not as the default partition of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table alert_log_default exists already as %, not as the default partition of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "alert_log_default" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_default" DEFAULT;
@@ -106,14 +119,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('alert_log_p2026q1'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+00'::timestamptz, '2026-04-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+00'::timestamptz,
+        '2026-04-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table alert_log_p2026q1 exists already as %, not as the partition [2026-01-01 00:00:00+00, 2026-04-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table alert_log_p2026q1 exists already as %, not as the partition [2026-01-01 00:00:00+00, 2026-04-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "alert_log_p2026q1" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "alert_log_p2026q1" ADD CONSTRAINT partgen_bounds
-        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-01-01 00:00:00+00'::timestamptz AND "raised_at" < '2026-04-01 00:00:00+00'::timestamptz);
+        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-01-01 00:00:00+00'::timestamptz AND "raised_at" <
+            '2026-04-01 00:00:00+00'::timestamptz);
     ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q1"
         FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-04-01 00:00:00+00'::timestamptz);
     ALTER TABLE "alert_log_p2026q1" DROP CONSTRAINT partgen_bounds;
@@ -131,14 +148,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('alert_log_p2026q2'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-04-01 00:00:00+00'::timestamptz, '2026-07-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-04-01 00:00:00+00'::timestamptz,
+        '2026-07-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table alert_log_p2026q2 exists already as %, not as the partition [2026-04-01 00:00:00+00, 2026-07-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table alert_log_p2026q2 exists already as %, not as the partition [2026-04-01 00:00:00+00, 2026-07-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "alert_log_p2026q2" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "alert_log_p2026q2" ADD CONSTRAINT partgen_bounds
-        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-04-01 00:00:00+00'::timestamptz AND "raised_at" < '2026-07-01 00:00:00+00'::timestamptz);
+        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-04-01 00:00:00+00'::timestamptz AND "raised_at" <
+            '2026-07-01 00:00:00+00'::timestamptz);
     ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q2"
         FOR VALUES FROM ('2026-04-01 00:00:00+00'::timestamptz) TO ('2026-07-01 00:00:00+00'::timestamptz);
     ALTER TABLE "alert_log_p2026q2" DROP CONSTRAINT partgen_bounds;
@@ -156,14 +177,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('alert_log_p2026q3'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-07-01 00:00:00+00'::timestamptz, '2026-10-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-07-01 00:00:00+00'::timestamptz,
+        '2026-10-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table alert_log_p2026q3 exists already as %, not as the partition [2026-07-01 00:00:00+00, 2026-10-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table alert_log_p2026q3 exists already as %, not as the partition [2026-07-01 00:00:00+00, 2026-10-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "alert_log_p2026q3" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "alert_log_p2026q3" ADD CONSTRAINT partgen_bounds
-        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-07-01 00:00:00+00'::timestamptz AND "raised_at" < '2026-10-01 00:00:00+00'::timestamptz);
+        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-07-01 00:00:00+00'::timestamptz AND "raised_at" <
+            '2026-10-01 00:00:00+00'::timestamptz);
     ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q3"
         FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
     ALTER TABLE "alert_log_p2026q3" DROP CONSTRAINT partgen_bounds;
@@ -181,14 +206,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('alert_log_p2026q4'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+00'::timestamptz, '2027-01-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+00'::timestamptz,
+        '2027-01-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table alert_log_p2026q4 exists already as %, not as the partition [2026-10-01 00:00:00+00, 2027-01-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table alert_log_p2026q4 exists already as %, not as the partition [2026-10-01 00:00:00+00, 2027-01-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "alert_log_p2026q4" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "alert_log_p2026q4" ADD CONSTRAINT partgen_bounds
-        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-10-01 00:00:00+00'::timestamptz AND "raised_at" < '2027-01-01 00:00:00+00'::timestamptz);
+        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-10-01 00:00:00+00'::timestamptz AND "raised_at" <
+            '2027-01-01 00:00:00+00'::timestamptz);
     ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q4"
         FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
     ALTER TABLE "alert_log_p2026q4" DROP CONSTRAINT partgen_bounds;
@@ -206,14 +235,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('alert_log_p2027q1'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+00'::timestamptz, '2027-04-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+00'::timestamptz,
+        '2027-04-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table alert_log_p2027q1 exists already as %, not as the partition [2027-01-01 00:00:00+00, 2027-04-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table alert_log_p2027q1 exists already as %, not as the partition [2027-01-01 00:00:00+00, 2027-04-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "alert_log_p2027q1" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "alert_log_p2027q1" ADD CONSTRAINT partgen_bounds
-        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "raised_at" < '2027-04-01 00:00:00+00'::timestamptz);
+        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "raised_at" <
+            '2027-04-01 00:00:00+00'::timestamptz);
     ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2027q1"
         FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-04-01 00:00:00+00'::timestamptz);
     ALTER TABLE "alert_log_p2027q1" DROP CONSTRAINT partgen_bounds;
@@ -231,14 +264,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('alert_log_p2027q2'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-04-01 00:00:00+00'::timestamptz, '2027-07-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-04-01 00:00:00+00'::timestamptz,
+        '2027-07-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table alert_log_p2027q2 exists already as %, not as the partition [2027-04-01 00:00:00+00, 2027-07-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table alert_log_p2027q2 exists already as %, not as the partition [2027-04-01 00:00:00+00, 2027-07-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "alert_log_p2027q2" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "alert_log_p2027q2" ADD CONSTRAINT partgen_bounds
-        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-04-01 00:00:00+00'::timestamptz AND "raised_at" < '2027-07-01 00:00:00+00'::timestamptz);
+        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-04-01 00:00:00+00'::timestamptz AND "raised_at" <
+            '2027-07-01 00:00:00+00'::timestamptz);
     ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2027q2"
         FOR VALUES FROM ('2027-04-01 00:00:00+00'::timestamptz) TO ('2027-07-01 00:00:00+00'::timestamptz);
     ALTER TABLE "alert_log_p2027q2" DROP CONSTRAINT partgen_bounds;
@@ -256,31 +293,45 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "alert_log_p2027q2";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alert_log_p2027q2 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alert_log_p2027q2 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alert_log_p2027q1";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alert_log_p2027q1 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alert_log_p2027q1 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alert_log_p2026q4";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alert_log_p2026q4 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alert_log_p2026q4 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alert_log_p2026q3";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alert_log_p2026q3 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alert_log_p2026q3 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alert_log_p2026q2";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alert_log_p2026q2 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alert_log_p2026q2 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alert_log_p2026q1";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alert_log_p2026q1 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alert_log_p2026q1 of alert_log: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alert_log_default";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop the default partition alert_log_default of alert_log: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop the default partition alert_log_default of alert_log: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -6,7 +6,8 @@
 -- through 2027-02 (premake: 3 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
--- Spec partgen.yaml: table market_data, key ts, interval month, premake 3, timezone UTC, start 2026-01-01, retention keep 24 action archive archive_schema archive drop_after 3
+-- Spec partgen.yaml: table market_data, key ts, interval month, premake 3, timezone UTC, start 2026-01-01, retention
+-- keep 24 action archive archive_schema archive drop_after 3
 -- Each partition is a table with the columns and constraints of market_data plus a CHECK on its bounds;
 -- the view market_data (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
@@ -27,24 +28,9 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=82ec060e4cc679763054a706ddab9384d9f4213e17ecb9a6d19a04b09e35ff31
+-- partgen:checksum sha256=01c6800c1b0a1a5a263aea2d307be95d06e73b867c68d35aff4b24597753a173
 
 -- +goose Up
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                INTEGER PRIMARY KEY,
-    parent_table      TEXT    NOT NULL,
-    partition_name    TEXT    NOT NULL,
-    lower_bound       TEXT    NOT NULL,
-    upper_bound       TEXT    NOT NULL,
-    action            TEXT    NOT NULL,
-    archived_as       TEXT    NOT NULL,
-    row_count         INTEGER NOT NULL,
-    total_bytes       INTEGER,
-    migration_version INTEGER NOT NULL,
-    archived_at       TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
-);
 
 -- partgen_guard turns a check's finding into an error: SQLite can RAISE only
 -- inside a trigger, and (before 3.47) only with a literal message, so each
@@ -59,19 +45,41 @@ CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 CREATE TEMP TRIGGER partgen_guard_key_form BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'key_form'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: cannot convert market_data: a row''s ts is not a timestamp partgen can place (it takes YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset for UTC); fix the row, then run goose up again');
+    SELECT RAISE(ABORT,
+        'partgen: cannot convert market_data: a row''s ts is not a timestamp partgen can place (it takes YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset for UTC); fix the row, then run goose up again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
-SELECT 'key_form' FROM "market_data" WHERE "ts" IS NOT NULL AND (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL
+SELECT 'key_form' FROM "market_data" WHERE "ts" IS NOT NULL AND (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR
+    "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB
+    '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S',
+    substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN
+    substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1
+    WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19
+    - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*'
+    AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB
+    '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 -
+    (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00'
+    END) IS NULL
 LIMIT 1;
-UPDATE "market_data" SET "ts" = (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END)
+UPDATE "market_data" SET "ts" = (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB
+    '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S',
+    substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN
+    substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1
+    WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19
+    - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*'
+    AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB
+    '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 -
+    (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00'
+    END)
 WHERE "ts" IS NOT NULL AND NOT ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00');
 -- +goose StatementBegin
 CREATE TEMP TRIGGER partgen_guard_key_range BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'key_range'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: cannot convert market_data: a row''s ts is NULL or outside every partition, which cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00); find it with SELECT * FROM "market_data" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 00:00:00'' AND datetime("ts") < ''2027-03-01 00:00:00'')); set an earlier start: or default_partition: true, delete this file and run partgen generate again');
+    SELECT RAISE(ABORT,
+        'partgen: cannot convert market_data: a row''s ts is NULL or outside every partition, which cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00); find it with SELECT * FROM "market_data" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 00:00:00'' AND datetime("ts") < ''2027-03-01 00:00:00'')); set an earlier start: or default_partition: true, delete this file and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -87,7 +95,8 @@ CREATE TABLE "market_data_p2026_01" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-01-01 00:00:00+00:00' AND "ts" < '2026-02-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-01-01 00:00:00+00:00' AND "ts" < '2026-02-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2026_01_ts_idx" ON "market_data_p2026_01" (ts);
@@ -100,7 +109,8 @@ CREATE TABLE "market_data_p2026_02" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-02-01 00:00:00+00:00' AND "ts" < '2026-03-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-02-01 00:00:00+00:00' AND "ts" < '2026-03-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2026_02_ts_idx" ON "market_data_p2026_02" (ts);
@@ -113,7 +123,8 @@ CREATE TABLE "market_data_p2026_03" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-03-01 00:00:00+00:00' AND "ts" < '2026-04-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-03-01 00:00:00+00:00' AND "ts" < '2026-04-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2026_03_ts_idx" ON "market_data_p2026_03" (ts);
@@ -126,7 +137,8 @@ CREATE TABLE "market_data_p2026_04" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-04-01 00:00:00+00:00' AND "ts" < '2026-05-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-04-01 00:00:00+00:00' AND "ts" < '2026-05-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2026_04_ts_idx" ON "market_data_p2026_04" (ts);
@@ -139,7 +151,8 @@ CREATE TABLE "market_data_p2026_05" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-05-01 00:00:00+00:00' AND "ts" < '2026-06-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-05-01 00:00:00+00:00' AND "ts" < '2026-06-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2026_05_ts_idx" ON "market_data_p2026_05" (ts);
@@ -152,7 +165,8 @@ CREATE TABLE "market_data_p2026_06" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-06-01 00:00:00+00:00' AND "ts" < '2026-07-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-06-01 00:00:00+00:00' AND "ts" < '2026-07-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2026_06_ts_idx" ON "market_data_p2026_06" (ts);
@@ -165,7 +179,8 @@ CREATE TABLE "market_data_p2026_07" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-07-01 00:00:00+00:00' AND "ts" < '2026-08-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-07-01 00:00:00+00:00' AND "ts" < '2026-08-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2026_07_ts_idx" ON "market_data_p2026_07" (ts);
@@ -178,7 +193,8 @@ CREATE TABLE "market_data_p2026_08" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-08-01 00:00:00+00:00' AND "ts" < '2026-09-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-08-01 00:00:00+00:00' AND "ts" < '2026-09-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2026_08_ts_idx" ON "market_data_p2026_08" (ts);
@@ -191,7 +207,8 @@ CREATE TABLE "market_data_p2026_09" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-09-01 00:00:00+00:00' AND "ts" < '2026-10-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-09-01 00:00:00+00:00' AND "ts" < '2026-10-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2026_09_ts_idx" ON "market_data_p2026_09" (ts);
@@ -204,7 +221,8 @@ CREATE TABLE "market_data_p2026_10" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-10-01 00:00:00+00:00' AND "ts" < '2026-11-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-10-01 00:00:00+00:00' AND "ts" < '2026-11-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2026_10_ts_idx" ON "market_data_p2026_10" (ts);
@@ -217,7 +235,8 @@ CREATE TABLE "market_data_p2026_11" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-11-01 00:00:00+00:00' AND "ts" < '2026-12-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-11-01 00:00:00+00:00' AND "ts" < '2026-12-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2026_11_ts_idx" ON "market_data_p2026_11" (ts);
@@ -230,7 +249,8 @@ CREATE TABLE "market_data_p2026_12" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-12-01 00:00:00+00:00' AND "ts" < '2027-01-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-12-01 00:00:00+00:00' AND "ts" < '2027-01-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2026_12_ts_idx" ON "market_data_p2026_12" (ts);
@@ -243,7 +263,8 @@ CREATE TABLE "market_data_p2027_01" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2027-01-01 00:00:00+00:00' AND "ts" < '2027-02-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2027-01-01 00:00:00+00:00' AND "ts" < '2027-02-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2027_01_ts_idx" ON "market_data_p2027_01" (ts);
@@ -256,40 +277,55 @@ CREATE TABLE "market_data_p2027_02" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2027-02-01 00:00:00+00:00' AND "ts" < '2027-03-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2027-02-01 00:00:00+00:00' AND "ts" < '2027-03-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2027_02_ts_idx" ON "market_data_p2027_02" (ts);
 
 -- Copy every row of market_data into its partition.
 INSERT INTO "market_data_p2026_01" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-01-01 00:00:00+00:00' AND "ts" < '2026-02-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-01-01 00:00:00+00:00' AND "ts" <
+    '2026-02-01 00:00:00+00:00';
 INSERT INTO "market_data_p2026_02" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-02-01 00:00:00+00:00' AND "ts" < '2026-03-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-02-01 00:00:00+00:00' AND "ts" <
+    '2026-03-01 00:00:00+00:00';
 INSERT INTO "market_data_p2026_03" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-03-01 00:00:00+00:00' AND "ts" < '2026-04-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-03-01 00:00:00+00:00' AND "ts" <
+    '2026-04-01 00:00:00+00:00';
 INSERT INTO "market_data_p2026_04" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-04-01 00:00:00+00:00' AND "ts" < '2026-05-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-04-01 00:00:00+00:00' AND "ts" <
+    '2026-05-01 00:00:00+00:00';
 INSERT INTO "market_data_p2026_05" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-05-01 00:00:00+00:00' AND "ts" < '2026-06-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-05-01 00:00:00+00:00' AND "ts" <
+    '2026-06-01 00:00:00+00:00';
 INSERT INTO "market_data_p2026_06" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-06-01 00:00:00+00:00' AND "ts" < '2026-07-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-06-01 00:00:00+00:00' AND "ts" <
+    '2026-07-01 00:00:00+00:00';
 INSERT INTO "market_data_p2026_07" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-07-01 00:00:00+00:00' AND "ts" < '2026-08-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-07-01 00:00:00+00:00' AND "ts" <
+    '2026-08-01 00:00:00+00:00';
 INSERT INTO "market_data_p2026_08" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-08-01 00:00:00+00:00' AND "ts" < '2026-09-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-08-01 00:00:00+00:00' AND "ts" <
+    '2026-09-01 00:00:00+00:00';
 INSERT INTO "market_data_p2026_09" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-09-01 00:00:00+00:00' AND "ts" < '2026-10-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-09-01 00:00:00+00:00' AND "ts" <
+    '2026-10-01 00:00:00+00:00';
 INSERT INTO "market_data_p2026_10" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-10-01 00:00:00+00:00' AND "ts" < '2026-11-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-10-01 00:00:00+00:00' AND "ts" <
+    '2026-11-01 00:00:00+00:00';
 INSERT INTO "market_data_p2026_11" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-11-01 00:00:00+00:00' AND "ts" < '2026-12-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-11-01 00:00:00+00:00' AND "ts" <
+    '2026-12-01 00:00:00+00:00';
 INSERT INTO "market_data_p2026_12" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-12-01 00:00:00+00:00' AND "ts" < '2027-01-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2026-12-01 00:00:00+00:00' AND "ts" <
+    '2027-01-01 00:00:00+00:00';
 INSERT INTO "market_data_p2027_01" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2027-01-01 00:00:00+00:00' AND "ts" < '2027-02-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2027-01-01 00:00:00+00:00' AND "ts" <
+    '2027-02-01 00:00:00+00:00';
 INSERT INTO "market_data_p2027_02" ("instrument_id", "ts", "price", "volume")
-SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2027-02-01 00:00:00+00:00' AND "ts" < '2027-03-01 00:00:00+00:00';
+SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >= '2027-02-01 00:00:00+00:00' AND "ts" <
+    '2027-03-01 00:00:00+00:00';
 
 -- The table's rows now live in the partitions; the view takes its name.
 DROP TABLE "market_data";
@@ -316,136 +352,193 @@ UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p202
 -- to canonical UTC text and inserted again; one that is no timestamp is refused.
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_partgen_normalise" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: market_data.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
-    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
+    SELECT RAISE(ABORT,
+        'partgen: market_data.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
+    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+        THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume")
-    VALUES (NEW."instrument_id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."price", NEW."volume");
+    VALUES (NEW."instrument_id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_01_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-01-01 00:00:00+00:00' AND NEW."ts" < '2026-02-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-01-01 00:00:00+00:00' AND NEW."ts" < '2026-02-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_01" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2026_01" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_02_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-02-01 00:00:00+00:00' AND NEW."ts" < '2026-03-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-02-01 00:00:00+00:00' AND NEW."ts" < '2026-03-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_02" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2026_02" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_03_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-03-01 00:00:00+00:00' AND NEW."ts" < '2026-04-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-03-01 00:00:00+00:00' AND NEW."ts" < '2026-04-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_03" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2026_03" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_04_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-04-01 00:00:00+00:00' AND NEW."ts" < '2026-05-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-04-01 00:00:00+00:00' AND NEW."ts" < '2026-05-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_04" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2026_04" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_05_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-05-01 00:00:00+00:00' AND NEW."ts" < '2026-06-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-05-01 00:00:00+00:00' AND NEW."ts" < '2026-06-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_05" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2026_05" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_06_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-06-01 00:00:00+00:00' AND NEW."ts" < '2026-07-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-06-01 00:00:00+00:00' AND NEW."ts" < '2026-07-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_06" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2026_06" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_07_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-07-01 00:00:00+00:00' AND NEW."ts" < '2026-08-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-07-01 00:00:00+00:00' AND NEW."ts" < '2026-08-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_07" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2026_07" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_08_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-08-01 00:00:00+00:00' AND NEW."ts" < '2026-09-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-08-01 00:00:00+00:00' AND NEW."ts" < '2026-09-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_08" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2026_08" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_09_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-09-01 00:00:00+00:00' AND NEW."ts" < '2026-10-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-09-01 00:00:00+00:00' AND NEW."ts" < '2026-10-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_09" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2026_09" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_10_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-10-01 00:00:00+00:00' AND NEW."ts" < '2026-11-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-10-01 00:00:00+00:00' AND NEW."ts" < '2026-11-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_10" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2026_10" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_11_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-11-01 00:00:00+00:00' AND NEW."ts" < '2026-12-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-11-01 00:00:00+00:00' AND NEW."ts" < '2026-12-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_11" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2026_11" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_12_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-12-01 00:00:00+00:00' AND NEW."ts" < '2027-01-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-12-01 00:00:00+00:00' AND NEW."ts" < '2027-01-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_12" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2026_12" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2027_01_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2027-01-01 00:00:00+00:00' AND NEW."ts" < '2027-02-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2027-01-01 00:00:00+00:00' AND NEW."ts" < '2027-02-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2027_01" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2027_01" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2027_02_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2027-02-01 00:00:00+00:00' AND NEW."ts" < '2027-03-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2027-02-01 00:00:00+00:00' AND NEW."ts" < '2027-03-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2027_02" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    INSERT INTO "market_data_p2027_02" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_partgen_outside" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 00:00:00+00:00' AND NEW."ts" < '2027-03-01 00:00:00+00:00'))
+WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 00:00:00+00:00' AND NEW."ts" <
+    '2027-03-01 00:00:00+00:00'))
 BEGIN
     SELECT CASE
         WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of market_data for ts=NULL')
-        WHEN NEW."ts" < '2026-01-01 00:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of market_data for a ts before 2026-01-01 00:00:00+00:00, where the partitions begin; they cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00)')
-        WHEN NEW."ts" >= '2027-03-01 00:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of market_data for a ts at or after 2027-03-01 00:00:00+00:00, where the partitions end; they cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00); run partgen generate to add partitions')
-        ELSE RAISE(ABORT, 'partgen: no partition of market_data for a ts between partitions; they cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00)')
+        WHEN NEW."ts" < '2026-01-01 00:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of market_data for a ts before 2026-01-01 00:00:00+00:00, where the partitions begin; they cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00)')
+        WHEN NEW."ts" >= '2027-03-01 00:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of market_data for a ts at or after 2027-03-01 00:00:00+00:00, where the partitions end; they cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT,
+            'partgen: no partition of market_data for a ts between partitions; they cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00)')
     END;
 END;
 -- +goose StatementEnd
@@ -455,41 +548,70 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_partgen_update" INSTEAD OF UPDATE ON "market_data"
 BEGIN
-    DELETE FROM "market_data_p2026_01" WHERE OLD."ts" >= '2026-01-01 00:00:00+00:00' AND OLD."ts" < '2026-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_02" WHERE OLD."ts" >= '2026-02-01 00:00:00+00:00' AND OLD."ts" < '2026-03-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_03" WHERE OLD."ts" >= '2026-03-01 00:00:00+00:00' AND OLD."ts" < '2026-04-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_04" WHERE OLD."ts" >= '2026-04-01 00:00:00+00:00' AND OLD."ts" < '2026-05-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_05" WHERE OLD."ts" >= '2026-05-01 00:00:00+00:00' AND OLD."ts" < '2026-06-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_06" WHERE OLD."ts" >= '2026-06-01 00:00:00+00:00' AND OLD."ts" < '2026-07-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_07" WHERE OLD."ts" >= '2026-07-01 00:00:00+00:00' AND OLD."ts" < '2026-08-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_08" WHERE OLD."ts" >= '2026-08-01 00:00:00+00:00' AND OLD."ts" < '2026-09-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_09" WHERE OLD."ts" >= '2026-09-01 00:00:00+00:00' AND OLD."ts" < '2026-10-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_10" WHERE OLD."ts" >= '2026-10-01 00:00:00+00:00' AND OLD."ts" < '2026-11-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_11" WHERE OLD."ts" >= '2026-11-01 00:00:00+00:00' AND OLD."ts" < '2026-12-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_12" WHERE OLD."ts" >= '2026-12-01 00:00:00+00:00' AND OLD."ts" < '2027-01-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2027_01" WHERE OLD."ts" >= '2027-01-01 00:00:00+00:00' AND OLD."ts" < '2027-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2027_02" WHERE OLD."ts" >= '2027-02-01 00:00:00+00:00' AND OLD."ts" < '2027-03-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", NEW."volume");
+    DELETE FROM "market_data_p2026_01" WHERE OLD."ts" >= '2026-01-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_02" WHERE OLD."ts" >= '2026-02-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-03-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_03" WHERE OLD."ts" >= '2026-03-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-04-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_04" WHERE OLD."ts" >= '2026-04-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-05-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_05" WHERE OLD."ts" >= '2026-05-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-06-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_06" WHERE OLD."ts" >= '2026-06-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-07-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_07" WHERE OLD."ts" >= '2026-07-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-08-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_08" WHERE OLD."ts" >= '2026-08-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-09-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_09" WHERE OLD."ts" >= '2026-09-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-10-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_10" WHERE OLD."ts" >= '2026-10-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-11-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_11" WHERE OLD."ts" >= '2026-11-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-12-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_12" WHERE OLD."ts" >= '2026-12-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-01-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2027_01" WHERE OLD."ts" >= '2027-01-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2027_02" WHERE OLD."ts" >= '2027-02-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-03-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", NEW."volume");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_partgen_delete" INSTEAD OF DELETE ON "market_data"
 BEGIN
-    DELETE FROM "market_data_p2026_01" WHERE OLD."ts" >= '2026-01-01 00:00:00+00:00' AND OLD."ts" < '2026-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_02" WHERE OLD."ts" >= '2026-02-01 00:00:00+00:00' AND OLD."ts" < '2026-03-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_03" WHERE OLD."ts" >= '2026-03-01 00:00:00+00:00' AND OLD."ts" < '2026-04-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_04" WHERE OLD."ts" >= '2026-04-01 00:00:00+00:00' AND OLD."ts" < '2026-05-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_05" WHERE OLD."ts" >= '2026-05-01 00:00:00+00:00' AND OLD."ts" < '2026-06-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_06" WHERE OLD."ts" >= '2026-06-01 00:00:00+00:00' AND OLD."ts" < '2026-07-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_07" WHERE OLD."ts" >= '2026-07-01 00:00:00+00:00' AND OLD."ts" < '2026-08-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_08" WHERE OLD."ts" >= '2026-08-01 00:00:00+00:00' AND OLD."ts" < '2026-09-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_09" WHERE OLD."ts" >= '2026-09-01 00:00:00+00:00' AND OLD."ts" < '2026-10-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_10" WHERE OLD."ts" >= '2026-10-01 00:00:00+00:00' AND OLD."ts" < '2026-11-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_11" WHERE OLD."ts" >= '2026-11-01 00:00:00+00:00' AND OLD."ts" < '2026-12-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_12" WHERE OLD."ts" >= '2026-12-01 00:00:00+00:00' AND OLD."ts" < '2027-01-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2027_01" WHERE OLD."ts" >= '2027-01-01 00:00:00+00:00' AND OLD."ts" < '2027-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2027_02" WHERE OLD."ts" >= '2027-02-01 00:00:00+00:00' AND OLD."ts" < '2027-03-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_01" WHERE OLD."ts" >= '2026-01-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_02" WHERE OLD."ts" >= '2026-02-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-03-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_03" WHERE OLD."ts" >= '2026-03-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-04-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_04" WHERE OLD."ts" >= '2026-04-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-05-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_05" WHERE OLD."ts" >= '2026-05-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-06-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_06" WHERE OLD."ts" >= '2026-06-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-07-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_07" WHERE OLD."ts" >= '2026-07-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-08-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_08" WHERE OLD."ts" >= '2026-08-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-09-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_09" WHERE OLD."ts" >= '2026-09-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-10-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_10" WHERE OLD."ts" >= '2026-10-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-11-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_11" WHERE OLD."ts" >= '2026-11-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-12-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_12" WHERE OLD."ts" >= '2026-12-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-01-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2027_01" WHERE OLD."ts" >= '2027-01-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2027_02" WHERE OLD."ts" >= '2027-02-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-03-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
 END;
 -- +goose StatementEnd
 
@@ -509,20 +631,34 @@ CREATE TABLE market_data (
     PRIMARY KEY (instrument_id, ts)
 );
 -- +goose StatementEnd
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_01";
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_02";
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_03";
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_04";
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_05";
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_06";
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_07";
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_08";
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_09";
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_10";
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_11";
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_12";
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2027_01";
-INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2027_02";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2026_01";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2026_02";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2026_03";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2026_04";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2026_05";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2026_06";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2026_07";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2026_08";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2026_09";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2026_10";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2026_11";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2026_12";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2027_01";
+INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") SELECT "instrument_id", "ts", "price", "volume"
+    FROM "market_data_p2027_02";
 DROP TABLE "market_data_p2027_02";
 DROP TABLE "market_data_p2027_01";
 DROP TABLE "market_data_p2026_12";

@@ -22,7 +22,7 @@
 -- partgen:partition op=create table=pings name=pings_p2026_12_17 from=2026-12-17T00:00:00+01:00 to=2026-12-18T00:00:00+01:00
 -- partgen:partition op=create table=pings name=pings_p2026_12_18 from=2026-12-18T00:00:00+01:00 to=2026-12-19T00:00:00+01:00
 -- partgen:partition op=create table=pings name=pings_p2026_12_19 from=2026-12-19T00:00:00+01:00 to=2026-12-20T00:00:00+01:00
--- partgen:checksum sha256=108f02848606059ed9186811424bd72b55c121bfcf0169677c66d939ef706655
+-- partgen:checksum sha256=a4849269daa22d0200e3731c3535d145c29d7cfc50858839e334eae3f4ec3ab8
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -43,22 +43,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"pings"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -66,7 +73,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -82,14 +91,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_10'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-10 00:00:00+01'::timestamptz, '2026-12-11 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-10 00:00:00+01'::timestamptz,
+        '2026-12-11 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2026_12_10 exists already as %, not as the partition [2026-12-10 00:00:00+01, 2026-12-11 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_10 exists already as %, not as the partition [2026-12-10 00:00:00+01, 2026-12-11 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2026_12_10" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2026_12_10" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-10 00:00:00+01'::timestamptz AND "at" < '2026-12-11 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-10 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-11 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_10"
         FOR VALUES FROM ('2026-12-10 00:00:00+01'::timestamptz) TO ('2026-12-11 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2026_12_10" DROP CONSTRAINT partgen_bounds;
@@ -107,14 +120,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_11'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-11 00:00:00+01'::timestamptz, '2026-12-12 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-11 00:00:00+01'::timestamptz,
+        '2026-12-12 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2026_12_11 exists already as %, not as the partition [2026-12-11 00:00:00+01, 2026-12-12 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_11 exists already as %, not as the partition [2026-12-11 00:00:00+01, 2026-12-12 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2026_12_11" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2026_12_11" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-11 00:00:00+01'::timestamptz AND "at" < '2026-12-12 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-11 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-12 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_11"
         FOR VALUES FROM ('2026-12-11 00:00:00+01'::timestamptz) TO ('2026-12-12 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2026_12_11" DROP CONSTRAINT partgen_bounds;
@@ -132,14 +149,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_12'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-12 00:00:00+01'::timestamptz, '2026-12-13 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-12 00:00:00+01'::timestamptz,
+        '2026-12-13 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2026_12_12 exists already as %, not as the partition [2026-12-12 00:00:00+01, 2026-12-13 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_12 exists already as %, not as the partition [2026-12-12 00:00:00+01, 2026-12-13 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2026_12_12" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2026_12_12" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-12 00:00:00+01'::timestamptz AND "at" < '2026-12-13 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-12 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-13 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_12"
         FOR VALUES FROM ('2026-12-12 00:00:00+01'::timestamptz) TO ('2026-12-13 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2026_12_12" DROP CONSTRAINT partgen_bounds;
@@ -157,14 +178,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_13'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-13 00:00:00+01'::timestamptz, '2026-12-14 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-13 00:00:00+01'::timestamptz,
+        '2026-12-14 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2026_12_13 exists already as %, not as the partition [2026-12-13 00:00:00+01, 2026-12-14 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_13 exists already as %, not as the partition [2026-12-13 00:00:00+01, 2026-12-14 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2026_12_13" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2026_12_13" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-13 00:00:00+01'::timestamptz AND "at" < '2026-12-14 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-13 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-14 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_13"
         FOR VALUES FROM ('2026-12-13 00:00:00+01'::timestamptz) TO ('2026-12-14 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2026_12_13" DROP CONSTRAINT partgen_bounds;
@@ -182,14 +207,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_14'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-14 00:00:00+01'::timestamptz, '2026-12-15 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-14 00:00:00+01'::timestamptz,
+        '2026-12-15 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2026_12_14 exists already as %, not as the partition [2026-12-14 00:00:00+01, 2026-12-15 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_14 exists already as %, not as the partition [2026-12-14 00:00:00+01, 2026-12-15 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2026_12_14" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2026_12_14" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-14 00:00:00+01'::timestamptz AND "at" < '2026-12-15 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-14 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-15 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_14"
         FOR VALUES FROM ('2026-12-14 00:00:00+01'::timestamptz) TO ('2026-12-15 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2026_12_14" DROP CONSTRAINT partgen_bounds;
@@ -207,14 +236,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_15'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-15 00:00:00+01'::timestamptz, '2026-12-16 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-15 00:00:00+01'::timestamptz,
+        '2026-12-16 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2026_12_15 exists already as %, not as the partition [2026-12-15 00:00:00+01, 2026-12-16 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_15 exists already as %, not as the partition [2026-12-15 00:00:00+01, 2026-12-16 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2026_12_15" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2026_12_15" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-15 00:00:00+01'::timestamptz AND "at" < '2026-12-16 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-15 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-16 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_15"
         FOR VALUES FROM ('2026-12-15 00:00:00+01'::timestamptz) TO ('2026-12-16 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2026_12_15" DROP CONSTRAINT partgen_bounds;
@@ -232,14 +265,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_16'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-16 00:00:00+01'::timestamptz, '2026-12-17 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-16 00:00:00+01'::timestamptz,
+        '2026-12-17 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2026_12_16 exists already as %, not as the partition [2026-12-16 00:00:00+01, 2026-12-17 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_16 exists already as %, not as the partition [2026-12-16 00:00:00+01, 2026-12-17 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2026_12_16" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2026_12_16" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-16 00:00:00+01'::timestamptz AND "at" < '2026-12-17 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-16 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-17 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_16"
         FOR VALUES FROM ('2026-12-16 00:00:00+01'::timestamptz) TO ('2026-12-17 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2026_12_16" DROP CONSTRAINT partgen_bounds;
@@ -257,14 +294,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_17'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-17 00:00:00+01'::timestamptz, '2026-12-18 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-17 00:00:00+01'::timestamptz,
+        '2026-12-18 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2026_12_17 exists already as %, not as the partition [2026-12-17 00:00:00+01, 2026-12-18 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_17 exists already as %, not as the partition [2026-12-17 00:00:00+01, 2026-12-18 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2026_12_17" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2026_12_17" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-17 00:00:00+01'::timestamptz AND "at" < '2026-12-18 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-17 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-18 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_17"
         FOR VALUES FROM ('2026-12-17 00:00:00+01'::timestamptz) TO ('2026-12-18 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2026_12_17" DROP CONSTRAINT partgen_bounds;
@@ -282,14 +323,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_18'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-18 00:00:00+01'::timestamptz, '2026-12-19 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-18 00:00:00+01'::timestamptz,
+        '2026-12-19 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2026_12_18 exists already as %, not as the partition [2026-12-18 00:00:00+01, 2026-12-19 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_18 exists already as %, not as the partition [2026-12-18 00:00:00+01, 2026-12-19 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2026_12_18" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2026_12_18" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-18 00:00:00+01'::timestamptz AND "at" < '2026-12-19 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-18 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-19 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_18"
         FOR VALUES FROM ('2026-12-18 00:00:00+01'::timestamptz) TO ('2026-12-19 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2026_12_18" DROP CONSTRAINT partgen_bounds;
@@ -307,14 +352,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_19'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-19 00:00:00+01'::timestamptz, '2026-12-20 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-19 00:00:00+01'::timestamptz,
+        '2026-12-20 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2026_12_19 exists already as %, not as the partition [2026-12-19 00:00:00+01, 2026-12-20 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_19 exists already as %, not as the partition [2026-12-19 00:00:00+01, 2026-12-20 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2026_12_19" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2026_12_19" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-19 00:00:00+01'::timestamptz AND "at" < '2026-12-20 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-19 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-20 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_19"
         FOR VALUES FROM ('2026-12-19 00:00:00+01'::timestamptz) TO ('2026-12-20 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2026_12_19" DROP CONSTRAINT partgen_bounds;
@@ -332,43 +381,63 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "pings_p2026_12_19";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2026_12_19 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2026_12_19 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2026_12_18";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2026_12_18 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2026_12_18 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2026_12_17";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2026_12_17 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2026_12_17 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2026_12_16";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2026_12_16 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2026_12_16 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2026_12_15";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2026_12_15 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2026_12_15 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2026_12_14";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2026_12_14 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2026_12_14 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2026_12_13";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2026_12_13 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2026_12_13 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2026_12_12";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2026_12_12 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2026_12_12 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2026_12_11";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2026_12_11 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2026_12_11 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2026_12_10";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2026_12_10 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2026_12_10 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

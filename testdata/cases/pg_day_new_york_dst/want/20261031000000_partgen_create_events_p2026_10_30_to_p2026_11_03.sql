@@ -17,7 +17,7 @@
 -- partgen:partition op=create table=events name=events_p2026_11_01 from=2026-11-01T00:00:00-04:00 to=2026-11-02T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_11_02 from=2026-11-02T00:00:00-05:00 to=2026-11-03T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_11_03 from=2026-11-03T00:00:00-05:00 to=2026-11-04T00:00:00-05:00
--- partgen:checksum sha256=b161334374a44b7a45c68b6eb2b37d2088e91e91b066cc44647bbe5b07683901
+-- partgen:checksum sha256=97553cf44e80c69bbbb1619153b75e79fb09bb2dd39c67eeaf85533161cc89e6
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -38,22 +38,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"events"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -61,28 +68,13 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
-
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
 
 -- events_p2026_10_30: 2026-10-30, [2026-10-30 00:00:00-04, 2026-10-31 00:00:00-04)
 -- +goose StatementBegin
@@ -94,14 +86,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('events_p2026_10_30'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-30 00:00:00-04'::timestamptz, '2026-10-31 00:00:00-04'::timestamptz, '"events"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-30 00:00:00-04'::timestamptz,
+        '2026-10-31 00:00:00-04'::timestamptz, '"events"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table events_p2026_10_30 exists already as %, not as the partition [2026-10-30 00:00:00-04, 2026-10-31 00:00:00-04) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table events_p2026_10_30 exists already as %, not as the partition [2026-10-30 00:00:00-04, 2026-10-31 00:00:00-04) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "events_p2026_10_30" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "events_p2026_10_30" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-30 00:00:00-04'::timestamptz AND "ts" < '2026-10-31 00:00:00-04'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-30 00:00:00-04'::timestamptz AND "ts" <
+            '2026-10-31 00:00:00-04'::timestamptz);
     ALTER TABLE "events" ATTACH PARTITION "events_p2026_10_30"
         FOR VALUES FROM ('2026-10-30 00:00:00-04'::timestamptz) TO ('2026-10-31 00:00:00-04'::timestamptz);
     ALTER TABLE "events_p2026_10_30" DROP CONSTRAINT partgen_bounds;
@@ -119,14 +115,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('events_p2026_10_31'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-31 00:00:00-04'::timestamptz, '2026-11-01 00:00:00-04'::timestamptz, '"events"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-31 00:00:00-04'::timestamptz,
+        '2026-11-01 00:00:00-04'::timestamptz, '"events"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table events_p2026_10_31 exists already as %, not as the partition [2026-10-31 00:00:00-04, 2026-11-01 00:00:00-04) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table events_p2026_10_31 exists already as %, not as the partition [2026-10-31 00:00:00-04, 2026-11-01 00:00:00-04) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "events_p2026_10_31" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "events_p2026_10_31" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-31 00:00:00-04'::timestamptz AND "ts" < '2026-11-01 00:00:00-04'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-31 00:00:00-04'::timestamptz AND "ts" <
+            '2026-11-01 00:00:00-04'::timestamptz);
     ALTER TABLE "events" ATTACH PARTITION "events_p2026_10_31"
         FOR VALUES FROM ('2026-10-31 00:00:00-04'::timestamptz) TO ('2026-11-01 00:00:00-04'::timestamptz);
     ALTER TABLE "events_p2026_10_31" DROP CONSTRAINT partgen_bounds;
@@ -144,14 +144,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('events_p2026_11_01'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00-04'::timestamptz, '2026-11-02 00:00:00-05'::timestamptz, '"events"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00-04'::timestamptz,
+        '2026-11-02 00:00:00-05'::timestamptz, '"events"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table events_p2026_11_01 exists already as %, not as the partition [2026-11-01 00:00:00-04, 2026-11-02 00:00:00-05) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table events_p2026_11_01 exists already as %, not as the partition [2026-11-01 00:00:00-04, 2026-11-02 00:00:00-05) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "events_p2026_11_01" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "events_p2026_11_01" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00-04'::timestamptz AND "ts" < '2026-11-02 00:00:00-05'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00-04'::timestamptz AND "ts" <
+            '2026-11-02 00:00:00-05'::timestamptz);
     ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_01"
         FOR VALUES FROM ('2026-11-01 00:00:00-04'::timestamptz) TO ('2026-11-02 00:00:00-05'::timestamptz);
     ALTER TABLE "events_p2026_11_01" DROP CONSTRAINT partgen_bounds;
@@ -169,14 +173,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('events_p2026_11_02'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-02 00:00:00-05'::timestamptz, '2026-11-03 00:00:00-05'::timestamptz, '"events"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-02 00:00:00-05'::timestamptz,
+        '2026-11-03 00:00:00-05'::timestamptz, '"events"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table events_p2026_11_02 exists already as %, not as the partition [2026-11-02 00:00:00-05, 2026-11-03 00:00:00-05) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table events_p2026_11_02 exists already as %, not as the partition [2026-11-02 00:00:00-05, 2026-11-03 00:00:00-05) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "events_p2026_11_02" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "events_p2026_11_02" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-02 00:00:00-05'::timestamptz AND "ts" < '2026-11-03 00:00:00-05'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-02 00:00:00-05'::timestamptz AND "ts" <
+            '2026-11-03 00:00:00-05'::timestamptz);
     ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_02"
         FOR VALUES FROM ('2026-11-02 00:00:00-05'::timestamptz) TO ('2026-11-03 00:00:00-05'::timestamptz);
     ALTER TABLE "events_p2026_11_02" DROP CONSTRAINT partgen_bounds;
@@ -194,14 +202,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('events_p2026_11_03'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-03 00:00:00-05'::timestamptz, '2026-11-04 00:00:00-05'::timestamptz, '"events"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-03 00:00:00-05'::timestamptz,
+        '2026-11-04 00:00:00-05'::timestamptz, '"events"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table events_p2026_11_03 exists already as %, not as the partition [2026-11-03 00:00:00-05, 2026-11-04 00:00:00-05) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table events_p2026_11_03 exists already as %, not as the partition [2026-11-03 00:00:00-05, 2026-11-04 00:00:00-05) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "events_p2026_11_03" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "events_p2026_11_03" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-03 00:00:00-05'::timestamptz AND "ts" < '2026-11-04 00:00:00-05'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-03 00:00:00-05'::timestamptz AND "ts" <
+            '2026-11-04 00:00:00-05'::timestamptz);
     ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_03"
         FOR VALUES FROM ('2026-11-03 00:00:00-05'::timestamptz) TO ('2026-11-04 00:00:00-05'::timestamptz);
     ALTER TABLE "events_p2026_11_03" DROP CONSTRAINT partgen_bounds;
@@ -219,23 +231,33 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "events_p2026_11_03";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2026_11_03 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2026_11_03 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "events_p2026_11_02";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2026_11_02 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2026_11_02 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "events_p2026_11_01";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2026_11_01 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2026_11_01 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "events_p2026_10_31";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2026_10_31 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2026_10_31 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "events_p2026_10_30";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2026_10_30 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2026_10_30 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -16,7 +16,7 @@
 -- partgen:partition op=create table=visits name=visits_p2026_09_05 from=2026-09-05T00:00:00-04:00 to=2026-09-06T01:00:00-03:00
 -- partgen:partition op=create table=visits name=visits_p2026_09_06 from=2026-09-06T01:00:00-03:00 to=2026-09-07T00:00:00-03:00
 -- partgen:partition op=create table=visits name=visits_p2026_09_07 from=2026-09-07T00:00:00-03:00 to=2026-09-08T00:00:00-03:00
--- partgen:checksum sha256=61f6f687bab2078af6c34ca963ca821a04b4ebb58c33f70b323c0aeaca468700
+-- partgen:checksum sha256=e73fc1289f1ac73cac692a9555126a64c35267eb2e82d459eb67faa2c7b3863e
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -37,22 +37,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"visits"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table visits does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table visits does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"visits"'::regclass;
     IF found IS DISTINCT FROM 'r 1 visited_at timestamp without time zone' THEN
-        RAISE EXCEPTION 'partgen: visits must be PARTITION BY RANGE (visited_at) with visited_at of type timestamp without time zone, but it is %. Fix: correct key: or key_type: for visits in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: visits must be PARTITION BY RANGE (visited_at) with visited_at of type timestamp without time zone, but it is %. Fix: correct key: or key_type: for visits in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -60,28 +67,13 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"visits"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of visits the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of visits the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
-
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
 
 -- visits_p2026_09_04: 2026-09-04, [2026-09-04 00:00:00, 2026-09-05 00:00:00)
 -- +goose StatementBegin
@@ -93,14 +85,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('visits_p2026_09_04'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-04 00:00:00'::timestamp, '2026-09-05 00:00:00'::timestamp, '"visits"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-04 00:00:00'::timestamp,
+        '2026-09-05 00:00:00'::timestamp, '"visits"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table visits_p2026_09_04 exists already as %, not as the partition [2026-09-04 00:00:00, 2026-09-05 00:00:00) of visits this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table visits_p2026_09_04 exists already as %, not as the partition [2026-09-04 00:00:00, 2026-09-05 00:00:00) of visits this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "visits_p2026_09_04" (LIKE "visits" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "visits_p2026_09_04" ADD CONSTRAINT partgen_bounds
-        CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-04 00:00:00'::timestamp AND "visited_at" < '2026-09-05 00:00:00'::timestamp);
+        CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-04 00:00:00'::timestamp AND "visited_at" <
+            '2026-09-05 00:00:00'::timestamp);
     ALTER TABLE "visits" ATTACH PARTITION "visits_p2026_09_04"
         FOR VALUES FROM ('2026-09-04 00:00:00'::timestamp) TO ('2026-09-05 00:00:00'::timestamp);
     ALTER TABLE "visits_p2026_09_04" DROP CONSTRAINT partgen_bounds;
@@ -118,14 +114,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('visits_p2026_09_05'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-05 00:00:00'::timestamp, '2026-09-06 00:00:00'::timestamp, '"visits"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-05 00:00:00'::timestamp,
+        '2026-09-06 00:00:00'::timestamp, '"visits"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table visits_p2026_09_05 exists already as %, not as the partition [2026-09-05 00:00:00, 2026-09-06 00:00:00) of visits this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table visits_p2026_09_05 exists already as %, not as the partition [2026-09-05 00:00:00, 2026-09-06 00:00:00) of visits this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "visits_p2026_09_05" (LIKE "visits" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "visits_p2026_09_05" ADD CONSTRAINT partgen_bounds
-        CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-05 00:00:00'::timestamp AND "visited_at" < '2026-09-06 00:00:00'::timestamp);
+        CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-05 00:00:00'::timestamp AND "visited_at" <
+            '2026-09-06 00:00:00'::timestamp);
     ALTER TABLE "visits" ATTACH PARTITION "visits_p2026_09_05"
         FOR VALUES FROM ('2026-09-05 00:00:00'::timestamp) TO ('2026-09-06 00:00:00'::timestamp);
     ALTER TABLE "visits_p2026_09_05" DROP CONSTRAINT partgen_bounds;
@@ -143,14 +143,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('visits_p2026_09_06'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-06 00:00:00'::timestamp, '2026-09-07 00:00:00'::timestamp, '"visits"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-06 00:00:00'::timestamp,
+        '2026-09-07 00:00:00'::timestamp, '"visits"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table visits_p2026_09_06 exists already as %, not as the partition [2026-09-06 00:00:00, 2026-09-07 00:00:00) of visits this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table visits_p2026_09_06 exists already as %, not as the partition [2026-09-06 00:00:00, 2026-09-07 00:00:00) of visits this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "visits_p2026_09_06" (LIKE "visits" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "visits_p2026_09_06" ADD CONSTRAINT partgen_bounds
-        CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-06 00:00:00'::timestamp AND "visited_at" < '2026-09-07 00:00:00'::timestamp);
+        CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-06 00:00:00'::timestamp AND "visited_at" <
+            '2026-09-07 00:00:00'::timestamp);
     ALTER TABLE "visits" ATTACH PARTITION "visits_p2026_09_06"
         FOR VALUES FROM ('2026-09-06 00:00:00'::timestamp) TO ('2026-09-07 00:00:00'::timestamp);
     ALTER TABLE "visits_p2026_09_06" DROP CONSTRAINT partgen_bounds;
@@ -168,14 +172,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('visits_p2026_09_07'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-07 00:00:00'::timestamp, '2026-09-08 00:00:00'::timestamp, '"visits"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-07 00:00:00'::timestamp,
+        '2026-09-08 00:00:00'::timestamp, '"visits"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table visits_p2026_09_07 exists already as %, not as the partition [2026-09-07 00:00:00, 2026-09-08 00:00:00) of visits this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table visits_p2026_09_07 exists already as %, not as the partition [2026-09-07 00:00:00, 2026-09-08 00:00:00) of visits this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "visits_p2026_09_07" (LIKE "visits" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "visits_p2026_09_07" ADD CONSTRAINT partgen_bounds
-        CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-07 00:00:00'::timestamp AND "visited_at" < '2026-09-08 00:00:00'::timestamp);
+        CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-07 00:00:00'::timestamp AND "visited_at" <
+            '2026-09-08 00:00:00'::timestamp);
     ALTER TABLE "visits" ATTACH PARTITION "visits_p2026_09_07"
         FOR VALUES FROM ('2026-09-07 00:00:00'::timestamp) TO ('2026-09-08 00:00:00'::timestamp);
     ALTER TABLE "visits_p2026_09_07" DROP CONSTRAINT partgen_bounds;
@@ -193,19 +201,27 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "visits_p2026_09_07";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition visits_p2026_09_07 of visits: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition visits_p2026_09_07 of visits: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "visits_p2026_09_06";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition visits_p2026_09_06 of visits: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition visits_p2026_09_06 of visits: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "visits_p2026_09_05";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition visits_p2026_09_05 of visits: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition visits_p2026_09_05 of visits: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "visits_p2026_09_04";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition visits_p2026_09_04 of visits: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition visits_p2026_09_04 of visits: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -6,7 +6,8 @@
 -- through 2026-12 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
--- Spec partgen.yaml: table readings, key taken_at, interval month, premake 1, timezone Europe/Berlin, default_partition true (on_default_rows move)
+-- Spec partgen.yaml: table readings, key taken_at, interval month, premake 1, timezone Europe/Berlin, default_partition
+-- true (on_default_rows move)
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Rows of a new range found in the default partition are moved into it in this transaction.
@@ -16,7 +17,7 @@
 -- partgen:partition op=default table=readings name=readings_default
 -- partgen:partition op=create table=readings name=readings_p2026_11 from=2026-11-01T00:00:00+01:00 to=2026-12-01T00:00:00+01:00
 -- partgen:partition op=create table=readings name=readings_p2026_12 from=2026-12-01T00:00:00+01:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=4a7345e4bc3edcadf7e40310af9db362c9b10edc71318e4596d492ff29a8f20d
+-- partgen:checksum sha256=11353804db60723b9ea019e1d0863d37cf5739730f65a0d6c1fbad754aa5e513
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -37,22 +38,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"readings"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"readings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 taken_at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: readings must be PARTITION BY RANGE (taken_at) with taken_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for readings in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: readings must be PARTITION BY RANGE (taken_at) with taken_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for readings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -60,28 +68,13 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"readings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of readings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of readings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
-
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
 
 -- readings_default catches rows outside every range. Each later file checks it
 -- before it attaches a new range.
@@ -97,7 +90,9 @@ BEGIN
     IF found = pg_catalog.format('DEFAULT of %s', '"readings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table readings_default exists already as %, not as the default partition of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table readings_default exists already as %, not as the default partition of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "readings_default" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "readings" ATTACH PARTITION "readings_default" DEFAULT;
@@ -119,14 +114,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('readings_p2026_11'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+01'::timestamptz, '2026-12-01 00:00:00+01'::timestamptz, '"readings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+01'::timestamptz,
+        '2026-12-01 00:00:00+01'::timestamptz, '"readings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table readings_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00+01, 2026-12-01 00:00:00+01) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table readings_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00+01, 2026-12-01 00:00:00+01) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "readings_p2026_11" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "readings_p2026_11" ADD CONSTRAINT partgen_bounds
-        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2026-11-01 00:00:00+01'::timestamptz AND "taken_at" < '2026-12-01 00:00:00+01'::timestamptz);
+        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2026-11-01 00:00:00+01'::timestamptz AND "taken_at" <
+            '2026-12-01 00:00:00+01'::timestamptz);
     ALTER TABLE "readings" ATTACH PARTITION "readings_p2026_11"
         FOR VALUES FROM ('2026-11-01 00:00:00+01'::timestamptz) TO ('2026-12-01 00:00:00+01'::timestamptz);
     ALTER TABLE "readings_p2026_11" DROP CONSTRAINT partgen_bounds;
@@ -144,14 +143,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('readings_p2026_12'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+01'::timestamptz, '2027-01-01 00:00:00+01'::timestamptz, '"readings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+01'::timestamptz,
+        '2027-01-01 00:00:00+01'::timestamptz, '"readings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table readings_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00+01, 2027-01-01 00:00:00+01) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table readings_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00+01, 2027-01-01 00:00:00+01) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "readings_p2026_12" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "readings_p2026_12" ADD CONSTRAINT partgen_bounds
-        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2026-12-01 00:00:00+01'::timestamptz AND "taken_at" < '2027-01-01 00:00:00+01'::timestamptz);
+        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2026-12-01 00:00:00+01'::timestamptz AND "taken_at" <
+            '2027-01-01 00:00:00+01'::timestamptz);
     ALTER TABLE "readings" ATTACH PARTITION "readings_p2026_12"
         FOR VALUES FROM ('2026-12-01 00:00:00+01'::timestamptz) TO ('2027-01-01 00:00:00+01'::timestamptz);
     ALTER TABLE "readings_p2026_12" DROP CONSTRAINT partgen_bounds;
@@ -169,15 +172,21 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "readings_p2026_12";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition readings_p2026_12 of readings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition readings_p2026_12 of readings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "readings_p2026_11";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition readings_p2026_11 of readings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition readings_p2026_11 of readings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "readings_default";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop the default partition readings_default of readings: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop the default partition readings_default of readings: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -6,7 +6,8 @@
 -- through 2027-04 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2027-03-01 00:00:00+01 (readings_p2027_02).
 --
--- Spec partgen.yaml: table readings, key taken_at, interval month, premake 1, timezone Europe/Berlin, default_partition true (on_default_rows move)
+-- Spec partgen.yaml: table readings, key taken_at, interval month, premake 1, timezone Europe/Berlin, default_partition
+-- true (on_default_rows move)
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Rows of a new range found in the default partition are moved into it in this transaction.
@@ -15,7 +16,7 @@
 -- partgen:as-of 2027-03-20
 -- partgen:partition op=create table=readings name=readings_p2027_03 from=2027-03-01T00:00:00+01:00 to=2027-04-01T00:00:00+02:00
 -- partgen:partition op=create table=readings name=readings_p2027_04 from=2027-04-01T00:00:00+02:00 to=2027-05-01T00:00:00+02:00
--- partgen:checksum sha256=e79ef88e2fa60c67d19431a0c13ad470f0e83b9be91b11228ca2833e0c20c68c
+-- partgen:checksum sha256=eb25a83194230d29feab43a4cbc571ae3e4d4da8410d19bb5ac371e4e6b71e0d
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -36,22 +37,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"readings"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"readings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 taken_at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: readings must be PARTITION BY RANGE (taken_at) with taken_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for readings in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: readings must be PARTITION BY RANGE (taken_at) with taken_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for readings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -59,7 +67,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"readings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of readings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of readings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -80,21 +90,27 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('readings_p2027_03'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-03-01 00:00:00+01'::timestamptz, '2027-04-01 00:00:00+02'::timestamptz, '"readings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-03-01 00:00:00+01'::timestamptz,
+        '2027-04-01 00:00:00+02'::timestamptz, '"readings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table readings_p2027_03 exists already as %, not as the partition [2027-03-01 00:00:00+01, 2027-04-01 00:00:00+02) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table readings_p2027_03 exists already as %, not as the partition [2027-03-01 00:00:00+01, 2027-04-01 00:00:00+02) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "readings_p2027_03" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "readings_p2027_03" ADD CONSTRAINT partgen_bounds
-        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2027-03-01 00:00:00+01'::timestamptz AND "taken_at" < '2027-04-01 00:00:00+02'::timestamptz);
+        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2027-03-01 00:00:00+01'::timestamptz AND "taken_at" <
+            '2027-04-01 00:00:00+02'::timestamptz);
     -- Rows of this range waiting in the default partition move in. The column
     -- list leaves out generated columns, which PostgreSQL computes again.
     SELECT string_agg(pg_catalog.quote_ident(attname), ', ' ORDER BY attnum) INTO cols
     FROM pg_catalog.pg_attribute
     WHERE attrelid = '"readings_p2027_03"'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
-    EXECUTE format('WITH moved AS (DELETE FROM %s WHERE "taken_at" >= %s AND "taken_at" < %s RETURNING *) INSERT INTO %s (%s) SELECT %s FROM moved',
-        '"readings_default"', '''2027-03-01 00:00:00+01''::timestamptz', '''2027-04-01 00:00:00+02''::timestamptz', '"readings_p2027_03"', cols, cols);
+    EXECUTE
+        format('WITH moved AS (DELETE FROM %s WHERE "taken_at" >= %s AND "taken_at" < %s RETURNING *) INSERT INTO %s (%s) SELECT %s FROM moved',
+        '"readings_default"', '''2027-03-01 00:00:00+01''::timestamptz', '''2027-04-01 00:00:00+02''::timestamptz',
+            '"readings_p2027_03"', cols, cols);
     ALTER TABLE "readings" ATTACH PARTITION "readings_p2027_03"
         FOR VALUES FROM ('2027-03-01 00:00:00+01'::timestamptz) TO ('2027-04-01 00:00:00+02'::timestamptz);
     ALTER TABLE "readings_p2027_03" DROP CONSTRAINT partgen_bounds;
@@ -113,21 +129,27 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('readings_p2027_04'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-04-01 00:00:00+02'::timestamptz, '2027-05-01 00:00:00+02'::timestamptz, '"readings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-04-01 00:00:00+02'::timestamptz,
+        '2027-05-01 00:00:00+02'::timestamptz, '"readings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table readings_p2027_04 exists already as %, not as the partition [2027-04-01 00:00:00+02, 2027-05-01 00:00:00+02) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table readings_p2027_04 exists already as %, not as the partition [2027-04-01 00:00:00+02, 2027-05-01 00:00:00+02) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "readings_p2027_04" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "readings_p2027_04" ADD CONSTRAINT partgen_bounds
-        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2027-04-01 00:00:00+02'::timestamptz AND "taken_at" < '2027-05-01 00:00:00+02'::timestamptz);
+        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2027-04-01 00:00:00+02'::timestamptz AND "taken_at" <
+            '2027-05-01 00:00:00+02'::timestamptz);
     -- Rows of this range waiting in the default partition move in. The column
     -- list leaves out generated columns, which PostgreSQL computes again.
     SELECT string_agg(pg_catalog.quote_ident(attname), ', ' ORDER BY attnum) INTO cols
     FROM pg_catalog.pg_attribute
     WHERE attrelid = '"readings_p2027_04"'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
-    EXECUTE format('WITH moved AS (DELETE FROM %s WHERE "taken_at" >= %s AND "taken_at" < %s RETURNING *) INSERT INTO %s (%s) SELECT %s FROM moved',
-        '"readings_default"', '''2027-04-01 00:00:00+02''::timestamptz', '''2027-05-01 00:00:00+02''::timestamptz', '"readings_p2027_04"', cols, cols);
+    EXECUTE
+        format('WITH moved AS (DELETE FROM %s WHERE "taken_at" >= %s AND "taken_at" < %s RETURNING *) INSERT INTO %s (%s) SELECT %s FROM moved',
+        '"readings_default"', '''2027-04-01 00:00:00+02''::timestamptz', '''2027-05-01 00:00:00+02''::timestamptz',
+            '"readings_p2027_04"', cols, cols);
     ALTER TABLE "readings" ATTACH PARTITION "readings_p2027_04"
         FOR VALUES FROM ('2027-04-01 00:00:00+02'::timestamptz) TO ('2027-05-01 00:00:00+02'::timestamptz);
     ALTER TABLE "readings_p2027_04" DROP CONSTRAINT partgen_bounds;
@@ -145,11 +167,15 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "readings_p2027_04";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition readings_p2027_04 of readings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition readings_p2027_04 of readings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "readings_p2027_03";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition readings_p2027_03 of readings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition readings_p2027_03 of readings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

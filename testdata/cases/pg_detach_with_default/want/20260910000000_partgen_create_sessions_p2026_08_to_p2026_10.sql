@@ -6,7 +6,8 @@
 -- through 2026-10 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
--- Spec partgen.yaml: table sessions, key started_at, interval month, premake 1, timezone UTC, start 2026-08-01, default_partition true (on_default_rows fail), retention keep 1 action detach
+-- Spec partgen.yaml: table sessions, key started_at, interval month, premake 1, timezone UTC, start 2026-08-01,
+-- default_partition true (on_default_rows fail), retention keep 1 action detach
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
@@ -17,7 +18,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=f53f00c831dfd156282a3294a03ef52fa3160137310f381cba24d9b558ab0cd8
+-- partgen:checksum sha256=db9bda20812c6be85cb99e5be9eff62479c523e670907faaf40a682f4b9b8156
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -38,22 +39,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"sessions"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'r 1 started_at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -61,28 +69,13 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
-
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
 
 -- sessions_default catches rows outside every range. Each later file checks it
 -- before it attaches a new range.
@@ -98,7 +91,9 @@ BEGIN
     IF found = pg_catalog.format('DEFAULT of %s', '"sessions"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions_default exists already as %, not as the default partition of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table sessions_default exists already as %, not as the default partition of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "sessions_default" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_default" DEFAULT;
@@ -120,14 +115,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('sessions_p2026_08'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-01 00:00:00+00'::timestamptz, '2026-09-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-01 00:00:00+00'::timestamptz,
+        '2026-09-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions_p2026_08 exists already as %, not as the partition [2026-08-01 00:00:00+00, 2026-09-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026_08 exists already as %, not as the partition [2026-08-01 00:00:00+00, 2026-09-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "sessions_p2026_08" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "sessions_p2026_08" ADD CONSTRAINT partgen_bounds
-        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-01 00:00:00+00'::timestamptz AND "started_at" < '2026-09-01 00:00:00+00'::timestamptz);
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-01 00:00:00+00'::timestamptz AND "started_at" <
+            '2026-09-01 00:00:00+00'::timestamptz);
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_08"
         FOR VALUES FROM ('2026-08-01 00:00:00+00'::timestamptz) TO ('2026-09-01 00:00:00+00'::timestamptz);
     ALTER TABLE "sessions_p2026_08" DROP CONSTRAINT partgen_bounds;
@@ -145,14 +144,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('sessions_p2026_09'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-01 00:00:00+00'::timestamptz, '2026-10-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-01 00:00:00+00'::timestamptz,
+        '2026-10-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions_p2026_09 exists already as %, not as the partition [2026-09-01 00:00:00+00, 2026-10-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026_09 exists already as %, not as the partition [2026-09-01 00:00:00+00, 2026-10-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "sessions_p2026_09" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "sessions_p2026_09" ADD CONSTRAINT partgen_bounds
-        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-09-01 00:00:00+00'::timestamptz AND "started_at" < '2026-10-01 00:00:00+00'::timestamptz);
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-09-01 00:00:00+00'::timestamptz AND "started_at" <
+            '2026-10-01 00:00:00+00'::timestamptz);
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_09"
         FOR VALUES FROM ('2026-09-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
     ALTER TABLE "sessions_p2026_09" DROP CONSTRAINT partgen_bounds;
@@ -170,14 +173,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('sessions_p2026_10'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+00'::timestamptz, '2026-11-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+00'::timestamptz,
+        '2026-11-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions_p2026_10 exists already as %, not as the partition [2026-10-01 00:00:00+00, 2026-11-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026_10 exists already as %, not as the partition [2026-10-01 00:00:00+00, 2026-11-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "sessions_p2026_10" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "sessions_p2026_10" ADD CONSTRAINT partgen_bounds
-        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-10-01 00:00:00+00'::timestamptz AND "started_at" < '2026-11-01 00:00:00+00'::timestamptz);
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-10-01 00:00:00+00'::timestamptz AND "started_at" <
+            '2026-11-01 00:00:00+00'::timestamptz);
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_10"
         FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2026-11-01 00:00:00+00'::timestamptz);
     ALTER TABLE "sessions_p2026_10" DROP CONSTRAINT partgen_bounds;
@@ -195,19 +202,27 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "sessions_p2026_10";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition sessions_p2026_10 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition sessions_p2026_10 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "sessions_p2026_09";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition sessions_p2026_09 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition sessions_p2026_09 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "sessions_p2026_08";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition sessions_p2026_08 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition sessions_p2026_08 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "sessions_default";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop the default partition sessions_default of sessions: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop the default partition sessions_default of sessions: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -6,7 +6,8 @@
 -- through 2027-01 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2026-11-01 00:00:00+00 (sessions_p2026_10).
 --
--- Spec partgen.yaml: table sessions, key started_at, interval month, premake 1, timezone UTC, start 2026-08-01, default_partition true (on_default_rows fail), retention keep 1 action detach
+-- Spec partgen.yaml: table sessions, key started_at, interval month, premake 1, timezone UTC, start 2026-08-01,
+-- default_partition true (on_default_rows fail), retention keep 1 action detach
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
@@ -16,7 +17,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=21b6092231b4a4e76e445e54f58319e69affe27547ebd65578e98e57e5d19039
+-- partgen:checksum sha256=43db1c464abbc5c26bf303d1f032d64c8a6165589c19b36b30c91817ea8440ad
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -37,22 +38,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"sessions"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'r 1 started_at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -60,7 +68,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -83,19 +93,26 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('sessions_p2026_11'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+00'::timestamptz, '2026-12-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+00'::timestamptz,
+        '2026-12-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "sessions_p2026_11" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "sessions_p2026_11" ADD CONSTRAINT partgen_bounds
-        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-11-01 00:00:00+00'::timestamptz AND "started_at" < '2026-12-01 00:00:00+00'::timestamptz);
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-11-01 00:00:00+00'::timestamptz AND "started_at" <
+            '2026-12-01 00:00:00+00'::timestamptz);
     SELECT count(*), min("started_at")::text, max("started_at")::text INTO n, first_key, last_key
     FROM "sessions_default"
-    WHERE "started_at" >= '2026-11-01 00:00:00+00'::timestamptz AND "started_at" < '2026-12-01 00:00:00+00'::timestamptz;
+    WHERE "started_at" >= '2026-11-01 00:00:00+00'::timestamptz AND "started_at" <
+        '2026-12-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_11 [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and run partgen generate again', n, first_key, last_key;
+        RAISE EXCEPTION
+            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_11 [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and run partgen generate again',
+            n, first_key, last_key;
     END IF;
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_11"
         FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
@@ -117,19 +134,26 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('sessions_p2026_12'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+00'::timestamptz, '2027-01-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+00'::timestamptz,
+        '2027-01-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "sessions_p2026_12" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "sessions_p2026_12" ADD CONSTRAINT partgen_bounds
-        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-12-01 00:00:00+00'::timestamptz AND "started_at" < '2027-01-01 00:00:00+00'::timestamptz);
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-12-01 00:00:00+00'::timestamptz AND "started_at" <
+            '2027-01-01 00:00:00+00'::timestamptz);
     SELECT count(*), min("started_at")::text, max("started_at")::text INTO n, first_key, last_key
     FROM "sessions_default"
-    WHERE "started_at" >= '2026-12-01 00:00:00+00'::timestamptz AND "started_at" < '2027-01-01 00:00:00+00'::timestamptz;
+    WHERE "started_at" >= '2026-12-01 00:00:00+00'::timestamptz AND "started_at" <
+        '2027-01-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_12 [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and run partgen generate again', n, first_key, last_key;
+        RAISE EXCEPTION
+            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_12 [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and run partgen generate again',
+            n, first_key, last_key;
     END IF;
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_12"
         FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
@@ -151,19 +175,26 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('sessions_p2027_01'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+00'::timestamptz, '2027-02-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+00'::timestamptz,
+        '2027-02-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions_p2027_01 exists already as %, not as the partition [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table sessions_p2027_01 exists already as %, not as the partition [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "sessions_p2027_01" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "sessions_p2027_01" ADD CONSTRAINT partgen_bounds
-        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "started_at" < '2027-02-01 00:00:00+00'::timestamptz);
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "started_at" <
+            '2027-02-01 00:00:00+00'::timestamptz);
     SELECT count(*), min("started_at")::text, max("started_at")::text INTO n, first_key, last_key
     FROM "sessions_default"
-    WHERE "started_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "started_at" < '2027-02-01 00:00:00+00'::timestamptz;
+    WHERE "started_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "started_at" <
+        '2027-02-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and run partgen generate again', n, first_key, last_key;
+        RAISE EXCEPTION
+            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and run partgen generate again',
+            n, first_key, last_key;
     END IF;
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2027_01"
         FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-02-01 00:00:00+00'::timestamptz);
@@ -182,15 +213,21 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "sessions_p2027_01";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition sessions_p2027_01 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition sessions_p2027_01 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "sessions_p2026_12";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition sessions_p2026_12 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition sessions_p2026_12 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "sessions_p2026_11";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition sessions_p2026_11 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition sessions_p2026_11 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -14,7 +14,7 @@
 -- partgen:as-of 2025-01-15
 -- partgen:partition op=create table=pings name=pings_p2025_01 from=2025-01-01T00:00:00+01:00 to=2025-02-01T00:00:00+01:00
 -- partgen:partition op=create table=pings name=pings_p2025_02 from=2025-02-01T00:00:00+01:00 to=2025-03-01T00:00:00+01:00
--- partgen:checksum sha256=5f997c6437fcdbff9f6ca4f125946409973bb8a26b0c4fb6fc331c73e4b82c0e
+-- partgen:checksum sha256=a358100784bc09163e0ec3bc610f42e8f334912fea4c974aa6d0a04f4d3094ec
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -35,22 +35,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"pings"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -58,28 +65,13 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
-
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
 
 -- pings_p2025_01: 2025-01, [2025-01-01 00:00:00+01, 2025-02-01 00:00:00+01)
 -- +goose StatementBegin
@@ -91,14 +83,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025_01'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-01-01 00:00:00+01'::timestamptz, '2025-02-01 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-01-01 00:00:00+01'::timestamptz,
+        '2025-02-01 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025_01 exists already as %, not as the partition [2025-01-01 00:00:00+01, 2025-02-01 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_01 exists already as %, not as the partition [2025-01-01 00:00:00+01, 2025-02-01 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025_01" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025_01" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-01-01 00:00:00+01'::timestamptz AND "at" < '2025-02-01 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-01-01 00:00:00+01'::timestamptz AND "at" <
+            '2025-02-01 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_01"
         FOR VALUES FROM ('2025-01-01 00:00:00+01'::timestamptz) TO ('2025-02-01 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2025_01" DROP CONSTRAINT partgen_bounds;
@@ -116,14 +112,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025_02'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-02-01 00:00:00+01'::timestamptz, '2025-03-01 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-02-01 00:00:00+01'::timestamptz,
+        '2025-03-01 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025_02 exists already as %, not as the partition [2025-02-01 00:00:00+01, 2025-03-01 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_02 exists already as %, not as the partition [2025-02-01 00:00:00+01, 2025-03-01 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025_02" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025_02" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-02-01 00:00:00+01'::timestamptz AND "at" < '2025-03-01 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-02-01 00:00:00+01'::timestamptz AND "at" <
+            '2025-03-01 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_02"
         FOR VALUES FROM ('2025-02-01 00:00:00+01'::timestamptz) TO ('2025-03-01 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2025_02" DROP CONSTRAINT partgen_bounds;
@@ -141,11 +141,15 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "pings_p2025_02";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_02 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_02 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025_01";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_01 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_01 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -5,7 +5,9 @@
 -- As of 2025-03-20 (Europe/Paris) the current quarter is 2025-Q1; the spec wants partitions from the current period
 -- through 2025-Q2 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2025-03-01 00:00:00+01 (pings_p2025_02).
--- The span from 2025-03-01 00:00:00+01 is off the quarter calendar (the folder's partitions were made with another interval, or start elsewhere): 1 month partition(s) fill it up to 2025-04-01 00:00:00+02, the first quarter boundary, where quarter partitions start.
+-- The span from 2025-03-01 00:00:00+01 is off the quarter calendar (the folder's partitions were made with another
+-- interval, or start elsewhere): 1 month partition(s) fill it up to 2025-04-01 00:00:00+02, the first quarter boundary,
+-- where quarter partitions start.
 --
 -- Spec partgen.yaml: table pings, key at, interval quarter, premake 1, timezone Europe/Paris
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
@@ -15,7 +17,7 @@
 -- partgen:as-of 2025-03-20
 -- partgen:partition op=create table=pings name=pings_p2025_03 from=2025-03-01T00:00:00+01:00 to=2025-04-01T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025q2 from=2025-04-01T00:00:00+02:00 to=2025-07-01T00:00:00+02:00
--- partgen:checksum sha256=8682d4ef4a709a981100bb5a113f38fc0f5e7e2cc5d2c1437f929511f0aac62d
+-- partgen:checksum sha256=d659bcfaa4b6ef9a30a7acb78ae0381929df50a1e0d2e6535652de4b8dfca0e3
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -36,22 +38,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"pings"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -59,7 +68,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -75,14 +86,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025_03'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-01 00:00:00+01'::timestamptz, '2025-04-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-01 00:00:00+01'::timestamptz,
+        '2025-04-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025_03 exists already as %, not as the partition [2025-03-01 00:00:00+01, 2025-04-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_03 exists already as %, not as the partition [2025-03-01 00:00:00+01, 2025-04-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025_03" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025_03" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-01 00:00:00+01'::timestamptz AND "at" < '2025-04-01 00:00:00+02'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-01 00:00:00+01'::timestamptz AND "at" <
+            '2025-04-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03"
         FOR VALUES FROM ('2025-03-01 00:00:00+01'::timestamptz) TO ('2025-04-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings_p2025_03" DROP CONSTRAINT partgen_bounds;
@@ -100,14 +115,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025q2'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-04-01 00:00:00+02'::timestamptz, '2025-07-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-04-01 00:00:00+02'::timestamptz,
+        '2025-07-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025q2 exists already as %, not as the partition [2025-04-01 00:00:00+02, 2025-07-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025q2 exists already as %, not as the partition [2025-04-01 00:00:00+02, 2025-07-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025q2" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025q2" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-04-01 00:00:00+02'::timestamptz AND "at" < '2025-07-01 00:00:00+02'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-04-01 00:00:00+02'::timestamptz AND "at" <
+            '2025-07-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025q2"
         FOR VALUES FROM ('2025-04-01 00:00:00+02'::timestamptz) TO ('2025-07-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings_p2025q2" DROP CONSTRAINT partgen_bounds;
@@ -125,11 +144,15 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "pings_p2025q2";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025q2 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025q2 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025_03";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_03 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_03 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

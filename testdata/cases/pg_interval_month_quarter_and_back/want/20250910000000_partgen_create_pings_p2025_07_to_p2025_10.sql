@@ -16,7 +16,7 @@
 -- partgen:partition op=create table=pings name=pings_p2025_08 from=2025-08-01T00:00:00+02:00 to=2025-09-01T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_09 from=2025-09-01T00:00:00+02:00 to=2025-10-01T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_10 from=2025-10-01T00:00:00+02:00 to=2025-11-01T00:00:00+01:00
--- partgen:checksum sha256=8fb61565587c8c506bf735459201b99be2881b29bb4849f3e51c43850159a069
+-- partgen:checksum sha256=47973de913183fff18317507f8fdb60467af74390ca04d0c932dc3ddea4785b2
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -37,22 +37,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"pings"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -60,7 +67,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -76,14 +85,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025_07'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-07-01 00:00:00+02'::timestamptz, '2025-08-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-07-01 00:00:00+02'::timestamptz,
+        '2025-08-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025_07 exists already as %, not as the partition [2025-07-01 00:00:00+02, 2025-08-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_07 exists already as %, not as the partition [2025-07-01 00:00:00+02, 2025-08-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025_07" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025_07" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-07-01 00:00:00+02'::timestamptz AND "at" < '2025-08-01 00:00:00+02'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-07-01 00:00:00+02'::timestamptz AND "at" <
+            '2025-08-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_07"
         FOR VALUES FROM ('2025-07-01 00:00:00+02'::timestamptz) TO ('2025-08-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings_p2025_07" DROP CONSTRAINT partgen_bounds;
@@ -101,14 +114,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025_08'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-08-01 00:00:00+02'::timestamptz, '2025-09-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-08-01 00:00:00+02'::timestamptz,
+        '2025-09-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025_08 exists already as %, not as the partition [2025-08-01 00:00:00+02, 2025-09-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_08 exists already as %, not as the partition [2025-08-01 00:00:00+02, 2025-09-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025_08" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025_08" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-08-01 00:00:00+02'::timestamptz AND "at" < '2025-09-01 00:00:00+02'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-08-01 00:00:00+02'::timestamptz AND "at" <
+            '2025-09-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_08"
         FOR VALUES FROM ('2025-08-01 00:00:00+02'::timestamptz) TO ('2025-09-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings_p2025_08" DROP CONSTRAINT partgen_bounds;
@@ -126,14 +143,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025_09'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-09-01 00:00:00+02'::timestamptz, '2025-10-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-09-01 00:00:00+02'::timestamptz,
+        '2025-10-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025_09 exists already as %, not as the partition [2025-09-01 00:00:00+02, 2025-10-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_09 exists already as %, not as the partition [2025-09-01 00:00:00+02, 2025-10-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025_09" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025_09" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-09-01 00:00:00+02'::timestamptz AND "at" < '2025-10-01 00:00:00+02'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-09-01 00:00:00+02'::timestamptz AND "at" <
+            '2025-10-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_09"
         FOR VALUES FROM ('2025-09-01 00:00:00+02'::timestamptz) TO ('2025-10-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings_p2025_09" DROP CONSTRAINT partgen_bounds;
@@ -151,14 +172,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025_10'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-10-01 00:00:00+02'::timestamptz, '2025-11-01 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-10-01 00:00:00+02'::timestamptz,
+        '2025-11-01 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025_10 exists already as %, not as the partition [2025-10-01 00:00:00+02, 2025-11-01 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_10 exists already as %, not as the partition [2025-10-01 00:00:00+02, 2025-11-01 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025_10" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025_10" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-10-01 00:00:00+02'::timestamptz AND "at" < '2025-11-01 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-10-01 00:00:00+02'::timestamptz AND "at" <
+            '2025-11-01 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_10"
         FOR VALUES FROM ('2025-10-01 00:00:00+02'::timestamptz) TO ('2025-11-01 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2025_10" DROP CONSTRAINT partgen_bounds;
@@ -176,19 +201,27 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "pings_p2025_10";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_10 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_10 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025_09";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_09 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_09 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025_08";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_08 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_08 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025_07";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_07 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_07 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

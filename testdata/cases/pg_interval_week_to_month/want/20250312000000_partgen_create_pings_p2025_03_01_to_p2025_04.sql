@@ -5,8 +5,12 @@
 -- As of 2025-03-12 (Europe/Paris) the current month is 2025-03; the spec wants partitions from the current period
 -- through 2025-04 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2025-03-17 00:00:00+01 (pings_p2025w11).
--- The span from 2025-03-01 00:00:00+01 is off the month calendar (the folder's partitions were made with another interval, or start elsewhere): 2 day partition(s) fill it up to 2025-03-03 00:00:00+01, where the folder's partitions go on.
--- The span from 2025-03-17 00:00:00+01 is off the month calendar (the folder's partitions were made with another interval, or start elsewhere): 2 week and 1 day partition(s) fill it up to 2025-04-01 00:00:00+02, the first month boundary, where month partitions start.
+-- The span from 2025-03-01 00:00:00+01 is off the month calendar (the folder's partitions were made with another
+-- interval, or start elsewhere): 2 day partition(s) fill it up to 2025-03-03 00:00:00+01, where the folder's partitions
+-- go on.
+-- The span from 2025-03-17 00:00:00+01 is off the month calendar (the folder's partitions were made with another
+-- interval, or start elsewhere): 2 week and 1 day partition(s) fill it up to 2025-04-01 00:00:00+02, the first month
+-- boundary, where month partitions start.
 --
 -- Spec partgen.yaml: table pings, key at, interval month, premake 1, timezone Europe/Paris
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
@@ -20,7 +24,7 @@
 -- partgen:partition op=create table=pings name=pings_p2025w13 from=2025-03-24T00:00:00+01:00 to=2025-03-31T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_03_31 from=2025-03-31T00:00:00+02:00 to=2025-04-01T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_04 from=2025-04-01T00:00:00+02:00 to=2025-05-01T00:00:00+02:00
--- partgen:checksum sha256=5fc87e6fdca2944f9f2e40a9d8158873e39938b6d385d6aedb5f8f8cc37bccd4
+-- partgen:checksum sha256=dee10eb9dd5cb5bd75b5104951dc4be4bfe68b7fa0bb830e958210c08a039d87
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -41,22 +45,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"pings"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -64,7 +75,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -80,14 +93,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025_03_01'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-01 00:00:00+01'::timestamptz, '2025-03-02 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-01 00:00:00+01'::timestamptz,
+        '2025-03-02 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025_03_01 exists already as %, not as the partition [2025-03-01 00:00:00+01, 2025-03-02 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_03_01 exists already as %, not as the partition [2025-03-01 00:00:00+01, 2025-03-02 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025_03_01" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025_03_01" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-01 00:00:00+01'::timestamptz AND "at" < '2025-03-02 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-01 00:00:00+01'::timestamptz AND "at" <
+            '2025-03-02 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03_01"
         FOR VALUES FROM ('2025-03-01 00:00:00+01'::timestamptz) TO ('2025-03-02 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2025_03_01" DROP CONSTRAINT partgen_bounds;
@@ -105,14 +122,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025_03_02'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-02 00:00:00+01'::timestamptz, '2025-03-03 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-02 00:00:00+01'::timestamptz,
+        '2025-03-03 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025_03_02 exists already as %, not as the partition [2025-03-02 00:00:00+01, 2025-03-03 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_03_02 exists already as %, not as the partition [2025-03-02 00:00:00+01, 2025-03-03 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025_03_02" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025_03_02" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-02 00:00:00+01'::timestamptz AND "at" < '2025-03-03 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-02 00:00:00+01'::timestamptz AND "at" <
+            '2025-03-03 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03_02"
         FOR VALUES FROM ('2025-03-02 00:00:00+01'::timestamptz) TO ('2025-03-03 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2025_03_02" DROP CONSTRAINT partgen_bounds;
@@ -130,14 +151,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025w12'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-17 00:00:00+01'::timestamptz, '2025-03-24 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-17 00:00:00+01'::timestamptz,
+        '2025-03-24 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025w12 exists already as %, not as the partition [2025-03-17 00:00:00+01, 2025-03-24 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025w12 exists already as %, not as the partition [2025-03-17 00:00:00+01, 2025-03-24 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025w12" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025w12" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-17 00:00:00+01'::timestamptz AND "at" < '2025-03-24 00:00:00+01'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-17 00:00:00+01'::timestamptz AND "at" <
+            '2025-03-24 00:00:00+01'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w12"
         FOR VALUES FROM ('2025-03-17 00:00:00+01'::timestamptz) TO ('2025-03-24 00:00:00+01'::timestamptz);
     ALTER TABLE "pings_p2025w12" DROP CONSTRAINT partgen_bounds;
@@ -155,14 +180,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025w13'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-24 00:00:00+01'::timestamptz, '2025-03-31 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-24 00:00:00+01'::timestamptz,
+        '2025-03-31 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025w13 exists already as %, not as the partition [2025-03-24 00:00:00+01, 2025-03-31 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025w13 exists already as %, not as the partition [2025-03-24 00:00:00+01, 2025-03-31 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025w13" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025w13" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-24 00:00:00+01'::timestamptz AND "at" < '2025-03-31 00:00:00+02'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-24 00:00:00+01'::timestamptz AND "at" <
+            '2025-03-31 00:00:00+02'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w13"
         FOR VALUES FROM ('2025-03-24 00:00:00+01'::timestamptz) TO ('2025-03-31 00:00:00+02'::timestamptz);
     ALTER TABLE "pings_p2025w13" DROP CONSTRAINT partgen_bounds;
@@ -180,14 +209,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025_03_31'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-31 00:00:00+02'::timestamptz, '2025-04-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-31 00:00:00+02'::timestamptz,
+        '2025-04-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025_03_31 exists already as %, not as the partition [2025-03-31 00:00:00+02, 2025-04-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_03_31 exists already as %, not as the partition [2025-03-31 00:00:00+02, 2025-04-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025_03_31" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025_03_31" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-31 00:00:00+02'::timestamptz AND "at" < '2025-04-01 00:00:00+02'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-31 00:00:00+02'::timestamptz AND "at" <
+            '2025-04-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03_31"
         FOR VALUES FROM ('2025-03-31 00:00:00+02'::timestamptz) TO ('2025-04-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings_p2025_03_31" DROP CONSTRAINT partgen_bounds;
@@ -205,14 +238,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('pings_p2025_04'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-04-01 00:00:00+02'::timestamptz, '2025-05-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-04-01 00:00:00+02'::timestamptz,
+        '2025-05-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table pings_p2025_04 exists already as %, not as the partition [2025-04-01 00:00:00+02, 2025-05-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_04 exists already as %, not as the partition [2025-04-01 00:00:00+02, 2025-05-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "pings_p2025_04" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "pings_p2025_04" ADD CONSTRAINT partgen_bounds
-        CHECK ("at" IS NOT NULL AND "at" >= '2025-04-01 00:00:00+02'::timestamptz AND "at" < '2025-05-01 00:00:00+02'::timestamptz);
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-04-01 00:00:00+02'::timestamptz AND "at" <
+            '2025-05-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_04"
         FOR VALUES FROM ('2025-04-01 00:00:00+02'::timestamptz) TO ('2025-05-01 00:00:00+02'::timestamptz);
     ALTER TABLE "pings_p2025_04" DROP CONSTRAINT partgen_bounds;
@@ -230,27 +267,39 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "pings_p2025_04";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_04 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_04 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025_03_31";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_03_31 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_03_31 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025w13";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025w13 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025w13 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025w12";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025w12 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025w12 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025_03_02";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_03_02 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_03_02 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "pings_p2025_03_01";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition pings_p2025_03_01 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition pings_p2025_03_01 of pings: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

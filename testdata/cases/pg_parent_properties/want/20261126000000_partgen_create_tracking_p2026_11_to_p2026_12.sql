@@ -6,7 +6,8 @@
 -- through 2026-12 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
--- Spec partgen.yaml: table tracking, key ts, interval month, premake 1, timezone UTC, start 2026-11-01, default_partition true (on_default_rows fail)
+-- Spec partgen.yaml: table tracking, key ts, interval month, premake 1, timezone UTC, start 2026-11-01,
+-- default_partition true (on_default_rows fail)
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
@@ -16,7 +17,7 @@
 -- partgen:partition op=default table=tracking name=tracking_default
 -- partgen:partition op=create table=tracking name=tracking_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=tracking name=tracking_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=ed0868e29337a80a0b6c9954d2255d14411f7f432b85ef4415844b665a071ee6
+-- partgen:checksum sha256=da223ca012d18346ecbc01868548b627084a8b762f6dd4b771c6e7214d925430
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -37,51 +38,46 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"tracking"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table tracking does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table tracking does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"tracking"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: tracking must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for tracking in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: tracking must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for tracking in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
       LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"tracking"'::regclass;
-    IF found IS DISTINCT FROM 'tablespace partgen_case_slow_disk, logged, replica identity using index tracking_id_ts_key, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of tracking the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace partgen_case_slow_disk, logged, replica identity using index tracking_id_ts_key, access method default', found;
+    IF found IS DISTINCT FROM
+        'tablespace partgen_case_slow_disk, logged, replica identity using index tracking_id_ts_key, access method default'
+        THEN
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of tracking the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace partgen_case_slow_disk, logged, replica identity using index tracking_id_ts_key, access method default',
+            found;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
-
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
 
 -- tracking_default catches rows outside every range. Each later file checks it
 -- before it attaches a new range.
@@ -97,9 +93,12 @@ BEGIN
     IF found = pg_catalog.format('DEFAULT of %s', '"tracking"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table tracking_default exists already as %, not as the default partition of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table tracking_default exists already as %, not as the default partition of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
-    CREATE TABLE "tracking_default" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE "partgen_case_slow_disk";
+    CREATE TABLE "tracking_default" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE
+        "partgen_case_slow_disk";
     ALTER TABLE "tracking_default" REPLICA IDENTITY USING INDEX "tracking_default_id_ts_key";
     ALTER TABLE "tracking" ATTACH PARTITION "tracking_default" DEFAULT;
 END
@@ -120,15 +119,20 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('tracking_p2026_11'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+00'::timestamptz, '2026-12-01 00:00:00+00'::timestamptz, '"tracking"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+00'::timestamptz,
+        '2026-12-01 00:00:00+00'::timestamptz, '"tracking"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table tracking_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00) of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table tracking_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00) of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
-    CREATE TABLE "tracking_p2026_11" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE "partgen_case_slow_disk";
+    CREATE TABLE "tracking_p2026_11" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE
+        "partgen_case_slow_disk";
     ALTER TABLE "tracking_p2026_11" REPLICA IDENTITY USING INDEX "tracking_p2026_11_id_ts_key";
     ALTER TABLE "tracking_p2026_11" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" < '2026-12-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-12-01 00:00:00+00'::timestamptz);
     ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2026_11"
         FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
     ALTER TABLE "tracking_p2026_11" DROP CONSTRAINT partgen_bounds;
@@ -146,15 +150,20 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('tracking_p2026_12'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+00'::timestamptz, '2027-01-01 00:00:00+00'::timestamptz, '"tracking"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+00'::timestamptz,
+        '2027-01-01 00:00:00+00'::timestamptz, '"tracking"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table tracking_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00) of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table tracking_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00) of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
-    CREATE TABLE "tracking_p2026_12" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE "partgen_case_slow_disk";
+    CREATE TABLE "tracking_p2026_12" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE
+        "partgen_case_slow_disk";
     ALTER TABLE "tracking_p2026_12" REPLICA IDENTITY USING INDEX "tracking_p2026_12_id_ts_key";
     ALTER TABLE "tracking_p2026_12" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" < '2027-01-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-01-01 00:00:00+00'::timestamptz);
     ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2026_12"
         FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
     ALTER TABLE "tracking_p2026_12" DROP CONSTRAINT partgen_bounds;
@@ -172,15 +181,21 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "tracking_p2026_12";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition tracking_p2026_12 of tracking: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition tracking_p2026_12 of tracking: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "tracking_p2026_11";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition tracking_p2026_11 of tracking: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition tracking_p2026_11 of tracking: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "tracking_default";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop the default partition tracking_default of tracking: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop the default partition tracking_default of tracking: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

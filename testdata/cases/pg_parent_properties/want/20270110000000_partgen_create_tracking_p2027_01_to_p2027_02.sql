@@ -6,7 +6,8 @@
 -- through 2027-02 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2027-01-01 00:00:00+00 (tracking_p2026_12).
 --
--- Spec partgen.yaml: table tracking, key ts, interval month, premake 1, timezone UTC, start 2026-11-01, default_partition true (on_default_rows fail)
+-- Spec partgen.yaml: table tracking, key ts, interval month, premake 1, timezone UTC, start 2026-11-01,
+-- default_partition true (on_default_rows fail)
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
@@ -15,7 +16,7 @@
 -- partgen:as-of 2027-01-10
 -- partgen:partition op=create table=tracking name=tracking_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=tracking name=tracking_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=cb4ba8a8e3374a6adcf63e8382ea9c9df5e62e2f061775fc5dc9f9355ade50d9
+-- partgen:checksum sha256=415c5d3d52b4e974848732c7407464c6ae61c8610b9a165f0aeaa9a766c16161
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -36,30 +37,42 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"tracking"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table tracking does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table tracking does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"tracking"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: tracking must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for tracking in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: tracking must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for tracking in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
       LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"tracking"'::regclass;
-    IF found IS DISTINCT FROM 'tablespace partgen_case_slow_disk, logged, replica identity using index tracking_id_ts_key, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of tracking the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace partgen_case_slow_disk, logged, replica identity using index tracking_id_ts_key, access method default', found;
+    IF found IS DISTINCT FROM
+        'tablespace partgen_case_slow_disk, logged, replica identity using index tracking_id_ts_key, access method default'
+        THEN
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of tracking the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace partgen_case_slow_disk, logged, replica identity using index tracking_id_ts_key, access method default',
+            found;
     END IF;
 END
 $partgen$;
@@ -82,20 +95,27 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('tracking_p2027_01'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+00'::timestamptz, '2027-02-01 00:00:00+00'::timestamptz, '"tracking"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+00'::timestamptz,
+        '2027-02-01 00:00:00+00'::timestamptz, '"tracking"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table tracking_p2027_01 exists already as %, not as the partition [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00) of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table tracking_p2027_01 exists already as %, not as the partition [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00) of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
-    CREATE TABLE "tracking_p2027_01" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE "partgen_case_slow_disk";
+    CREATE TABLE "tracking_p2027_01" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE
+        "partgen_case_slow_disk";
     ALTER TABLE "tracking_p2027_01" REPLICA IDENTITY USING INDEX "tracking_p2027_01_id_ts_key";
     ALTER TABLE "tracking_p2027_01" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" < '2027-02-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-02-01 00:00:00+00'::timestamptz);
     SELECT count(*), min("ts")::text, max("ts")::text INTO n, first_key, last_key
     FROM "tracking_default"
     WHERE "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" < '2027-02-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: move those rows out of tracking_default, or set on_default_rows: move for tracking in partgen.yaml, delete this file and run partgen generate again', n, first_key, last_key;
+        RAISE EXCEPTION
+            'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: move those rows out of tracking_default, or set on_default_rows: move for tracking in partgen.yaml, delete this file and run partgen generate again',
+            n, first_key, last_key;
     END IF;
     ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2027_01"
         FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-02-01 00:00:00+00'::timestamptz);
@@ -117,20 +137,27 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('tracking_p2027_02'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-02-01 00:00:00+00'::timestamptz, '2027-03-01 00:00:00+00'::timestamptz, '"tracking"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-02-01 00:00:00+00'::timestamptz,
+        '2027-03-01 00:00:00+00'::timestamptz, '"tracking"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table tracking_p2027_02 exists already as %, not as the partition [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00) of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table tracking_p2027_02 exists already as %, not as the partition [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00) of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
-    CREATE TABLE "tracking_p2027_02" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE "partgen_case_slow_disk";
+    CREATE TABLE "tracking_p2027_02" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE
+        "partgen_case_slow_disk";
     ALTER TABLE "tracking_p2027_02" REPLICA IDENTITY USING INDEX "tracking_p2027_02_id_ts_key";
     ALTER TABLE "tracking_p2027_02" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" < '2027-03-01 00:00:00+00'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-03-01 00:00:00+00'::timestamptz);
     SELECT count(*), min("ts")::text, max("ts")::text INTO n, first_key, last_key
     FROM "tracking_default"
     WHERE "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" < '2027-03-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_02 [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00), keys % to %. Fix: move those rows out of tracking_default, or set on_default_rows: move for tracking in partgen.yaml, delete this file and run partgen generate again', n, first_key, last_key;
+        RAISE EXCEPTION
+            'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_02 [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00), keys % to %. Fix: move those rows out of tracking_default, or set on_default_rows: move for tracking in partgen.yaml, delete this file and run partgen generate again',
+            n, first_key, last_key;
     END IF;
     ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2027_02"
         FOR VALUES FROM ('2027-02-01 00:00:00+00'::timestamptz) TO ('2027-03-01 00:00:00+00'::timestamptz);
@@ -149,11 +176,15 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "tracking_p2027_02";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition tracking_p2027_02 of tracking: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition tracking_p2027_02 of tracking: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "tracking_p2027_01";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition tracking_p2027_01 of tracking: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition tracking_p2027_01 of tracking: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -2,7 +2,8 @@
 --
 -- Create 5 quarter partition(s) of events, 2026-Q4 through 2027-Q4.
 --
--- As of 2026-11-26 (Australia/Lord_Howe) the current quarter is 2026-Q4; the spec wants partitions from the current period
+-- As of 2026-11-26 (Australia/Lord_Howe) the current quarter is 2026-Q4; the spec wants partitions from the current
+-- period
 -- through 2027-Q4 (premake: 4 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
@@ -17,7 +18,7 @@
 -- partgen:partition op=create table=events name=events_p2027q2 from=2027-04-01T00:00:00+11:00 to=2027-07-01T00:00:00+10:30
 -- partgen:partition op=create table=events name=events_p2027q3 from=2027-07-01T00:00:00+10:30 to=2027-10-01T00:00:00+10:30
 -- partgen:partition op=create table=events name=events_p2027q4 from=2027-10-01T00:00:00+10:30 to=2028-01-01T00:00:00+11:00
--- partgen:checksum sha256=af88025bc1329a9ee46ce8e5e2e6dac505a8700a63f04f01b26e31cafebd791d
+-- partgen:checksum sha256=0983ca7207e7dc17acad8d0332138cccb7bd05442b448731442352d158b1754b
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -38,22 +39,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"events"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -61,28 +69,13 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
-
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
 
 -- events_p2026q4: 2026-Q4, [2026-10-01 00:00:00+10:30, 2027-01-01 00:00:00+11)
 -- +goose StatementBegin
@@ -94,14 +87,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('events_p2026q4'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+10:30'::timestamptz, '2027-01-01 00:00:00+11'::timestamptz, '"events"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+10:30'::timestamptz,
+        '2027-01-01 00:00:00+11'::timestamptz, '"events"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table events_p2026q4 exists already as %, not as the partition [2026-10-01 00:00:00+10:30, 2027-01-01 00:00:00+11) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table events_p2026q4 exists already as %, not as the partition [2026-10-01 00:00:00+10:30, 2027-01-01 00:00:00+11) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "events_p2026q4" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "events_p2026q4" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+10:30'::timestamptz AND "ts" < '2027-01-01 00:00:00+11'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+10:30'::timestamptz AND "ts" <
+            '2027-01-01 00:00:00+11'::timestamptz);
     ALTER TABLE "events" ATTACH PARTITION "events_p2026q4"
         FOR VALUES FROM ('2026-10-01 00:00:00+10:30'::timestamptz) TO ('2027-01-01 00:00:00+11'::timestamptz);
     ALTER TABLE "events_p2026q4" DROP CONSTRAINT partgen_bounds;
@@ -119,14 +116,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('events_p2027q1'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+11'::timestamptz, '2027-04-01 00:00:00+11'::timestamptz, '"events"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+11'::timestamptz,
+        '2027-04-01 00:00:00+11'::timestamptz, '"events"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table events_p2027q1 exists already as %, not as the partition [2027-01-01 00:00:00+11, 2027-04-01 00:00:00+11) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table events_p2027q1 exists already as %, not as the partition [2027-01-01 00:00:00+11, 2027-04-01 00:00:00+11) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "events_p2027q1" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "events_p2027q1" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+11'::timestamptz AND "ts" < '2027-04-01 00:00:00+11'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+11'::timestamptz AND "ts" <
+            '2027-04-01 00:00:00+11'::timestamptz);
     ALTER TABLE "events" ATTACH PARTITION "events_p2027q1"
         FOR VALUES FROM ('2027-01-01 00:00:00+11'::timestamptz) TO ('2027-04-01 00:00:00+11'::timestamptz);
     ALTER TABLE "events_p2027q1" DROP CONSTRAINT partgen_bounds;
@@ -144,14 +145,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('events_p2027q2'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-04-01 00:00:00+11'::timestamptz, '2027-07-01 00:00:00+10:30'::timestamptz, '"events"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-04-01 00:00:00+11'::timestamptz,
+        '2027-07-01 00:00:00+10:30'::timestamptz, '"events"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table events_p2027q2 exists already as %, not as the partition [2027-04-01 00:00:00+11, 2027-07-01 00:00:00+10:30) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table events_p2027q2 exists already as %, not as the partition [2027-04-01 00:00:00+11, 2027-07-01 00:00:00+10:30) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "events_p2027q2" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "events_p2027q2" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-04-01 00:00:00+11'::timestamptz AND "ts" < '2027-07-01 00:00:00+10:30'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-04-01 00:00:00+11'::timestamptz AND "ts" <
+            '2027-07-01 00:00:00+10:30'::timestamptz);
     ALTER TABLE "events" ATTACH PARTITION "events_p2027q2"
         FOR VALUES FROM ('2027-04-01 00:00:00+11'::timestamptz) TO ('2027-07-01 00:00:00+10:30'::timestamptz);
     ALTER TABLE "events_p2027q2" DROP CONSTRAINT partgen_bounds;
@@ -169,14 +174,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('events_p2027q3'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-07-01 00:00:00+10:30'::timestamptz, '2027-10-01 00:00:00+10:30'::timestamptz, '"events"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-07-01 00:00:00+10:30'::timestamptz,
+        '2027-10-01 00:00:00+10:30'::timestamptz, '"events"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table events_p2027q3 exists already as %, not as the partition [2027-07-01 00:00:00+10:30, 2027-10-01 00:00:00+10:30) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table events_p2027q3 exists already as %, not as the partition [2027-07-01 00:00:00+10:30, 2027-10-01 00:00:00+10:30) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "events_p2027q3" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "events_p2027q3" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-07-01 00:00:00+10:30'::timestamptz AND "ts" < '2027-10-01 00:00:00+10:30'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-07-01 00:00:00+10:30'::timestamptz AND "ts" <
+            '2027-10-01 00:00:00+10:30'::timestamptz);
     ALTER TABLE "events" ATTACH PARTITION "events_p2027q3"
         FOR VALUES FROM ('2027-07-01 00:00:00+10:30'::timestamptz) TO ('2027-10-01 00:00:00+10:30'::timestamptz);
     ALTER TABLE "events_p2027q3" DROP CONSTRAINT partgen_bounds;
@@ -194,14 +203,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('events_p2027q4'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-10-01 00:00:00+10:30'::timestamptz, '2028-01-01 00:00:00+11'::timestamptz, '"events"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-10-01 00:00:00+10:30'::timestamptz,
+        '2028-01-01 00:00:00+11'::timestamptz, '"events"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table events_p2027q4 exists already as %, not as the partition [2027-10-01 00:00:00+10:30, 2028-01-01 00:00:00+11) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table events_p2027q4 exists already as %, not as the partition [2027-10-01 00:00:00+10:30, 2028-01-01 00:00:00+11) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "events_p2027q4" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "events_p2027q4" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-10-01 00:00:00+10:30'::timestamptz AND "ts" < '2028-01-01 00:00:00+11'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-10-01 00:00:00+10:30'::timestamptz AND "ts" <
+            '2028-01-01 00:00:00+11'::timestamptz);
     ALTER TABLE "events" ATTACH PARTITION "events_p2027q4"
         FOR VALUES FROM ('2027-10-01 00:00:00+10:30'::timestamptz) TO ('2028-01-01 00:00:00+11'::timestamptz);
     ALTER TABLE "events_p2027q4" DROP CONSTRAINT partgen_bounds;
@@ -219,23 +232,33 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "events_p2027q4";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2027q4 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2027q4 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "events_p2027q3";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2027q3 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2027q3 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "events_p2027q2";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2027q2 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2027q2 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "events_p2027q1";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2027q1 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2027q1 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "events_p2026q4";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition events_p2026q4 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition events_p2026q4 of events: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -6,7 +6,8 @@
 -- through 2026-03 (premake: 2 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
--- Spec partgen.yaml: table ticks, key ts, interval month, premake 2, timezone Europe/Berlin, retention keep 3 action archive archive_schema cold drop_after 2
+-- Spec partgen.yaml: table ticks, key ts, interval month, premake 2, timezone Europe/Berlin, retention keep 3 action
+-- archive archive_schema cold drop_after 2
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
@@ -15,7 +16,7 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00+01:00 to=2026-04-01T00:00:00+02:00
--- partgen:checksum sha256=1b56c2e0076ee5a0016840d7d932acfddd89739a81a1ad0b5d00639e37966531
+-- partgen:checksum sha256=2f6e188395a089f5fb8b8ba1916072c1b74a7373268ed4c08e0a653d3ef7affc
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -36,22 +37,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"ticks"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table ticks does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table ticks does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"ticks"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: ticks must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for ticks in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: ticks must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for ticks in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -59,28 +67,13 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"ticks"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of ticks the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of ticks the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
-
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
 
 -- ticks_p2026_01: 2026-01, [2026-01-01 00:00:00+01, 2026-02-01 00:00:00+01)
 -- +goose StatementBegin
@@ -92,14 +85,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_01'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+01'::timestamptz, '2026-02-01 00:00:00+01'::timestamptz, '"ticks"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+01'::timestamptz,
+        '2026-02-01 00:00:00+01'::timestamptz, '"ticks"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table ticks_p2026_01 exists already as %, not as the partition [2026-01-01 00:00:00+01, 2026-02-01 00:00:00+01) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_01 exists already as %, not as the partition [2026-01-01 00:00:00+01, 2026-02-01 00:00:00+01) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "ticks_p2026_01" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "ticks_p2026_01" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+01'::timestamptz AND "ts" < '2026-02-01 00:00:00+01'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+01'::timestamptz AND "ts" <
+            '2026-02-01 00:00:00+01'::timestamptz);
     ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_01"
         FOR VALUES FROM ('2026-01-01 00:00:00+01'::timestamptz) TO ('2026-02-01 00:00:00+01'::timestamptz);
     ALTER TABLE "ticks_p2026_01" DROP CONSTRAINT partgen_bounds;
@@ -117,14 +114,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_02'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-02-01 00:00:00+01'::timestamptz, '2026-03-01 00:00:00+01'::timestamptz, '"ticks"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-02-01 00:00:00+01'::timestamptz,
+        '2026-03-01 00:00:00+01'::timestamptz, '"ticks"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table ticks_p2026_02 exists already as %, not as the partition [2026-02-01 00:00:00+01, 2026-03-01 00:00:00+01) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_02 exists already as %, not as the partition [2026-02-01 00:00:00+01, 2026-03-01 00:00:00+01) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "ticks_p2026_02" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "ticks_p2026_02" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+01'::timestamptz AND "ts" < '2026-03-01 00:00:00+01'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+01'::timestamptz AND "ts" <
+            '2026-03-01 00:00:00+01'::timestamptz);
     ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_02"
         FOR VALUES FROM ('2026-02-01 00:00:00+01'::timestamptz) TO ('2026-03-01 00:00:00+01'::timestamptz);
     ALTER TABLE "ticks_p2026_02" DROP CONSTRAINT partgen_bounds;
@@ -142,14 +143,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_03'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-03-01 00:00:00+01'::timestamptz, '2026-04-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-03-01 00:00:00+01'::timestamptz,
+        '2026-04-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table ticks_p2026_03 exists already as %, not as the partition [2026-03-01 00:00:00+01, 2026-04-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_03 exists already as %, not as the partition [2026-03-01 00:00:00+01, 2026-04-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "ticks_p2026_03" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "ticks_p2026_03" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-03-01 00:00:00+01'::timestamptz AND "ts" < '2026-04-01 00:00:00+02'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-03-01 00:00:00+01'::timestamptz AND "ts" <
+            '2026-04-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_03"
         FOR VALUES FROM ('2026-03-01 00:00:00+01'::timestamptz) TO ('2026-04-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks_p2026_03" DROP CONSTRAINT partgen_bounds;
@@ -167,15 +172,21 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "ticks_p2026_03";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_03 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition ticks_p2026_03 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "ticks_p2026_02";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_02 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition ticks_p2026_02 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "ticks_p2026_01";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_01 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition ticks_p2026_01 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

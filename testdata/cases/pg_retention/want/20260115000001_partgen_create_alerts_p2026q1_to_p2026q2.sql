@@ -6,7 +6,8 @@
 -- through 2026-Q2 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
--- Spec partgen.yaml: table alerts, key ts, interval quarter, premake 1, timezone Europe/Berlin, default_partition true (on_default_rows fail), retention keep 2 action detach
+-- Spec partgen.yaml: table alerts, key ts, interval quarter, premake 1, timezone Europe/Berlin, default_partition true
+-- (on_default_rows fail), retention keep 2 action detach
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- The migration fails, naming the range, if the default partition holds rows of a new range.
@@ -16,7 +17,7 @@
 -- partgen:partition op=default table=alerts name=alerts_default
 -- partgen:partition op=create table=alerts name=alerts_p2026q1 from=2026-01-01T00:00:00+01:00 to=2026-04-01T00:00:00+02:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q2 from=2026-04-01T00:00:00+02:00 to=2026-07-01T00:00:00+02:00
--- partgen:checksum sha256=fb9e65c7f0dea15c6204b72c1627d8e15729c7d2c068366cdc9ed001d525ab3a
+-- partgen:checksum sha256=8ff806f52ef105e071824c8879a6e270e44e103fa3f989013d9e08019ed159a7
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -37,22 +38,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"alerts"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table alerts does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table alerts does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"alerts"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: alerts must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alerts in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: alerts must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alerts in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -60,7 +68,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"alerts"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of alerts the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of alerts the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -80,7 +90,9 @@ BEGIN
     IF found = pg_catalog.format('DEFAULT of %s', '"alerts"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table alerts_default exists already as %, not as the default partition of alerts this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table alerts_default exists already as %, not as the default partition of alerts this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "alerts_default" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "alerts" ATTACH PARTITION "alerts_default" DEFAULT;
@@ -102,14 +114,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('alerts_p2026q1'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+01'::timestamptz, '2026-04-01 00:00:00+02'::timestamptz, '"alerts"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+01'::timestamptz,
+        '2026-04-01 00:00:00+02'::timestamptz, '"alerts"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table alerts_p2026q1 exists already as %, not as the partition [2026-01-01 00:00:00+01, 2026-04-01 00:00:00+02) of alerts this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table alerts_p2026q1 exists already as %, not as the partition [2026-01-01 00:00:00+01, 2026-04-01 00:00:00+02) of alerts this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "alerts_p2026q1" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "alerts_p2026q1" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+01'::timestamptz AND "ts" < '2026-04-01 00:00:00+02'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+01'::timestamptz AND "ts" <
+            '2026-04-01 00:00:00+02'::timestamptz);
     ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q1"
         FOR VALUES FROM ('2026-01-01 00:00:00+01'::timestamptz) TO ('2026-04-01 00:00:00+02'::timestamptz);
     ALTER TABLE "alerts_p2026q1" DROP CONSTRAINT partgen_bounds;
@@ -127,14 +143,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('alerts_p2026q2'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-04-01 00:00:00+02'::timestamptz, '2026-07-01 00:00:00+02'::timestamptz, '"alerts"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-04-01 00:00:00+02'::timestamptz,
+        '2026-07-01 00:00:00+02'::timestamptz, '"alerts"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table alerts_p2026q2 exists already as %, not as the partition [2026-04-01 00:00:00+02, 2026-07-01 00:00:00+02) of alerts this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table alerts_p2026q2 exists already as %, not as the partition [2026-04-01 00:00:00+02, 2026-07-01 00:00:00+02) of alerts this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "alerts_p2026q2" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "alerts_p2026q2" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+02'::timestamptz AND "ts" < '2026-07-01 00:00:00+02'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-07-01 00:00:00+02'::timestamptz);
     ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q2"
         FOR VALUES FROM ('2026-04-01 00:00:00+02'::timestamptz) TO ('2026-07-01 00:00:00+02'::timestamptz);
     ALTER TABLE "alerts_p2026q2" DROP CONSTRAINT partgen_bounds;
@@ -152,15 +172,21 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "alerts_p2026q2";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alerts_p2026q2 of alerts: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alerts_p2026q2 of alerts: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alerts_p2026q1";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition alerts_p2026q1 of alerts: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition alerts_p2026q1 of alerts: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "alerts_default";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop the default partition alerts_default of alerts: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop the default partition alerts_default of alerts: it holds % row(s) that would be lost. Fix: move those rows into range partitions first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

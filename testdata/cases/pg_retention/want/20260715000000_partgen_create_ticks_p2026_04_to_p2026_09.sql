@@ -6,7 +6,8 @@
 -- through 2026-09 (premake: 2 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2026-04-01 00:00:00+02 (ticks_p2026_03).
 --
--- Spec partgen.yaml: table ticks, key ts, interval month, premake 2, timezone Europe/Berlin, retention keep 3 action archive archive_schema cold drop_after 2
+-- Spec partgen.yaml: table ticks, key ts, interval month, premake 2, timezone Europe/Berlin, retention keep 3 action
+-- archive archive_schema cold drop_after 2
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
@@ -18,7 +19,7 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_07 from=2026-07-01T00:00:00+02:00 to=2026-08-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_08 from=2026-08-01T00:00:00+02:00 to=2026-09-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_09 from=2026-09-01T00:00:00+02:00 to=2026-10-01T00:00:00+02:00
--- partgen:checksum sha256=9caa805f72139b404dc034a85bafde2926bd750c36aabe26730dabb5abefa7de
+-- partgen:checksum sha256=76239019f120be732ba51ab5d0f41476ffa718f3963adca75bd97e82b6965752
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -39,22 +40,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"ticks"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table ticks does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table ticks does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"ticks"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: ticks must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for ticks in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: ticks must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for ticks in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -62,7 +70,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"ticks"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of ticks the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of ticks the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -78,14 +88,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_04'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-04-01 00:00:00+02'::timestamptz, '2026-05-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-04-01 00:00:00+02'::timestamptz,
+        '2026-05-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table ticks_p2026_04 exists already as %, not as the partition [2026-04-01 00:00:00+02, 2026-05-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_04 exists already as %, not as the partition [2026-04-01 00:00:00+02, 2026-05-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "ticks_p2026_04" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "ticks_p2026_04" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+02'::timestamptz AND "ts" < '2026-05-01 00:00:00+02'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-05-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_04"
         FOR VALUES FROM ('2026-04-01 00:00:00+02'::timestamptz) TO ('2026-05-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks_p2026_04" DROP CONSTRAINT partgen_bounds;
@@ -103,14 +117,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_05'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-05-01 00:00:00+02'::timestamptz, '2026-06-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-05-01 00:00:00+02'::timestamptz,
+        '2026-06-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table ticks_p2026_05 exists already as %, not as the partition [2026-05-01 00:00:00+02, 2026-06-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_05 exists already as %, not as the partition [2026-05-01 00:00:00+02, 2026-06-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "ticks_p2026_05" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "ticks_p2026_05" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+02'::timestamptz AND "ts" < '2026-06-01 00:00:00+02'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-06-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_05"
         FOR VALUES FROM ('2026-05-01 00:00:00+02'::timestamptz) TO ('2026-06-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks_p2026_05" DROP CONSTRAINT partgen_bounds;
@@ -128,14 +146,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_06'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-06-01 00:00:00+02'::timestamptz, '2026-07-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-06-01 00:00:00+02'::timestamptz,
+        '2026-07-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table ticks_p2026_06 exists already as %, not as the partition [2026-06-01 00:00:00+02, 2026-07-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_06 exists already as %, not as the partition [2026-06-01 00:00:00+02, 2026-07-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "ticks_p2026_06" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "ticks_p2026_06" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+02'::timestamptz AND "ts" < '2026-07-01 00:00:00+02'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-07-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_06"
         FOR VALUES FROM ('2026-06-01 00:00:00+02'::timestamptz) TO ('2026-07-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks_p2026_06" DROP CONSTRAINT partgen_bounds;
@@ -153,14 +175,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_07'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-07-01 00:00:00+02'::timestamptz, '2026-08-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-07-01 00:00:00+02'::timestamptz,
+        '2026-08-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table ticks_p2026_07 exists already as %, not as the partition [2026-07-01 00:00:00+02, 2026-08-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_07 exists already as %, not as the partition [2026-07-01 00:00:00+02, 2026-08-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "ticks_p2026_07" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "ticks_p2026_07" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" < '2026-08-01 00:00:00+02'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-08-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_07"
         FOR VALUES FROM ('2026-07-01 00:00:00+02'::timestamptz) TO ('2026-08-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks_p2026_07" DROP CONSTRAINT partgen_bounds;
@@ -178,14 +204,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_08'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-01 00:00:00+02'::timestamptz, '2026-09-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-01 00:00:00+02'::timestamptz,
+        '2026-09-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table ticks_p2026_08 exists already as %, not as the partition [2026-08-01 00:00:00+02, 2026-09-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_08 exists already as %, not as the partition [2026-08-01 00:00:00+02, 2026-09-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "ticks_p2026_08" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "ticks_p2026_08" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+02'::timestamptz AND "ts" < '2026-09-01 00:00:00+02'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-09-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_08"
         FOR VALUES FROM ('2026-08-01 00:00:00+02'::timestamptz) TO ('2026-09-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks_p2026_08" DROP CONSTRAINT partgen_bounds;
@@ -203,14 +233,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_09'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-01 00:00:00+02'::timestamptz, '2026-10-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-01 00:00:00+02'::timestamptz,
+        '2026-10-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table ticks_p2026_09 exists already as %, not as the partition [2026-09-01 00:00:00+02, 2026-10-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_09 exists already as %, not as the partition [2026-09-01 00:00:00+02, 2026-10-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "ticks_p2026_09" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "ticks_p2026_09" ADD CONSTRAINT partgen_bounds
-        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-09-01 00:00:00+02'::timestamptz AND "ts" < '2026-10-01 00:00:00+02'::timestamptz);
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-09-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-10-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_09"
         FOR VALUES FROM ('2026-09-01 00:00:00+02'::timestamptz) TO ('2026-10-01 00:00:00+02'::timestamptz);
     ALTER TABLE "ticks_p2026_09" DROP CONSTRAINT partgen_bounds;
@@ -228,27 +262,39 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "ticks_p2026_09";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_09 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition ticks_p2026_09 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "ticks_p2026_08";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_08 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition ticks_p2026_08 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "ticks_p2026_07";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_07 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition ticks_p2026_07 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "ticks_p2026_06";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_06 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition ticks_p2026_06 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "ticks_p2026_05";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_05 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition ticks_p2026_05 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "ticks_p2026_04";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition ticks_p2026_04 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition ticks_p2026_04 of ticks: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -6,7 +6,8 @@
 -- through 2026-W33 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
--- Spec partgen.yaml: table sessions, key started_at, interval week, premake 1, timezone Asia/Kolkata, start 2026-08-03, retention keep 2 action detach drop_after 1
+-- Spec partgen.yaml: table sessions, key started_at, interval week, premake 1, timezone Asia/Kolkata, start 2026-08-03,
+-- retention keep 2 action detach drop_after 1
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
@@ -14,7 +15,7 @@
 -- partgen:as-of 2026-08-05
 -- partgen:partition op=create table=sessions name=sessions_p2026w32 from=2026-08-03T00:00:00+05:30 to=2026-08-10T00:00:00+05:30
 -- partgen:partition op=create table=sessions name=sessions_p2026w33 from=2026-08-10T00:00:00+05:30 to=2026-08-17T00:00:00+05:30
--- partgen:checksum sha256=cc5e9e4f359a1217be4379eddb1cc63dce1d2fd8c82a4c43d8d327b1f33293bb
+-- partgen:checksum sha256=2ebe924f6c8010f23eecba2cbc597dc08b8f0cdf7a64150125f203cb3fb939a3
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -35,22 +36,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"sessions"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'r 1 started_at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -58,28 +66,13 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
 -- +goose StatementEnd
-
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
 
 -- sessions_p2026w32: 2026-W32, [2026-08-03 00:00:00+05:30, 2026-08-10 00:00:00+05:30)
 -- +goose StatementBegin
@@ -91,14 +84,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('sessions_p2026w32'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-03 00:00:00+05:30'::timestamptz, '2026-08-10 00:00:00+05:30'::timestamptz, '"sessions"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-03 00:00:00+05:30'::timestamptz,
+        '2026-08-10 00:00:00+05:30'::timestamptz, '"sessions"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions_p2026w32 exists already as %, not as the partition [2026-08-03 00:00:00+05:30, 2026-08-10 00:00:00+05:30) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026w32 exists already as %, not as the partition [2026-08-03 00:00:00+05:30, 2026-08-10 00:00:00+05:30) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "sessions_p2026w32" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "sessions_p2026w32" ADD CONSTRAINT partgen_bounds
-        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-03 00:00:00+05:30'::timestamptz AND "started_at" < '2026-08-10 00:00:00+05:30'::timestamptz);
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-03 00:00:00+05:30'::timestamptz AND "started_at" <
+            '2026-08-10 00:00:00+05:30'::timestamptz);
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w32"
         FOR VALUES FROM ('2026-08-03 00:00:00+05:30'::timestamptz) TO ('2026-08-10 00:00:00+05:30'::timestamptz);
     ALTER TABLE "sessions_p2026w32" DROP CONSTRAINT partgen_bounds;
@@ -116,14 +113,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('sessions_p2026w33'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-10 00:00:00+05:30'::timestamptz, '2026-08-17 00:00:00+05:30'::timestamptz, '"sessions"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-10 00:00:00+05:30'::timestamptz,
+        '2026-08-17 00:00:00+05:30'::timestamptz, '"sessions"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions_p2026w33 exists already as %, not as the partition [2026-08-10 00:00:00+05:30, 2026-08-17 00:00:00+05:30) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026w33 exists already as %, not as the partition [2026-08-10 00:00:00+05:30, 2026-08-17 00:00:00+05:30) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "sessions_p2026w33" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "sessions_p2026w33" ADD CONSTRAINT partgen_bounds
-        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-10 00:00:00+05:30'::timestamptz AND "started_at" < '2026-08-17 00:00:00+05:30'::timestamptz);
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-10 00:00:00+05:30'::timestamptz AND "started_at" <
+            '2026-08-17 00:00:00+05:30'::timestamptz);
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w33"
         FOR VALUES FROM ('2026-08-10 00:00:00+05:30'::timestamptz) TO ('2026-08-17 00:00:00+05:30'::timestamptz);
     ALTER TABLE "sessions_p2026w33" DROP CONSTRAINT partgen_bounds;
@@ -141,11 +142,15 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "sessions_p2026w33";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition sessions_p2026w33 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition sessions_p2026w33 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
     SELECT count(*) INTO n FROM "sessions_p2026w32";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition sessions_p2026w32 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition sessions_p2026w32 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -6,14 +6,15 @@
 -- through 2026-W37 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2026-09-07 00:00:00+05:30 (sessions_p2026w36).
 --
--- Spec partgen.yaml: table sessions, key started_at, interval week, premake 1, timezone Asia/Kolkata, start 2026-08-03, retention keep 2 action detach drop_after 1
+-- Spec partgen.yaml: table sessions, key started_at, interval week, premake 1, timezone Asia/Kolkata, start 2026-08-03,
+-- retention keep 2 action detach drop_after 1
 -- Lock-safe: each partition is created LIKE the parent with a CHECK matching its bounds, then ATTACHed
 -- (SHARE UPDATE EXCLUSIVE on the parent, no validation scan); lock_timeout 5000ms.
 -- Down: drops these partitions only while they are empty; it never drops rows.
 --
 -- partgen:as-of 2026-09-02
 -- partgen:partition op=create table=sessions name=sessions_p2026w37 from=2026-09-07T00:00:00+05:30 to=2026-09-14T00:00:00+05:30
--- partgen:checksum sha256=69271f46b7df9209a36489bb123bd61d5c3e7c9b4724758592827c68ab3d09ca
+-- partgen:checksum sha256=0ba76296ac48256195dcd7a23905d0e2ab9def725639a02221b75f5b74ddb95c
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -34,22 +35,29 @@ DECLARE
     shown text;
 BEGIN
     IF pg_catalog.to_regclass('"sessions"') IS NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+        RAISE EXCEPTION
+            'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
     END IF;
-    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' || pg_catalog.format_type(a.atttypid, NULL),
-           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text || ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
+    SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
+        pg_catalog.format_type(a.atttypid, NULL),
+           'PARTITION BY ' || pg_catalog.pg_get_partkeydef(pt.partrelid) || coalesce(' with ' || a.attname::text ||
+               ' of type ' || pg_catalog.format_type(a.atttypid, NULL), '')
       INTO found, shown
       FROM pg_catalog.pg_partitioned_table pt
       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
      WHERE pt.partrelid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'r 1 started_at timestamp with time zone' THEN
-        RAISE EXCEPTION 'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again', coalesce(shown, 'not partitioned');
+        RAISE EXCEPTION
+            'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again',
+            coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
            || CASE c.relpersistence WHEN 'u' THEN ', unlogged' ELSE ', logged' END
            || ', replica identity ' || CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'n' THEN 'nothing'
-                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE 'default' END
+                WHEN 'i' THEN 'using index ' || coalesce((SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN
+                    pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                                                          WHERE i.indrelid = c.oid AND i.indisreplident), '') ELSE
+                                                              'default' END
            || ', access method ' || coalesce(am.amname::text, 'default')
       INTO found
       FROM pg_catalog.pg_class c
@@ -57,7 +65,9 @@ BEGIN
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+        RAISE EXCEPTION
+            'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
 $partgen$;
@@ -73,14 +83,18 @@ BEGIN
                               || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
                 FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
                WHERE c.oid = pg_catalog.to_regclass('sessions_p2026w37'));
-    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-07 00:00:00+05:30'::timestamptz, '2026-09-14 00:00:00+05:30'::timestamptz, '"sessions"'::regclass) THEN
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-07 00:00:00+05:30'::timestamptz,
+        '2026-09-14 00:00:00+05:30'::timestamptz, '"sessions"'::regclass) THEN
         RETURN; -- attached by a run of this file that finished first
     ELSIF found IS NOT NULL THEN
-        RAISE EXCEPTION 'partgen: table sessions_p2026w37 exists already as %, not as the partition [2026-09-07 00:00:00+05:30, 2026-09-14 00:00:00+05:30) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again', found;
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026w37 exists already as %, not as the partition [2026-09-07 00:00:00+05:30, 2026-09-14 00:00:00+05:30) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
     END IF;
     CREATE TABLE "sessions_p2026w37" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
     ALTER TABLE "sessions_p2026w37" ADD CONSTRAINT partgen_bounds
-        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-09-07 00:00:00+05:30'::timestamptz AND "started_at" < '2026-09-14 00:00:00+05:30'::timestamptz);
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-09-07 00:00:00+05:30'::timestamptz AND "started_at" <
+            '2026-09-14 00:00:00+05:30'::timestamptz);
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w37"
         FOR VALUES FROM ('2026-09-07 00:00:00+05:30'::timestamptz) TO ('2026-09-14 00:00:00+05:30'::timestamptz);
     ALTER TABLE "sessions_p2026w37" DROP CONSTRAINT partgen_bounds;
@@ -98,7 +112,9 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM "sessions_p2026w37";
     IF n > 0 THEN
-        RAISE EXCEPTION 'partgen: refusing to drop partition sessions_p2026w37 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data', n;
+        RAISE EXCEPTION
+            'partgen: refusing to drop partition sessions_p2026w37 of sessions: it holds % row(s) that would be lost. Fix: move or archive those rows first; a partgen Down never drops data',
+            n;
     END IF;
 END
 $partgen$;

@@ -4,50 +4,37 @@
 --
 -- As of 2026-09-02 the spec keeps 2 week period(s) before the current one (2026-W36):
 -- partitions ending at or before 2026-08-17 00:00:00 +05:30 leave the live table.
--- sessions_p2026w33 covers [2026-08-10 00:00:00+05:30, 2026-08-17 00:00:00+05:30), computed from the calendar, never from its name or its data.
+-- sessions_p2026w33 covers [2026-08-10 00:00:00+05:30, 2026-08-17 00:00:00+05:30).
+-- Bounds come from the calendar, never from names or data.
 --
--- Spec partgen.yaml: table sessions, key started_at, interval week, premake 1, timezone Asia/Kolkata, start 2026-08-03, retention keep 2 action detach drop_after 1
+-- Spec partgen.yaml: table sessions, key started_at, interval week, premake 1, timezone Asia/Kolkata, start 2026-08-03,
+-- retention keep 2 action detach drop_after 1
 -- DETACH ... CONCURRENTLY in a NO TRANSACTION file; every statement is safe to rerun after an
 -- interruption (a pending detach is FINALIZEd). The audit row and the detach commit together.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
 -- partgen:as-of 2026-09-02
 -- partgen:partition op=detach table=sessions name=sessions_p2026w33 from=2026-08-10T00:00:00+05:30 to=2026-08-17T00:00:00+05:30
--- partgen:checksum sha256=3345f815903c98e3cc1aa7a71d95e9d6ff8c01744dd5a1da5a75f3a1db6f34ca
+-- partgen:checksum sha256=106930a52e02346d42bbd65a76e71c5977c5eda181b68f85245ec060510fcadf
 
 -- +goose NO TRANSACTION
 -- +goose Up
 -- DETACH ... CONCURRENTLY cannot run in a transaction, so the steps below
--- are separate statements. Each one only moves the partition forward
--- (attached, detached, audited), never back: a rerun after an
--- interruption finishes the job, and a second goose up running this file at
--- the same time never undoes or repeats it (it may stop with an error that
--- changed nothing; goose up again then finds the file applied).
+-- are separate statements, three per partition. Each one only moves its
+-- partition forward (attached, detached, audited), never back: a rerun
+-- after an interruption finishes the job, and a second goose up running this
+-- file at the same time never undoes or repeats it (it may stop with an error
+-- that changed nothing; goose up again then finds the file applied).
 -- lock_timeout is set inside each DO block only (a session setting would
 -- outlive a failed run on goose's pooled connection); the detach itself
 -- waits on SHARE UPDATE EXCLUSIVE, which queues no reader or writer.
 
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
--- rows_estimated arrived after the table's first version.
+-- partgen_archive_log comes from partgen's archive_log file; rows_estimated
+-- arrived after the table's first version.
 ALTER TABLE partgen_archive_log ADD COLUMN IF NOT EXISTS rows_estimated boolean NOT NULL DEFAULT false;
 CREATE SCHEMA IF NOT EXISTS partgen_staging;
 
--- Bring the partition to the state the DETACH below expects: attached and
+-- sessions_p2026w33: bring it to the state the DETACH below expects: attached and
 -- not pending. An interrupted detach is FINALIZEd, and a detach whose last
 -- step did not run is finished here. Once the audit row exists (the job is
 -- done: a rerun after the last step, or a second goose up running this file
@@ -58,15 +45,20 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260902000001 sessions_p2026w33'));
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('sessions_p2026w33') AND inhdetachpending) THEN
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
+        pg_catalog.hashtext('20260902000001 sessions_p2026w33'));
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('sessions_p2026w33') AND
+        inhdetachpending) THEN
         ALTER TABLE "sessions" DETACH PARTITION "sessions_p2026w33" FINALIZE;
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20260902000001 AND partition_name = 'sessions_p2026w33') THEN
+    IF NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20260902000001 AND partition_name =
+        'sessions_p2026w33') THEN
         IF to_regclass('sessions_p2026w33') IS NULL THEN
-            RAISE EXCEPTION 'partgen: cannot detach sessions_p2026w33: the table does not exist and no audit row of version 20260902000001 says it was retired; restore it, or find what removed it';
+            RAISE EXCEPTION
+                'partgen: cannot detach sessions_p2026w33: the table does not exist and no audit row of version 20260902000001 says it was retired; restore it, or find what removed it';
         END IF;
         IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('sessions_p2026w33')) THEN
             RETURN; -- attached: the DETACH below takes it
@@ -80,17 +72,20 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "sessions_p2026w33";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('sessions_p2026w33');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
-        SELECT 'sessions', 'sessions_p2026w33', '2026-08-10 00:00:00+05:30'::timestamptz, '2026-08-17 00:00:00+05:30'::timestamptz, 'detach',
+        SELECT 'sessions', 'sessions_p2026w33', '2026-08-10 00:00:00+05:30'::timestamptz,
+            '2026-08-17 00:00:00+05:30'::timestamptz, 'detach',
                'sessions_p2026w33',
-               n, estimated, pg_catalog.pg_total_relation_size('sessions_p2026w33'), 20260902000001
+               n, estimated, bytes, 20260902000001
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260902000001 AND partition_name = 'sessions_p2026w33');
     END IF;
     -- Done. The DETACH below takes a placeholder that holds and takes no row.
     IF to_regclass('sessions_p2026w33') IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('sessions_p2026w33') AND conname = 'partgen_placeholder') THEN
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('sessions_p2026w33') AND
+           conname = 'partgen_placeholder') THEN
         ALTER TABLE "sessions_p2026w33" SET SCHEMA partgen_staging;
     END IF;
     IF to_regclass('sessions_p2026w33') IS NULL THEN
@@ -98,7 +93,8 @@ BEGIN
         ALTER TABLE "sessions_p2026w33" ADD CONSTRAINT partgen_placeholder CHECK (false);
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('sessions_p2026w33')) THEN
-        ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w33" FOR VALUES FROM ('2026-08-10 00:00:00+05:30'::timestamptz) TO ('2026-08-17 00:00:00+05:30'::timestamptz);
+        ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w33" FOR VALUES FROM
+            ('2026-08-10 00:00:00+05:30'::timestamptz) TO ('2026-08-17 00:00:00+05:30'::timestamptz);
     END IF;
 END
 $partgen$;
@@ -113,14 +109,18 @@ DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260902000001 sessions_p2026w33'));
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
+        pg_catalog.hashtext('20260902000001 sessions_p2026w33'));
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('sessions_p2026w33')) THEN
-        IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('sessions_p2026w33') AND conname = 'partgen_placeholder') THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('sessions_p2026w33') AND conname
+            = 'partgen_placeholder') THEN
             DROP TABLE "sessions_p2026w33";
         ELSIF to_regclass('sessions_p2026w33') IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20260902000001 AND partition_name = 'sessions_p2026w33') THEN
+              AND NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20260902000001 AND
+                  partition_name = 'sessions_p2026w33') THEN
         -- Rows from the planner's statistics when the partition was analysed
         -- (no scan, whatever its size); counted when it never was.
         SELECT CASE WHEN c.reltuples >= 0 THEN round(c.reltuples)::bigint END INTO n
@@ -129,15 +129,18 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "sessions_p2026w33";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('sessions_p2026w33');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
-        SELECT 'sessions', 'sessions_p2026w33', '2026-08-10 00:00:00+05:30'::timestamptz, '2026-08-17 00:00:00+05:30'::timestamptz, 'detach',
+        SELECT 'sessions', 'sessions_p2026w33', '2026-08-10 00:00:00+05:30'::timestamptz,
+            '2026-08-17 00:00:00+05:30'::timestamptz, 'detach',
                'sessions_p2026w33',
-               n, estimated, pg_catalog.pg_total_relation_size('sessions_p2026w33'), 20260902000001
+               n, estimated, bytes, 20260902000001
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260902000001 AND partition_name = 'sessions_p2026w33');
         END IF;
-        IF to_regclass('sessions_p2026w33') IS NULL AND to_regclass('partgen_staging.sessions_p2026w33') IS NOT NULL THEN
+        IF to_regclass('sessions_p2026w33') IS NULL AND to_regclass('partgen_staging.sessions_p2026w33') IS NOT NULL
+            THEN
             EXECUTE format('ALTER TABLE %s SET SCHEMA %I', '"partgen_staging"."sessions_p2026w33"',
                 (SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                  WHERE c.oid = to_regclass('sessions')));
@@ -148,7 +151,8 @@ $partgen$;
 -- +goose StatementEnd
 
 -- +goose Down
--- Re-attach with the same lock-safe CHECK as a new partition, and forget the audit row.
+-- sessions_p2026w33: re-attach it with the same lock-safe CHECK as a new partition,
+-- and forget its audit row.
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
@@ -156,10 +160,13 @@ DECLARE
                   WHERE c.oid = to_regclass('sessions'));
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260902000001 sessions_p2026w33'));
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
+        pg_catalog.hashtext('20260902000001 sessions_p2026w33'));
     -- A placeholder an interrupted rerun left behind holds no row: drop it.
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('sessions_p2026w33') AND conname = 'partgen_placeholder') THEN
-        IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('sessions_p2026w33') AND inhdetachpending) THEN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('sessions_p2026w33') AND conname =
+        'partgen_placeholder') THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('sessions_p2026w33') AND
+            inhdetachpending) THEN
             ALTER TABLE "sessions" DETACH PARTITION "sessions_p2026w33" FINALIZE;
         ELSIF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('sessions_p2026w33')) THEN
             ALTER TABLE "sessions" DETACH PARTITION "sessions_p2026w33";
@@ -169,16 +176,20 @@ BEGIN
     IF to_regclass('sessions_p2026w33') IS NULL AND to_regclass('partgen_staging.sessions_p2026w33') IS NOT NULL THEN
         EXECUTE format('ALTER TABLE %s SET SCHEMA %I', '"partgen_staging"."sessions_p2026w33"', home);
     END IF;
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('sessions_p2026w33') AND inhdetachpending) THEN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('sessions_p2026w33') AND
+        inhdetachpending) THEN
         ALTER TABLE "sessions" DETACH PARTITION "sessions_p2026w33" FINALIZE;
     END IF;
     IF to_regclass('sessions_p2026w33') IS NULL THEN
-        RAISE EXCEPTION 'partgen: cannot re-attach sessions_p2026w33 to sessions: the table no longer exists; it was dropped after version 20260902000001 archived it (drop_after, or by hand)';
+        RAISE EXCEPTION
+            'partgen: cannot re-attach sessions_p2026w33 to sessions: the table no longer exists; it was dropped after version 20260902000001 archived it (drop_after, or by hand)';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('sessions_p2026w33')) THEN
         ALTER TABLE "sessions_p2026w33" ADD CONSTRAINT partgen_bounds
-            CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-10 00:00:00+05:30'::timestamptz AND "started_at" < '2026-08-17 00:00:00+05:30'::timestamptz);
-        ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w33" FOR VALUES FROM ('2026-08-10 00:00:00+05:30'::timestamptz) TO ('2026-08-17 00:00:00+05:30'::timestamptz);
+            CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-10 00:00:00+05:30'::timestamptz AND
+                "started_at" < '2026-08-17 00:00:00+05:30'::timestamptz);
+        ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w33" FOR VALUES FROM
+            ('2026-08-10 00:00:00+05:30'::timestamptz) TO ('2026-08-17 00:00:00+05:30'::timestamptz);
         ALTER TABLE "sessions_p2026w33" DROP CONSTRAINT partgen_bounds;
     END IF;
     DELETE FROM partgen_archive_log WHERE migration_version = 20260902000001 AND partition_name = 'sessions_p2026w33';

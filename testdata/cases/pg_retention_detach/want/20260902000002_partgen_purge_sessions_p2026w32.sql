@@ -2,49 +2,42 @@
 --
 -- Drop retired sessions_p2026w32 of sessions (drop_after 1).
 --
--- The spec drops retired partitions drop_after: 1 week period(s) after they left the live table (keep 2 + 1 before 2026-W36).
--- sessions_p2026w32 covers [2026-08-03 00:00:00+05:30, 2026-08-10 00:00:00+05:30), which ends at or before 2026-08-10 00:00:00 +05:30.
+-- The spec drops retired partitions drop_after: 1 week period(s) after they left the live table (keep 2 + 1 before
+-- 2026-W36):
+-- retired partitions ending at or before 2026-08-10 00:00:00 +05:30 are dropped.
+-- sessions_p2026w32 covers [2026-08-03 00:00:00+05:30, 2026-08-10 00:00:00+05:30).
 --
--- Spec partgen.yaml: table sessions, key started_at, interval week, premake 1, timezone Asia/Kolkata, start 2026-08-03, retention keep 2 action detach drop_after 1
+-- Spec partgen.yaml: table sessions, key started_at, interval week, premake 1, timezone Asia/Kolkata, start 2026-08-03,
+-- retention keep 2 action detach drop_after 1
 -- Drops the retired table and writes one partgen_archive_log row (action purge) in one transaction.
 -- Down: fails; the rows are gone.
 --
 -- partgen:as-of 2026-09-02
 -- partgen:partition op=purge table=sessions name=sessions_p2026w32 from=2026-08-03T00:00:00+05:30 to=2026-08-10T00:00:00+05:30
--- partgen:checksum sha256=d7a02e6a5ff93c5b83cb7df027a3eae11900ae0ff92c8f5a78ed5e2075d20030
+-- partgen:checksum sha256=f9665c7f02138ee4d58a72f0df8f7303e27bb2657c7318b09edaaf90b68f950c
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
 
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    parent_table      text        NOT NULL,
-    partition_name    text        NOT NULL,
-    lower_bound       timestamptz NOT NULL,
-    upper_bound       timestamptz NOT NULL,
-    action            text        NOT NULL,
-    archived_as       text        NOT NULL,
-    row_count         bigint      NOT NULL,
-    rows_estimated    boolean     NOT NULL DEFAULT false,
-    total_bytes       bigint,
-    migration_version bigint      NOT NULL,
-    archived_at       timestamptz NOT NULL DEFAULT now()
-);
--- rows_estimated arrived after the table's first version.
+-- partgen_archive_log comes from partgen's archive_log file; rows_estimated
+-- arrived after the table's first version.
 ALTER TABLE partgen_archive_log ADD COLUMN IF NOT EXISTS rows_estimated boolean NOT NULL DEFAULT false;
+
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
     n bigint;
     estimated boolean;
+    bytes bigint;
 BEGIN
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260902000002 sessions_p2026w32'));
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
+        pg_catalog.hashtext('20260902000002 sessions_p2026w32'));
     -- A concurrent goose up that finished this file first leaves its audit row.
-    IF NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20260902000002 AND partition_name = 'sessions_p2026w32') THEN
+    IF NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20260902000002 AND partition_name =
+        'sessions_p2026w32') THEN
         IF to_regclass('sessions_p2026w32') IS NULL THEN
-            RAISE EXCEPTION 'partgen: sessions_p2026w32 (retired from sessions) does not exist, so it cannot be dropped; check partgen_archive_log and the migrations that retired it';
+            RAISE EXCEPTION
+                'partgen: sessions_p2026w32 (retired from sessions) does not exist, so it cannot be dropped; check partgen_archive_log and the migrations that retired it';
         END IF;
         -- Rows from the planner's statistics when the partition was analysed
         -- (no scan, whatever its size); counted when it never was.
@@ -54,11 +47,13 @@ BEGIN
         IF n IS NULL THEN
             SELECT count(*) INTO n FROM "sessions_p2026w32";
         END IF;
+        bytes := pg_catalog.pg_total_relation_size('sessions_p2026w32');
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
-        SELECT 'sessions', 'sessions_p2026w32', '2026-08-03 00:00:00+05:30'::timestamptz, '2026-08-10 00:00:00+05:30'::timestamptz, 'purge',
+        SELECT 'sessions', 'sessions_p2026w32', '2026-08-03 00:00:00+05:30'::timestamptz,
+            '2026-08-10 00:00:00+05:30'::timestamptz, 'purge',
                '',
-               n, estimated, pg_catalog.pg_total_relation_size('sessions_p2026w32'), 20260902000002
+               n, estimated, bytes, 20260902000002
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
                           WHERE migration_version = 20260902000002 AND partition_name = 'sessions_p2026w32');
         DROP TABLE "sessions_p2026w32";
@@ -71,7 +66,8 @@ $partgen$;
 -- +goose StatementBegin
 DO $partgen$
 BEGIN
-    RAISE EXCEPTION 'partgen: cannot undo version 20260902000002: the retired table sessions_p2026w32 was dropped and its rows are gone; restore the rows from a backup (this Down will not pretend to)';
+    RAISE EXCEPTION
+        'partgen: cannot undo version 20260902000002: the retired sessions_p2026w32 was dropped and the rows are gone; restore them from a backup (this Down will not pretend to)';
 END
 $partgen$;
 -- +goose StatementEnd

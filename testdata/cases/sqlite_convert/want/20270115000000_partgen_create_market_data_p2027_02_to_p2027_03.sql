@@ -14,7 +14,7 @@
 -- partgen:as-of 2027-01-15
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_03 from=2027-03-01T00:00:00Z to=2027-04-01T00:00:00Z
--- partgen:checksum sha256=28c44276e6edc14167ad58367472f958c148c007197ad35761c9d737bf489090
+-- partgen:checksum sha256=fc737f1abc481507d5cb2d5b3dd1ef1d947493405a2b23dcea3633c480df5f3e
 
 -- +goose Up
 
@@ -32,7 +32,8 @@ CREATE TABLE "market_data_p2027_02" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2027-02-01 00:00:00+00:00' AND "ts" < '2027-03-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2027-02-01 00:00:00+00:00' AND "ts" < '2027-03-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2027_02_ts_idx" ON "market_data_p2027_02" (ts);
@@ -45,7 +46,8 @@ CREATE TABLE "market_data_p2027_03" (
     price         REAL    NOT NULL,
     volume        INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (instrument_id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2027-03-01 00:00:00+00:00' AND "ts" < '2027-04-01 00:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2027-03-01 00:00:00+00:00' AND "ts" < '2027-04-01 00:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE INDEX "market_data_p2027_03_ts_idx" ON "market_data_p2027_03" (ts);
@@ -67,80 +69,123 @@ UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p202
 -- to canonical UTC text and inserted again; one that is no timestamp is refused.
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_partgen_normalise" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: market_data.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
-    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
+    SELECT RAISE(ABORT,
+        'partgen: market_data.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
+    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+        THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume")
-    VALUES (NEW."instrument_id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."price", coalesce(NEW."volume", (0)));
+    VALUES (NEW."instrument_id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_09_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-09-01 00:00:00+00:00' AND NEW."ts" < '2026-10-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-09-01 00:00:00+00:00' AND NEW."ts" < '2026-10-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_09" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    INSERT INTO "market_data_p2026_09" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_10_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-10-01 00:00:00+00:00' AND NEW."ts" < '2026-11-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-10-01 00:00:00+00:00' AND NEW."ts" < '2026-11-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_10" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    INSERT INTO "market_data_p2026_10" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_11_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-11-01 00:00:00+00:00' AND NEW."ts" < '2026-12-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-11-01 00:00:00+00:00' AND NEW."ts" < '2026-12-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_11" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    INSERT INTO "market_data_p2026_11" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_12_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-12-01 00:00:00+00:00' AND NEW."ts" < '2027-01-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-12-01 00:00:00+00:00' AND NEW."ts" < '2027-01-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_12" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    INSERT INTO "market_data_p2026_12" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2027_01_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2027-01-01 00:00:00+00:00' AND NEW."ts" < '2027-02-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2027-01-01 00:00:00+00:00' AND NEW."ts" < '2027-02-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2027_01" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    INSERT INTO "market_data_p2027_01" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2027_02_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2027-02-01 00:00:00+00:00' AND NEW."ts" < '2027-03-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2027-02-01 00:00:00+00:00' AND NEW."ts" < '2027-03-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2027_02" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    INSERT INTO "market_data_p2027_02" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2027_03_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2027-03-01 00:00:00+00:00' AND NEW."ts" < '2027-04-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2027-03-01 00:00:00+00:00' AND NEW."ts" < '2027-04-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2027_03" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    INSERT INTO "market_data_p2027_03" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_partgen_outside" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-09-01 00:00:00+00:00' AND NEW."ts" < '2027-04-01 00:00:00+00:00'))
+WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-09-01 00:00:00+00:00' AND NEW."ts" <
+    '2027-04-01 00:00:00+00:00'))
 BEGIN
     SELECT CASE
         WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of market_data for ts=NULL')
-        WHEN NEW."ts" < '2026-09-01 00:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of market_data for a ts before 2026-09-01 00:00:00+00:00, where the partitions begin; they cover [2026-09-01 00:00:00+00:00, 2027-04-01 00:00:00+00:00)')
-        WHEN NEW."ts" >= '2027-04-01 00:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of market_data for a ts at or after 2027-04-01 00:00:00+00:00, where the partitions end; they cover [2026-09-01 00:00:00+00:00, 2027-04-01 00:00:00+00:00); run partgen generate to add partitions')
-        ELSE RAISE(ABORT, 'partgen: no partition of market_data for a ts between partitions; they cover [2026-09-01 00:00:00+00:00, 2027-04-01 00:00:00+00:00)')
+        WHEN NEW."ts" < '2026-09-01 00:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of market_data for a ts before 2026-09-01 00:00:00+00:00, where the partitions begin; they cover [2026-09-01 00:00:00+00:00, 2027-04-01 00:00:00+00:00)')
+        WHEN NEW."ts" >= '2027-04-01 00:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of market_data for a ts at or after 2027-04-01 00:00:00+00:00, where the partitions end; they cover [2026-09-01 00:00:00+00:00, 2027-04-01 00:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT,
+            'partgen: no partition of market_data for a ts between partitions; they cover [2026-09-01 00:00:00+00:00, 2027-04-01 00:00:00+00:00)')
     END;
 END;
 -- +goose StatementEnd
@@ -150,27 +195,42 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_partgen_update" INSTEAD OF UPDATE ON "market_data"
 BEGIN
-    DELETE FROM "market_data_p2026_09" WHERE OLD."ts" >= '2026-09-01 00:00:00+00:00' AND OLD."ts" < '2026-10-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_10" WHERE OLD."ts" >= '2026-10-01 00:00:00+00:00' AND OLD."ts" < '2026-11-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_11" WHERE OLD."ts" >= '2026-11-01 00:00:00+00:00' AND OLD."ts" < '2026-12-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_12" WHERE OLD."ts" >= '2026-12-01 00:00:00+00:00' AND OLD."ts" < '2027-01-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2027_01" WHERE OLD."ts" >= '2027-01-01 00:00:00+00:00' AND OLD."ts" < '2027-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2027_02" WHERE OLD."ts" >= '2027-02-01 00:00:00+00:00' AND OLD."ts" < '2027-03-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2027_03" WHERE OLD."ts" >= '2027-03-01 00:00:00+00:00' AND OLD."ts" < '2027-04-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    DELETE FROM "market_data_p2026_09" WHERE OLD."ts" >= '2026-09-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-10-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_10" WHERE OLD."ts" >= '2026-10-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-11-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_11" WHERE OLD."ts" >= '2026-11-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-12-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_12" WHERE OLD."ts" >= '2026-12-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-01-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2027_01" WHERE OLD."ts" >= '2027-01-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2027_02" WHERE OLD."ts" >= '2027-02-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-03-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2027_03" WHERE OLD."ts" >= '2027-03-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-04-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_partgen_delete" INSTEAD OF DELETE ON "market_data"
 BEGIN
-    DELETE FROM "market_data_p2026_09" WHERE OLD."ts" >= '2026-09-01 00:00:00+00:00' AND OLD."ts" < '2026-10-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_10" WHERE OLD."ts" >= '2026-10-01 00:00:00+00:00' AND OLD."ts" < '2026-11-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_11" WHERE OLD."ts" >= '2026-11-01 00:00:00+00:00' AND OLD."ts" < '2026-12-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_12" WHERE OLD."ts" >= '2026-12-01 00:00:00+00:00' AND OLD."ts" < '2027-01-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2027_01" WHERE OLD."ts" >= '2027-01-01 00:00:00+00:00' AND OLD."ts" < '2027-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2027_02" WHERE OLD."ts" >= '2027-02-01 00:00:00+00:00' AND OLD."ts" < '2027-03-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2027_03" WHERE OLD."ts" >= '2027-03-01 00:00:00+00:00' AND OLD."ts" < '2027-04-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_09" WHERE OLD."ts" >= '2026-09-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-10-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_10" WHERE OLD."ts" >= '2026-10-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-11-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_11" WHERE OLD."ts" >= '2026-11-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-12-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_12" WHERE OLD."ts" >= '2026-12-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-01-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2027_01" WHERE OLD."ts" >= '2027-01-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2027_02" WHERE OLD."ts" >= '2027-02-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-03-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2027_03" WHERE OLD."ts" >= '2027-03-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-04-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
 END;
 -- +goose StatementEnd
 
@@ -188,7 +248,8 @@ CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 CREATE TEMP TRIGGER "partgen_guard_rows_market_data_p2027_03" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_market_data_p2027_03'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition market_data_p2027_03 of market_data: it holds row(s) that would be lost (SELECT count(*) FROM "market_data_p2027_03"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition market_data_p2027_03 of market_data: it holds row(s) that would be lost (SELECT count(*) FROM "market_data_p2027_03"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -197,7 +258,8 @@ SELECT 'rows_market_data_p2027_03' WHERE EXISTS (SELECT 1 FROM "market_data_p202
 CREATE TEMP TRIGGER "partgen_guard_rows_market_data_p2027_02" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_market_data_p2027_02'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition market_data_p2027_02 of market_data: it holds row(s) that would be lost (SELECT count(*) FROM "market_data_p2027_02"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition market_data_p2027_02 of market_data: it holds row(s) that would be lost (SELECT count(*) FROM "market_data_p2027_02"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -219,64 +281,103 @@ UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p202
 -- to canonical UTC text and inserted again; one that is no timestamp is refused.
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_partgen_normalise" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: market_data.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
-    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
+    SELECT RAISE(ABORT,
+        'partgen: market_data.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
+    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+        THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume")
-    VALUES (NEW."instrument_id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."price", coalesce(NEW."volume", (0)));
+    VALUES (NEW."instrument_id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_09_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-09-01 00:00:00+00:00' AND NEW."ts" < '2026-10-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-09-01 00:00:00+00:00' AND NEW."ts" < '2026-10-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_09" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    INSERT INTO "market_data_p2026_09" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_10_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-10-01 00:00:00+00:00' AND NEW."ts" < '2026-11-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-10-01 00:00:00+00:00' AND NEW."ts" < '2026-11-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_10" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    INSERT INTO "market_data_p2026_10" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_11_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-11-01 00:00:00+00:00' AND NEW."ts" < '2026-12-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-11-01 00:00:00+00:00' AND NEW."ts" < '2026-12-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_11" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    INSERT INTO "market_data_p2026_11" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2026_12_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2026-12-01 00:00:00+00:00' AND NEW."ts" < '2027-01-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-12-01 00:00:00+00:00' AND NEW."ts" < '2027-01-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2026_12" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    INSERT INTO "market_data_p2026_12" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_p2027_01_partgen_insert" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" >= '2027-01-01 00:00:00+00:00' AND NEW."ts" < '2027-02-01 00:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2027-01-01 00:00:00+00:00' AND NEW."ts" < '2027-02-01 00:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "market_data_p2027_01" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    INSERT INTO "market_data_p2027_01" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_partgen_outside" INSTEAD OF INSERT ON "market_data"
-WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-09-01 00:00:00+00:00' AND NEW."ts" < '2027-02-01 00:00:00+00:00'))
+WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-09-01 00:00:00+00:00' AND NEW."ts" <
+    '2027-02-01 00:00:00+00:00'))
 BEGIN
     SELECT CASE
         WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of market_data for ts=NULL')
-        WHEN NEW."ts" < '2026-09-01 00:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of market_data for a ts before 2026-09-01 00:00:00+00:00, where the partitions begin; they cover [2026-09-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00)')
-        WHEN NEW."ts" >= '2027-02-01 00:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of market_data for a ts at or after 2027-02-01 00:00:00+00:00, where the partitions end; they cover [2026-09-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00); run partgen generate to add partitions')
-        ELSE RAISE(ABORT, 'partgen: no partition of market_data for a ts between partitions; they cover [2026-09-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00)')
+        WHEN NEW."ts" < '2026-09-01 00:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of market_data for a ts before 2026-09-01 00:00:00+00:00, where the partitions begin; they cover [2026-09-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00)')
+        WHEN NEW."ts" >= '2027-02-01 00:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of market_data for a ts at or after 2027-02-01 00:00:00+00:00, where the partitions end; they cover [2026-09-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT,
+            'partgen: no partition of market_data for a ts between partitions; they cover [2026-09-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00)')
     END;
 END;
 -- +goose StatementEnd
@@ -286,23 +387,34 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_partgen_update" INSTEAD OF UPDATE ON "market_data"
 BEGIN
-    DELETE FROM "market_data_p2026_09" WHERE OLD."ts" >= '2026-09-01 00:00:00+00:00' AND OLD."ts" < '2026-10-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_10" WHERE OLD."ts" >= '2026-10-01 00:00:00+00:00' AND OLD."ts" < '2026-11-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_11" WHERE OLD."ts" >= '2026-11-01 00:00:00+00:00' AND OLD."ts" < '2026-12-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_12" WHERE OLD."ts" >= '2026-12-01 00:00:00+00:00' AND OLD."ts" < '2027-01-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2027_01" WHERE OLD."ts" >= '2027-01-01 00:00:00+00:00' AND OLD."ts" < '2027-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts", NEW."price", coalesce(NEW."volume", (0)));
+    DELETE FROM "market_data_p2026_09" WHERE OLD."ts" >= '2026-09-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-10-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_10" WHERE OLD."ts" >= '2026-10-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-11-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_11" WHERE OLD."ts" >= '2026-11-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-12-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_12" WHERE OLD."ts" >= '2026-12-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-01-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2027_01" WHERE OLD."ts" >= '2027-01-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    INSERT INTO "market_data" ("instrument_id", "ts", "price", "volume") VALUES (NEW."instrument_id", NEW."ts",
+        NEW."price", coalesce(NEW."volume", (0)));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "market_data_partgen_delete" INSTEAD OF DELETE ON "market_data"
 BEGIN
-    DELETE FROM "market_data_p2026_09" WHERE OLD."ts" >= '2026-09-01 00:00:00+00:00' AND OLD."ts" < '2026-10-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_10" WHERE OLD."ts" >= '2026-10-01 00:00:00+00:00' AND OLD."ts" < '2026-11-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_11" WHERE OLD."ts" >= '2026-11-01 00:00:00+00:00' AND OLD."ts" < '2026-12-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2026_12" WHERE OLD."ts" >= '2026-12-01 00:00:00+00:00' AND OLD."ts" < '2027-01-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
-    DELETE FROM "market_data_p2027_01" WHERE OLD."ts" >= '2027-01-01 00:00:00+00:00' AND OLD."ts" < '2027-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_09" WHERE OLD."ts" >= '2026-09-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-10-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_10" WHERE OLD."ts" >= '2026-10-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-11-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_11" WHERE OLD."ts" >= '2026-11-01 00:00:00+00:00' AND OLD."ts" <
+        '2026-12-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2026_12" WHERE OLD."ts" >= '2026-12-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-01-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
+    DELETE FROM "market_data_p2027_01" WHERE OLD."ts" >= '2027-01-01 00:00:00+00:00' AND OLD."ts" <
+        '2027-02-01 00:00:00+00:00' AND "instrument_id" IS OLD."instrument_id" AND "ts" IS OLD."ts";
 END;
 -- +goose StatementEnd
 

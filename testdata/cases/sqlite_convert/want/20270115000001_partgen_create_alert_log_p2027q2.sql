@@ -6,14 +6,15 @@
 -- through 2027-Q2 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2027-04-01 00:00:00+00 (alert_log_p2027q1).
 --
--- Spec partgen.yaml: table alert_log, key raised_at, interval quarter, premake 1, timezone UTC, default_partition true (on_default_rows move)
+-- Spec partgen.yaml: table alert_log, key raised_at, interval quarter, premake 1, timezone UTC, default_partition true
+-- (on_default_rows move)
 -- Each partition is a table with the columns and constraints of alert_log plus a CHECK on its bounds;
 -- the view alert_log (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
 --
 -- partgen:as-of 2027-01-15
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=7b87c111b816871cf88cbfa89bbb630ee7123726bd644a8cc81d265fc546aa49
+-- partgen:checksum sha256=5e5aaa796f6ae16343894341d822e454a68e52259e9c8d9d99ba9cef653c28a3
 
 -- +goose Up
 
@@ -31,15 +32,19 @@ CREATE TABLE "alert_log_p2027q2" (
     severity  TEXT    NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
     message   TEXT    NOT NULL DEFAULT '',
     PRIMARY KEY (id, raised_at),
-    CONSTRAINT partgen_bounds CHECK ("raised_at" >= '2027-04-01 00:00:00+00:00' AND "raised_at" < '2027-07-01 00:00:00+00:00' AND ("raised_at" GLOB '????-??-?? ??:??:??+00:00' OR "raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("raised_at" >= '2027-04-01 00:00:00+00:00' AND "raised_at" <
+        '2027-07-01 00:00:00+00:00' AND ("raised_at" GLOB '????-??-?? ??:??:??+00:00' OR "raised_at" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 CREATE UNIQUE INDEX "alert_log_p2027q2_alert_by_message" ON "alert_log_p2027q2" (message, raised_at);
 
 -- Rows of alert_log_p2027q2's range that wait in the default partition move in.
 INSERT INTO "alert_log_p2027q2" ("id", "raised_at", "severity", "message")
-SELECT "id", "raised_at", "severity", "message" FROM "alert_log_default" WHERE "raised_at" >= '2027-04-01 00:00:00+00:00' AND "raised_at" < '2027-07-01 00:00:00+00:00';
-DELETE FROM "alert_log_default" WHERE "raised_at" >= '2027-04-01 00:00:00+00:00' AND "raised_at" < '2027-07-01 00:00:00+00:00';
+SELECT "id", "raised_at", "severity", "message" FROM "alert_log_default" WHERE "raised_at" >=
+    '2027-04-01 00:00:00+00:00' AND "raised_at" < '2027-07-01 00:00:00+00:00';
+DELETE FROM "alert_log_default" WHERE "raised_at" >= '2027-04-01 00:00:00+00:00' AND "raised_at" <
+    '2027-07-01 00:00:00+00:00';
 
 DROP VIEW "alert_log";
 
@@ -55,44 +60,80 @@ UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_defaul
 -- to canonical UTC text and inserted again; one that is no timestamp is refused.
 -- +goose StatementBegin
 CREATE TRIGGER "alert_log_partgen_normalise" INSTEAD OF INSERT ON "alert_log"
-WHEN NEW."raised_at" IS NOT NULL AND NOT (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."raised_at" IS NOT NULL AND NOT (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: alert_log.raised_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
-    WHERE (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z' WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
+    SELECT RAISE(ABORT,
+        'partgen: alert_log.raised_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
+    WHERE (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z'
+        WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE
+        WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN
+        NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at",
+        20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20,
+        length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20,
+        length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "alert_log" ("id", "raised_at", "severity", "message")
-    VALUES (NEW."id", (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z' WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."severity", coalesce(NEW."message", ('')));
+    VALUES (NEW."id", (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z'
+        WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE
+        WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN
+        NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at",
+        20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20,
+        length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20,
+        length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."severity", coalesce(NEW."message",
+        ('')));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "alert_log_p2026q4_partgen_insert" INSTEAD OF INSERT ON "alert_log"
-WHEN NEW."raised_at" >= '2026-10-01 00:00:00+00:00' AND NEW."raised_at" < '2027-01-01 00:00:00+00:00' AND (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."raised_at" >= '2026-10-01 00:00:00+00:00' AND NEW."raised_at" < '2027-01-01 00:00:00+00:00' AND
+    (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "alert_log_p2026q4" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at", NEW."severity", coalesce(NEW."message", ('')));
+    INSERT INTO "alert_log_p2026q4" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at",
+        NEW."severity", coalesce(NEW."message", ('')));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "alert_log_p2027q1_partgen_insert" INSTEAD OF INSERT ON "alert_log"
-WHEN NEW."raised_at" >= '2027-01-01 00:00:00+00:00' AND NEW."raised_at" < '2027-04-01 00:00:00+00:00' AND (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."raised_at" >= '2027-01-01 00:00:00+00:00' AND NEW."raised_at" < '2027-04-01 00:00:00+00:00' AND
+    (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "alert_log_p2027q1" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at", NEW."severity", coalesce(NEW."message", ('')));
+    INSERT INTO "alert_log_p2027q1" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at",
+        NEW."severity", coalesce(NEW."message", ('')));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "alert_log_p2027q2_partgen_insert" INSTEAD OF INSERT ON "alert_log"
-WHEN NEW."raised_at" >= '2027-04-01 00:00:00+00:00' AND NEW."raised_at" < '2027-07-01 00:00:00+00:00' AND (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."raised_at" >= '2027-04-01 00:00:00+00:00' AND NEW."raised_at" < '2027-07-01 00:00:00+00:00' AND
+    (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "alert_log_p2027q2" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at", NEW."severity", coalesce(NEW."message", ('')));
+    INSERT INTO "alert_log_p2027q2" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at",
+        NEW."severity", coalesce(NEW."message", ('')));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "alert_log_partgen_outside" INSTEAD OF INSERT ON "alert_log"
-WHEN NEW."raised_at" IS NULL OR ((NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."raised_at" >= '2026-10-01 00:00:00+00:00' AND NEW."raised_at" < '2027-07-01 00:00:00+00:00'))
+WHEN NEW."raised_at" IS NULL OR ((NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."raised_at" >= '2026-10-01 00:00:00+00:00' AND NEW."raised_at" <
+    '2027-07-01 00:00:00+00:00'))
 BEGIN
-    INSERT INTO "alert_log_default" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at", NEW."severity", coalesce(NEW."message", ('')));
+    INSERT INTO "alert_log_default" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at",
+        NEW."severity", coalesce(NEW."message", ('')));
 END;
 -- +goose StatementEnd
 
@@ -101,20 +142,27 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "alert_log_partgen_update" INSTEAD OF UPDATE ON "alert_log"
 BEGIN
-    DELETE FROM "alert_log_p2026q4" WHERE OLD."raised_at" >= '2026-10-01 00:00:00+00:00' AND OLD."raised_at" < '2027-01-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
-    DELETE FROM "alert_log_p2027q1" WHERE OLD."raised_at" >= '2027-01-01 00:00:00+00:00' AND OLD."raised_at" < '2027-04-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
-    DELETE FROM "alert_log_p2027q2" WHERE OLD."raised_at" >= '2027-04-01 00:00:00+00:00' AND OLD."raised_at" < '2027-07-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
+    DELETE FROM "alert_log_p2026q4" WHERE OLD."raised_at" >= '2026-10-01 00:00:00+00:00' AND OLD."raised_at" <
+        '2027-01-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
+    DELETE FROM "alert_log_p2027q1" WHERE OLD."raised_at" >= '2027-01-01 00:00:00+00:00' AND OLD."raised_at" <
+        '2027-04-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
+    DELETE FROM "alert_log_p2027q2" WHERE OLD."raised_at" >= '2027-04-01 00:00:00+00:00' AND OLD."raised_at" <
+        '2027-07-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
     DELETE FROM "alert_log_default" WHERE "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
-    INSERT INTO "alert_log" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at", NEW."severity", coalesce(NEW."message", ('')));
+    INSERT INTO "alert_log" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at",
+        NEW."severity", coalesce(NEW."message", ('')));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "alert_log_partgen_delete" INSTEAD OF DELETE ON "alert_log"
 BEGIN
-    DELETE FROM "alert_log_p2026q4" WHERE OLD."raised_at" >= '2026-10-01 00:00:00+00:00' AND OLD."raised_at" < '2027-01-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
-    DELETE FROM "alert_log_p2027q1" WHERE OLD."raised_at" >= '2027-01-01 00:00:00+00:00' AND OLD."raised_at" < '2027-04-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
-    DELETE FROM "alert_log_p2027q2" WHERE OLD."raised_at" >= '2027-04-01 00:00:00+00:00' AND OLD."raised_at" < '2027-07-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
+    DELETE FROM "alert_log_p2026q4" WHERE OLD."raised_at" >= '2026-10-01 00:00:00+00:00' AND OLD."raised_at" <
+        '2027-01-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
+    DELETE FROM "alert_log_p2027q1" WHERE OLD."raised_at" >= '2027-01-01 00:00:00+00:00' AND OLD."raised_at" <
+        '2027-04-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
+    DELETE FROM "alert_log_p2027q2" WHERE OLD."raised_at" >= '2027-04-01 00:00:00+00:00' AND OLD."raised_at" <
+        '2027-07-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
     DELETE FROM "alert_log_default" WHERE "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
 END;
 -- +goose StatementEnd
@@ -133,7 +181,8 @@ CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 CREATE TEMP TRIGGER "partgen_guard_rows_alert_log_p2027q2" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_alert_log_p2027q2'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition alert_log_p2027q2 of alert_log: it holds row(s) that would be lost (SELECT count(*) FROM "alert_log_p2027q2"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition alert_log_p2027q2 of alert_log: it holds row(s) that would be lost (SELECT count(*) FROM "alert_log_p2027q2"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -152,36 +201,70 @@ UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_defaul
 -- to canonical UTC text and inserted again; one that is no timestamp is refused.
 -- +goose StatementBegin
 CREATE TRIGGER "alert_log_partgen_normalise" INSTEAD OF INSERT ON "alert_log"
-WHEN NEW."raised_at" IS NOT NULL AND NOT (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."raised_at" IS NOT NULL AND NOT (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: alert_log.raised_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
-    WHERE (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z' WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
+    SELECT RAISE(ABORT,
+        'partgen: alert_log.raised_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
+    WHERE (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z'
+        WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE
+        WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN
+        NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at",
+        20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20,
+        length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20,
+        length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "alert_log" ("id", "raised_at", "severity", "message")
-    VALUES (NEW."id", (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z' WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."severity", coalesce(NEW."message", ('')));
+    VALUES (NEW."id", (CASE WHEN (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."raised_at" WHEN NEW."raised_at" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."raised_at", 1, 19) || (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 'Z'
+        WHEN NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."raised_at", -6) ELSE '' END)) || (CASE
+        WHEN substr(NEW."raised_at", 20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN
+        NEW."raised_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."raised_at",
+        20, length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."raised_at", 20,
+        length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."raised_at", 20,
+        length(NEW."raised_at") - 19 - (CASE WHEN NEW."raised_at" GLOB '*Z' THEN 1 WHEN NEW."raised_at" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."severity", coalesce(NEW."message",
+        ('')));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "alert_log_p2026q4_partgen_insert" INSTEAD OF INSERT ON "alert_log"
-WHEN NEW."raised_at" >= '2026-10-01 00:00:00+00:00' AND NEW."raised_at" < '2027-01-01 00:00:00+00:00' AND (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."raised_at" >= '2026-10-01 00:00:00+00:00' AND NEW."raised_at" < '2027-01-01 00:00:00+00:00' AND
+    (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "alert_log_p2026q4" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at", NEW."severity", coalesce(NEW."message", ('')));
+    INSERT INTO "alert_log_p2026q4" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at",
+        NEW."severity", coalesce(NEW."message", ('')));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "alert_log_p2027q1_partgen_insert" INSTEAD OF INSERT ON "alert_log"
-WHEN NEW."raised_at" >= '2027-01-01 00:00:00+00:00' AND NEW."raised_at" < '2027-04-01 00:00:00+00:00' AND (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."raised_at" >= '2027-01-01 00:00:00+00:00' AND NEW."raised_at" < '2027-04-01 00:00:00+00:00' AND
+    (NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    INSERT INTO "alert_log_p2027q1" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at", NEW."severity", coalesce(NEW."message", ('')));
+    INSERT INTO "alert_log_p2027q1" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at",
+        NEW."severity", coalesce(NEW."message", ('')));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "alert_log_partgen_outside" INSTEAD OF INSERT ON "alert_log"
-WHEN NEW."raised_at" IS NULL OR ((NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."raised_at" >= '2026-10-01 00:00:00+00:00' AND NEW."raised_at" < '2027-04-01 00:00:00+00:00'))
+WHEN NEW."raised_at" IS NULL OR ((NEW."raised_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."raised_at" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."raised_at" >= '2026-10-01 00:00:00+00:00' AND NEW."raised_at" <
+    '2027-04-01 00:00:00+00:00'))
 BEGIN
-    INSERT INTO "alert_log_default" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at", NEW."severity", coalesce(NEW."message", ('')));
+    INSERT INTO "alert_log_default" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at",
+        NEW."severity", coalesce(NEW."message", ('')));
 END;
 -- +goose StatementEnd
 
@@ -190,18 +273,23 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "alert_log_partgen_update" INSTEAD OF UPDATE ON "alert_log"
 BEGIN
-    DELETE FROM "alert_log_p2026q4" WHERE OLD."raised_at" >= '2026-10-01 00:00:00+00:00' AND OLD."raised_at" < '2027-01-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
-    DELETE FROM "alert_log_p2027q1" WHERE OLD."raised_at" >= '2027-01-01 00:00:00+00:00' AND OLD."raised_at" < '2027-04-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
+    DELETE FROM "alert_log_p2026q4" WHERE OLD."raised_at" >= '2026-10-01 00:00:00+00:00' AND OLD."raised_at" <
+        '2027-01-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
+    DELETE FROM "alert_log_p2027q1" WHERE OLD."raised_at" >= '2027-01-01 00:00:00+00:00' AND OLD."raised_at" <
+        '2027-04-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
     DELETE FROM "alert_log_default" WHERE "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
-    INSERT INTO "alert_log" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at", NEW."severity", coalesce(NEW."message", ('')));
+    INSERT INTO "alert_log" ("id", "raised_at", "severity", "message") VALUES (NEW."id", NEW."raised_at",
+        NEW."severity", coalesce(NEW."message", ('')));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "alert_log_partgen_delete" INSTEAD OF DELETE ON "alert_log"
 BEGIN
-    DELETE FROM "alert_log_p2026q4" WHERE OLD."raised_at" >= '2026-10-01 00:00:00+00:00' AND OLD."raised_at" < '2027-01-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
-    DELETE FROM "alert_log_p2027q1" WHERE OLD."raised_at" >= '2027-01-01 00:00:00+00:00' AND OLD."raised_at" < '2027-04-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
+    DELETE FROM "alert_log_p2026q4" WHERE OLD."raised_at" >= '2026-10-01 00:00:00+00:00' AND OLD."raised_at" <
+        '2027-01-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
+    DELETE FROM "alert_log_p2027q1" WHERE OLD."raised_at" >= '2027-01-01 00:00:00+00:00' AND OLD."raised_at" <
+        '2027-04-01 00:00:00+00:00' AND "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
     DELETE FROM "alert_log_default" WHERE "id" IS OLD."id" AND "raised_at" IS OLD."raised_at";
 END;
 -- +goose StatementEnd

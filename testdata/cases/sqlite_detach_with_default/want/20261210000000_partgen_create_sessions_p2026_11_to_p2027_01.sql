@@ -6,7 +6,8 @@
 -- through 2027-01 (premake: 1 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2026-11-01 00:00:00+00 (sessions_p2026_10).
 --
--- Spec partgen.yaml: table sessions, key started_at, interval month, premake 1, timezone UTC, start 2026-08-01, default_partition true (on_default_rows fail), retention keep 1 action detach
+-- Spec partgen.yaml: table sessions, key started_at, interval month, premake 1, timezone UTC, start 2026-08-01,
+-- default_partition true (on_default_rows fail), retention keep 1 action detach
 -- Each partition is a table with the columns and constraints of sessions plus a CHECK on its bounds;
 -- the view sessions (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
@@ -15,7 +16,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=9f0876655dafc7fb1d8791b4ce81a08eea9d287e4dd5b0ee20f2415771e069cc
+-- partgen:checksum sha256=14839527505c40d0517fd9d3011ffe88f65f07b6aeabcd1e0b359d061547af11
 
 -- +goose Up
 
@@ -31,7 +32,9 @@ CREATE TABLE "sessions_p2026_11" (
     id         INTEGER NOT NULL,
     started_at TEXT    NOT NULL,
     PRIMARY KEY (id, started_at),
-    CONSTRAINT partgen_bounds CHECK ("started_at" >= '2026-11-01 00:00:00+00:00' AND "started_at" < '2026-12-01 00:00:00+00:00' AND ("started_at" GLOB '????-??-?? ??:??:??+00:00' OR "started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("started_at" >= '2026-11-01 00:00:00+00:00' AND "started_at" <
+        '2026-12-01 00:00:00+00:00' AND ("started_at" GLOB '????-??-?? ??:??:??+00:00' OR "started_at" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
@@ -41,7 +44,9 @@ CREATE TABLE "sessions_p2026_12" (
     id         INTEGER NOT NULL,
     started_at TEXT    NOT NULL,
     PRIMARY KEY (id, started_at),
-    CONSTRAINT partgen_bounds CHECK ("started_at" >= '2026-12-01 00:00:00+00:00' AND "started_at" < '2027-01-01 00:00:00+00:00' AND ("started_at" GLOB '????-??-?? ??:??:??+00:00' OR "started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("started_at" >= '2026-12-01 00:00:00+00:00' AND "started_at" <
+        '2027-01-01 00:00:00+00:00' AND ("started_at" GLOB '????-??-?? ??:??:??+00:00' OR "started_at" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
@@ -51,7 +56,9 @@ CREATE TABLE "sessions_p2027_01" (
     id         INTEGER NOT NULL,
     started_at TEXT    NOT NULL,
     PRIMARY KEY (id, started_at),
-    CONSTRAINT partgen_bounds CHECK ("started_at" >= '2027-01-01 00:00:00+00:00' AND "started_at" < '2027-02-01 00:00:00+00:00' AND ("started_at" GLOB '????-??-?? ??:??:??+00:00' OR "started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("started_at" >= '2027-01-01 00:00:00+00:00' AND "started_at" <
+        '2027-02-01 00:00:00+00:00' AND ("started_at" GLOB '????-??-?? ??:??:??+00:00' OR "started_at" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
@@ -59,34 +66,40 @@ CREATE TABLE "sessions_p2027_01" (
 CREATE TEMP TRIGGER "partgen_guard_default_sessions_p2026_11" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'default_sessions_p2026_11'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2026_11 [2026-11-01 00:00:00+00:00, 2026-12-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2026-11-01 00:00:00+00:00'' AND "started_at" < ''2026-12-01 00:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and run partgen generate again');
+    SELECT RAISE(ABORT,
+        'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2026_11 [2026-11-01 00:00:00+00:00, 2026-12-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2026-11-01 00:00:00+00:00'' AND "started_at" < ''2026-12-01 00:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
 SELECT 'default_sessions_p2026_11'
-WHERE EXISTS (SELECT 1 FROM "sessions_default" WHERE "started_at" >= '2026-11-01 00:00:00+00:00' AND "started_at" < '2026-12-01 00:00:00+00:00');
+WHERE EXISTS (SELECT 1 FROM "sessions_default" WHERE "started_at" >= '2026-11-01 00:00:00+00:00' AND "started_at" <
+    '2026-12-01 00:00:00+00:00');
 
 -- +goose StatementBegin
 CREATE TEMP TRIGGER "partgen_guard_default_sessions_p2026_12" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'default_sessions_p2026_12'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2026_12 [2026-12-01 00:00:00+00:00, 2027-01-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2026-12-01 00:00:00+00:00'' AND "started_at" < ''2027-01-01 00:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and run partgen generate again');
+    SELECT RAISE(ABORT,
+        'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2026_12 [2026-12-01 00:00:00+00:00, 2027-01-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2026-12-01 00:00:00+00:00'' AND "started_at" < ''2027-01-01 00:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
 SELECT 'default_sessions_p2026_12'
-WHERE EXISTS (SELECT 1 FROM "sessions_default" WHERE "started_at" >= '2026-12-01 00:00:00+00:00' AND "started_at" < '2027-01-01 00:00:00+00:00');
+WHERE EXISTS (SELECT 1 FROM "sessions_default" WHERE "started_at" >= '2026-12-01 00:00:00+00:00' AND "started_at" <
+    '2027-01-01 00:00:00+00:00');
 
 -- +goose StatementBegin
 CREATE TEMP TRIGGER "partgen_guard_default_sessions_p2027_01" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'default_sessions_p2027_01'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2027_01 [2027-01-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2027-01-01 00:00:00+00:00'' AND "started_at" < ''2027-02-01 00:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and run partgen generate again');
+    SELECT RAISE(ABORT,
+        'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2027_01 [2027-01-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2027-01-01 00:00:00+00:00'' AND "started_at" < ''2027-02-01 00:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
 SELECT 'default_sessions_p2027_01'
-WHERE EXISTS (SELECT 1 FROM "sessions_default" WHERE "started_at" >= '2027-01-01 00:00:00+00:00' AND "started_at" < '2027-02-01 00:00:00+00:00');
+WHERE EXISTS (SELECT 1 FROM "sessions_default" WHERE "started_at" >= '2027-01-01 00:00:00+00:00' AND "started_at" <
+    '2027-02-01 00:00:00+00:00');
 
 DROP VIEW "sessions";
 
@@ -105,18 +118,45 @@ UNION ALL SELECT "id", "started_at" FROM "sessions_default";
 -- to canonical UTC text and inserted again; one that is no timestamp is refused.
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_partgen_normalise" INSTEAD OF INSERT ON "sessions"
-WHEN NEW."started_at" IS NOT NULL AND NOT (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."started_at" IS NOT NULL AND NOT (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: sessions.started_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
-    WHERE (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z' WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
+    SELECT RAISE(ABORT,
+        'partgen: sessions.started_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
+    WHERE (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z'
+        WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE
+        WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1
+        WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN
+        substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN
+        NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1
+        WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN
+        substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN
+        NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "sessions" ("id", "started_at")
-    VALUES (NEW."id", (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z' WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END));
+    VALUES (NEW."id", (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z'
+        WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE
+        WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1
+        WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN
+        substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN
+        NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1
+        WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN
+        substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN
+        NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_p2026_08_partgen_insert" INSTEAD OF INSERT ON "sessions"
-WHEN NEW."started_at" >= '2026-08-01 00:00:00+00:00' AND NEW."started_at" < '2026-09-01 00:00:00+00:00' AND (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."started_at" >= '2026-08-01 00:00:00+00:00' AND NEW."started_at" < '2026-09-01 00:00:00+00:00' AND
+    (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "sessions_p2026_08" ("id", "started_at") VALUES (NEW."id", NEW."started_at");
 END;
@@ -124,7 +164,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_p2026_09_partgen_insert" INSTEAD OF INSERT ON "sessions"
-WHEN NEW."started_at" >= '2026-09-01 00:00:00+00:00' AND NEW."started_at" < '2026-10-01 00:00:00+00:00' AND (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."started_at" >= '2026-09-01 00:00:00+00:00' AND NEW."started_at" < '2026-10-01 00:00:00+00:00' AND
+    (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "sessions_p2026_09" ("id", "started_at") VALUES (NEW."id", NEW."started_at");
 END;
@@ -132,7 +173,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_p2026_10_partgen_insert" INSTEAD OF INSERT ON "sessions"
-WHEN NEW."started_at" >= '2026-10-01 00:00:00+00:00' AND NEW."started_at" < '2026-11-01 00:00:00+00:00' AND (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."started_at" >= '2026-10-01 00:00:00+00:00' AND NEW."started_at" < '2026-11-01 00:00:00+00:00' AND
+    (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "sessions_p2026_10" ("id", "started_at") VALUES (NEW."id", NEW."started_at");
 END;
@@ -140,7 +182,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_p2026_11_partgen_insert" INSTEAD OF INSERT ON "sessions"
-WHEN NEW."started_at" >= '2026-11-01 00:00:00+00:00' AND NEW."started_at" < '2026-12-01 00:00:00+00:00' AND (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."started_at" >= '2026-11-01 00:00:00+00:00' AND NEW."started_at" < '2026-12-01 00:00:00+00:00' AND
+    (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "sessions_p2026_11" ("id", "started_at") VALUES (NEW."id", NEW."started_at");
 END;
@@ -148,7 +191,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_p2026_12_partgen_insert" INSTEAD OF INSERT ON "sessions"
-WHEN NEW."started_at" >= '2026-12-01 00:00:00+00:00' AND NEW."started_at" < '2027-01-01 00:00:00+00:00' AND (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."started_at" >= '2026-12-01 00:00:00+00:00' AND NEW."started_at" < '2027-01-01 00:00:00+00:00' AND
+    (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "sessions_p2026_12" ("id", "started_at") VALUES (NEW."id", NEW."started_at");
 END;
@@ -156,7 +200,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_p2027_01_partgen_insert" INSTEAD OF INSERT ON "sessions"
-WHEN NEW."started_at" >= '2027-01-01 00:00:00+00:00' AND NEW."started_at" < '2027-02-01 00:00:00+00:00' AND (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."started_at" >= '2027-01-01 00:00:00+00:00' AND NEW."started_at" < '2027-02-01 00:00:00+00:00' AND
+    (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "sessions_p2027_01" ("id", "started_at") VALUES (NEW."id", NEW."started_at");
 END;
@@ -164,7 +209,9 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_partgen_outside" INSTEAD OF INSERT ON "sessions"
-WHEN NEW."started_at" IS NULL OR ((NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."started_at" >= '2026-08-01 00:00:00+00:00' AND NEW."started_at" < '2027-02-01 00:00:00+00:00'))
+WHEN NEW."started_at" IS NULL OR ((NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."started_at" >= '2026-08-01 00:00:00+00:00' AND NEW."started_at" <
+    '2027-02-01 00:00:00+00:00'))
 BEGIN
     INSERT INTO "sessions_default" ("id", "started_at") VALUES (NEW."id", NEW."started_at");
 END;
@@ -175,12 +222,18 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_partgen_update" INSTEAD OF UPDATE ON "sessions"
 BEGIN
-    DELETE FROM "sessions_p2026_08" WHERE OLD."started_at" >= '2026-08-01 00:00:00+00:00' AND OLD."started_at" < '2026-09-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2026_09" WHERE OLD."started_at" >= '2026-09-01 00:00:00+00:00' AND OLD."started_at" < '2026-10-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2026_10" WHERE OLD."started_at" >= '2026-10-01 00:00:00+00:00' AND OLD."started_at" < '2026-11-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2026_11" WHERE OLD."started_at" >= '2026-11-01 00:00:00+00:00' AND OLD."started_at" < '2026-12-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2026_12" WHERE OLD."started_at" >= '2026-12-01 00:00:00+00:00' AND OLD."started_at" < '2027-01-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2027_01" WHERE OLD."started_at" >= '2027-01-01 00:00:00+00:00' AND OLD."started_at" < '2027-02-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_08" WHERE OLD."started_at" >= '2026-08-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-09-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_09" WHERE OLD."started_at" >= '2026-09-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-10-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_10" WHERE OLD."started_at" >= '2026-10-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-11-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_11" WHERE OLD."started_at" >= '2026-11-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-12-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_12" WHERE OLD."started_at" >= '2026-12-01 00:00:00+00:00' AND OLD."started_at" <
+        '2027-01-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2027_01" WHERE OLD."started_at" >= '2027-01-01 00:00:00+00:00' AND OLD."started_at" <
+        '2027-02-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
     DELETE FROM "sessions_default" WHERE "id" IS OLD."id" AND "started_at" IS OLD."started_at";
     INSERT INTO "sessions" ("id", "started_at") VALUES (NEW."id", NEW."started_at");
 END;
@@ -189,12 +242,18 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_partgen_delete" INSTEAD OF DELETE ON "sessions"
 BEGIN
-    DELETE FROM "sessions_p2026_08" WHERE OLD."started_at" >= '2026-08-01 00:00:00+00:00' AND OLD."started_at" < '2026-09-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2026_09" WHERE OLD."started_at" >= '2026-09-01 00:00:00+00:00' AND OLD."started_at" < '2026-10-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2026_10" WHERE OLD."started_at" >= '2026-10-01 00:00:00+00:00' AND OLD."started_at" < '2026-11-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2026_11" WHERE OLD."started_at" >= '2026-11-01 00:00:00+00:00' AND OLD."started_at" < '2026-12-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2026_12" WHERE OLD."started_at" >= '2026-12-01 00:00:00+00:00' AND OLD."started_at" < '2027-01-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2027_01" WHERE OLD."started_at" >= '2027-01-01 00:00:00+00:00' AND OLD."started_at" < '2027-02-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_08" WHERE OLD."started_at" >= '2026-08-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-09-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_09" WHERE OLD."started_at" >= '2026-09-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-10-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_10" WHERE OLD."started_at" >= '2026-10-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-11-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_11" WHERE OLD."started_at" >= '2026-11-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-12-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_12" WHERE OLD."started_at" >= '2026-12-01 00:00:00+00:00' AND OLD."started_at" <
+        '2027-01-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2027_01" WHERE OLD."started_at" >= '2027-01-01 00:00:00+00:00' AND OLD."started_at" <
+        '2027-02-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
     DELETE FROM "sessions_default" WHERE "id" IS OLD."id" AND "started_at" IS OLD."started_at";
 END;
 -- +goose StatementEnd
@@ -213,7 +272,8 @@ CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 CREATE TEMP TRIGGER "partgen_guard_rows_sessions_p2027_01" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_sessions_p2027_01'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition sessions_p2027_01 of sessions: it holds row(s) that would be lost (SELECT count(*) FROM "sessions_p2027_01"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition sessions_p2027_01 of sessions: it holds row(s) that would be lost (SELECT count(*) FROM "sessions_p2027_01"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -222,7 +282,8 @@ SELECT 'rows_sessions_p2027_01' WHERE EXISTS (SELECT 1 FROM "sessions_p2027_01")
 CREATE TEMP TRIGGER "partgen_guard_rows_sessions_p2026_12" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_sessions_p2026_12'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition sessions_p2026_12 of sessions: it holds row(s) that would be lost (SELECT count(*) FROM "sessions_p2026_12"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition sessions_p2026_12 of sessions: it holds row(s) that would be lost (SELECT count(*) FROM "sessions_p2026_12"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -231,7 +292,8 @@ SELECT 'rows_sessions_p2026_12' WHERE EXISTS (SELECT 1 FROM "sessions_p2026_12")
 CREATE TEMP TRIGGER "partgen_guard_rows_sessions_p2026_11" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_sessions_p2026_11'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition sessions_p2026_11 of sessions: it holds row(s) that would be lost (SELECT count(*) FROM "sessions_p2026_11"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition sessions_p2026_11 of sessions: it holds row(s) that would be lost (SELECT count(*) FROM "sessions_p2026_11"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -253,18 +315,45 @@ UNION ALL SELECT "id", "started_at" FROM "sessions_default";
 -- to canonical UTC text and inserted again; one that is no timestamp is refused.
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_partgen_normalise" INSTEAD OF INSERT ON "sessions"
-WHEN NEW."started_at" IS NOT NULL AND NOT (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."started_at" IS NOT NULL AND NOT (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: sessions.started_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
-    WHERE (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z' WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
+    SELECT RAISE(ABORT,
+        'partgen: sessions.started_at is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
+    WHERE (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z'
+        WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE
+        WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1
+        WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN
+        substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN
+        NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1
+        WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN
+        substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN
+        NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "sessions" ("id", "started_at")
-    VALUES (NEW."id", (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z' WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END));
+    VALUES (NEW."id", (CASE WHEN (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."started_at" WHEN NEW."started_at" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."started_at", 1, 19) || (CASE WHEN NEW."started_at" GLOB '*Z' THEN 'Z'
+        WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."started_at", -6) ELSE '' END)) || (CASE
+        WHEN substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1
+        WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN
+        substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN
+        NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1
+        WHEN NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN
+        substr(NEW."started_at", 20, length(NEW."started_at") - 19 - (CASE WHEN NEW."started_at" GLOB '*Z' THEN 1 WHEN
+        NEW."started_at" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END));
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_p2026_08_partgen_insert" INSTEAD OF INSERT ON "sessions"
-WHEN NEW."started_at" >= '2026-08-01 00:00:00+00:00' AND NEW."started_at" < '2026-09-01 00:00:00+00:00' AND (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."started_at" >= '2026-08-01 00:00:00+00:00' AND NEW."started_at" < '2026-09-01 00:00:00+00:00' AND
+    (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "sessions_p2026_08" ("id", "started_at") VALUES (NEW."id", NEW."started_at");
 END;
@@ -272,7 +361,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_p2026_09_partgen_insert" INSTEAD OF INSERT ON "sessions"
-WHEN NEW."started_at" >= '2026-09-01 00:00:00+00:00' AND NEW."started_at" < '2026-10-01 00:00:00+00:00' AND (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."started_at" >= '2026-09-01 00:00:00+00:00' AND NEW."started_at" < '2026-10-01 00:00:00+00:00' AND
+    (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "sessions_p2026_09" ("id", "started_at") VALUES (NEW."id", NEW."started_at");
 END;
@@ -280,7 +370,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_p2026_10_partgen_insert" INSTEAD OF INSERT ON "sessions"
-WHEN NEW."started_at" >= '2026-10-01 00:00:00+00:00' AND NEW."started_at" < '2026-11-01 00:00:00+00:00' AND (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."started_at" >= '2026-10-01 00:00:00+00:00' AND NEW."started_at" < '2026-11-01 00:00:00+00:00' AND
+    (NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "sessions_p2026_10" ("id", "started_at") VALUES (NEW."id", NEW."started_at");
 END;
@@ -288,7 +379,9 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_partgen_outside" INSTEAD OF INSERT ON "sessions"
-WHEN NEW."started_at" IS NULL OR ((NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."started_at" >= '2026-08-01 00:00:00+00:00' AND NEW."started_at" < '2026-11-01 00:00:00+00:00'))
+WHEN NEW."started_at" IS NULL OR ((NEW."started_at" GLOB '????-??-?? ??:??:??+00:00' OR NEW."started_at" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."started_at" >= '2026-08-01 00:00:00+00:00' AND NEW."started_at" <
+    '2026-11-01 00:00:00+00:00'))
 BEGIN
     INSERT INTO "sessions_default" ("id", "started_at") VALUES (NEW."id", NEW."started_at");
 END;
@@ -299,9 +392,12 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_partgen_update" INSTEAD OF UPDATE ON "sessions"
 BEGIN
-    DELETE FROM "sessions_p2026_08" WHERE OLD."started_at" >= '2026-08-01 00:00:00+00:00' AND OLD."started_at" < '2026-09-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2026_09" WHERE OLD."started_at" >= '2026-09-01 00:00:00+00:00' AND OLD."started_at" < '2026-10-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2026_10" WHERE OLD."started_at" >= '2026-10-01 00:00:00+00:00' AND OLD."started_at" < '2026-11-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_08" WHERE OLD."started_at" >= '2026-08-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-09-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_09" WHERE OLD."started_at" >= '2026-09-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-10-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_10" WHERE OLD."started_at" >= '2026-10-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-11-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
     DELETE FROM "sessions_default" WHERE "id" IS OLD."id" AND "started_at" IS OLD."started_at";
     INSERT INTO "sessions" ("id", "started_at") VALUES (NEW."id", NEW."started_at");
 END;
@@ -310,9 +406,12 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "sessions_partgen_delete" INSTEAD OF DELETE ON "sessions"
 BEGIN
-    DELETE FROM "sessions_p2026_08" WHERE OLD."started_at" >= '2026-08-01 00:00:00+00:00' AND OLD."started_at" < '2026-09-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2026_09" WHERE OLD."started_at" >= '2026-09-01 00:00:00+00:00' AND OLD."started_at" < '2026-10-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
-    DELETE FROM "sessions_p2026_10" WHERE OLD."started_at" >= '2026-10-01 00:00:00+00:00' AND OLD."started_at" < '2026-11-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_08" WHERE OLD."started_at" >= '2026-08-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-09-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_09" WHERE OLD."started_at" >= '2026-09-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-10-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
+    DELETE FROM "sessions_p2026_10" WHERE OLD."started_at" >= '2026-10-01 00:00:00+00:00' AND OLD."started_at" <
+        '2026-11-01 00:00:00+00:00' AND "id" IS OLD."id" AND "started_at" IS OLD."started_at";
     DELETE FROM "sessions_default" WHERE "id" IS OLD."id" AND "started_at" IS OLD."started_at";
 END;
 -- +goose StatementEnd

@@ -6,7 +6,8 @@
 -- through 2026-03 (premake: 2 period(s) ahead), made from the calendar, never from the data.
 -- The folder holds no partition of this table yet.
 --
--- Spec partgen.yaml: table ticks, key ts, interval month, premake 2, timezone America/New_York, retention keep 3 action archive archive_schema archive drop_after 2
+-- Spec partgen.yaml: table ticks, key ts, interval month, premake 2, timezone America/New_York, retention keep 3 action
+-- archive archive_schema archive drop_after 2
 -- Each partition is a table with the columns and constraints of ticks plus a CHECK on its bounds;
 -- the view ticks (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- First partgen file of the table: its rows are copied into their partitions and the table becomes the view.
@@ -16,24 +17,9 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
--- partgen:checksum sha256=63eb4f32e85ae3ae46f794c0fa88f4bfe694e7b0eb7ea4b5b305bbed5aebfb2b
+-- partgen:checksum sha256=162f99026b16e5bc1dd2bf678e4daef922f4a6fa90a628f8e8b358e4dc14740b
 
 -- +goose Up
--- The audit trail of every partition partgen detaches, archives or drops.
--- Every file that writes to it makes sure it exists.
-CREATE TABLE IF NOT EXISTS partgen_archive_log (
-    id                INTEGER PRIMARY KEY,
-    parent_table      TEXT    NOT NULL,
-    partition_name    TEXT    NOT NULL,
-    lower_bound       TEXT    NOT NULL,
-    upper_bound       TEXT    NOT NULL,
-    action            TEXT    NOT NULL,
-    archived_as       TEXT    NOT NULL,
-    row_count         INTEGER NOT NULL,
-    total_bytes       INTEGER,
-    migration_version INTEGER NOT NULL,
-    archived_at       TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
-);
 
 -- partgen_guard turns a check's finding into an error: SQLite can RAISE only
 -- inside a trigger, and (before 3.47) only with a literal message, so each
@@ -48,19 +34,41 @@ CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 CREATE TEMP TRIGGER partgen_guard_key_form BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'key_form'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: cannot convert ticks: a row''s ts is not a timestamp partgen can place (it takes YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset for UTC); fix the row, then run goose up again');
+    SELECT RAISE(ABORT,
+        'partgen: cannot convert ticks: a row''s ts is not a timestamp partgen can place (it takes YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset for UTC); fix the row, then run goose up again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
-SELECT 'key_form' FROM "ticks" WHERE "ts" IS NOT NULL AND (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL
+SELECT 'key_form' FROM "ticks" WHERE "ts" IS NOT NULL AND (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB
+    '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S',
+    substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN
+    substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1
+    WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19
+    - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*'
+    AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB
+    '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 -
+    (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00'
+    END) IS NULL
 LIMIT 1;
-UPDATE "ticks" SET "ts" = (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END)
+UPDATE "ticks" SET "ts" = (CASE WHEN ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') THEN "ts" WHEN "ts" GLOB
+    '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S',
+    substr("ts", 1, 19) || (CASE WHEN "ts" GLOB '*Z' THEN 'Z' WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN
+    substr("ts", -6) ELSE '' END)) || (CASE WHEN substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1
+    WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr("ts", 20, length("ts") - 19
+    - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*'
+    AND substr(substr("ts", 20, length("ts") - 19 - (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB
+    '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr("ts", 20, length("ts") - 19 -
+    (CASE WHEN "ts" GLOB '*Z' THEN 1 WHEN "ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00'
+    END)
 WHERE "ts" IS NOT NULL AND NOT ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00');
 -- +goose StatementBegin
 CREATE TEMP TRIGGER partgen_guard_key_range BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'key_range'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: cannot convert ticks: a row''s ts is NULL or outside every partition, which cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00); find it with SELECT * FROM "ticks" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 05:00:00'' AND datetime("ts") < ''2026-04-01 04:00:00'')); set an earlier start: or default_partition: true, delete this file and run partgen generate again');
+    SELECT RAISE(ABORT,
+        'partgen: cannot convert ticks: a row''s ts is NULL or outside every partition, which cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00); find it with SELECT * FROM "ticks" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 05:00:00'' AND datetime("ts") < ''2026-04-01 04:00:00'')); set an earlier start: or default_partition: true, delete this file and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -71,21 +79,24 @@ LIMIT 1;
 -- ticks_p2026_01: 2026-01, [2026-01-01 00:00:00-05, 2026-02-01 00:00:00-05)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_01" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-01-01 05:00:00+00:00' AND "ts" < '2026-02-01 05:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-01-01 05:00:00+00:00' AND "ts" < '2026-02-01 05:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
 -- ticks_p2026_02: 2026-02, [2026-02-01 00:00:00-05, 2026-03-01 00:00:00-05)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_02" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-02-01 05:00:00+00:00' AND "ts" < '2026-03-01 05:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-02-01 05:00:00+00:00' AND "ts" < '2026-03-01 05:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
 -- ticks_p2026_03: 2026-03, [2026-03-01 00:00:00-05, 2026-04-01 00:00:00-04)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_03" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-03-01 05:00:00+00:00' AND "ts" < '2026-04-01 04:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-03-01 05:00:00+00:00' AND "ts" < '2026-04-01 04:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
@@ -111,18 +122,43 @@ UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_03";
 -- to canonical UTC text and inserted again; one that is no timestamp is refused.
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_normalise" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
-    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
+    SELECT RAISE(ABORT,
+        'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
+    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+        THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "ticks" ("id", "ts", "v")
-    VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
+    VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_01_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-02-01 05:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-02-01 05:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_01" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -130,7 +166,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_02_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-02-01 05:00:00+00:00' AND NEW."ts" < '2026-03-01 05:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-02-01 05:00:00+00:00' AND NEW."ts" < '2026-03-01 05:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_02" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -138,7 +175,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_03_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-03-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-03-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_03" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -146,13 +184,18 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_outside" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00'))
+WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" <
+    '2026-04-01 04:00:00+00:00'))
 BEGIN
     SELECT CASE
         WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of ticks for ts=NULL')
-        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
-        WHEN NEW."ts" >= '2026-04-01 04:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts at or after 2026-04-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00); run partgen generate to add partitions')
-        ELSE RAISE(ABORT, 'partgen: no partition of ticks for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
+        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of ticks for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
+        WHEN NEW."ts" >= '2026-04-01 04:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of ticks for a ts at or after 2026-04-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT,
+            'partgen: no partition of ticks for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
     END;
 END;
 -- +goose StatementEnd
@@ -162,9 +205,12 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_update" INSTEAD OF UPDATE ON "ticks"
 BEGIN
-    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" < '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" < '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" < '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
     INSERT INTO "ticks" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
 -- +goose StatementEnd
@@ -172,9 +218,12 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_delete" INSTEAD OF DELETE ON "ticks"
 BEGIN
-    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" < '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" < '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" < '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
 END;
 -- +goose StatementEnd
 

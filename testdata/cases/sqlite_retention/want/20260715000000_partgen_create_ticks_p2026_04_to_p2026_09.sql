@@ -6,7 +6,8 @@
 -- through 2026-09 (premake: 2 period(s) ahead), made from the calendar, never from the data.
 -- The folder's partitions reach 2026-04-01 00:00:00-04 (ticks_p2026_03).
 --
--- Spec partgen.yaml: table ticks, key ts, interval month, premake 2, timezone America/New_York, retention keep 3 action archive archive_schema archive drop_after 2
+-- Spec partgen.yaml: table ticks, key ts, interval month, premake 2, timezone America/New_York, retention keep 3 action
+-- archive archive_schema archive drop_after 2
 -- Each partition is a table with the columns and constraints of ticks plus a CHECK on its bounds;
 -- the view ticks (UNION ALL of the partitions) and its INSTEAD OF triggers are rebuilt for the new set.
 -- Down: restores the previous set; it refuses to remove a partition that holds rows.
@@ -18,7 +19,7 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_07 from=2026-07-01T00:00:00-04:00 to=2026-08-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_08 from=2026-08-01T00:00:00-04:00 to=2026-09-01T00:00:00-04:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_09 from=2026-09-01T00:00:00-04:00 to=2026-10-01T00:00:00-04:00
--- partgen:checksum sha256=afdba94586f19895113663338ca61fc71f0012e983ded7f675ae809655b9a9fa
+-- partgen:checksum sha256=f28f085e338d3768513d3d211f1af196fed053b032779beb88c34159c0b5f725
 
 -- +goose Up
 
@@ -31,42 +32,48 @@ CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 -- ticks_p2026_04: 2026-04, [2026-04-01 00:00:00-04, 2026-05-01 00:00:00-04)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_04" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-04-01 04:00:00+00:00' AND "ts" < '2026-05-01 04:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-04-01 04:00:00+00:00' AND "ts" < '2026-05-01 04:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
 -- ticks_p2026_05: 2026-05, [2026-05-01 00:00:00-04, 2026-06-01 00:00:00-04)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_05" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-05-01 04:00:00+00:00' AND "ts" < '2026-06-01 04:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-05-01 04:00:00+00:00' AND "ts" < '2026-06-01 04:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
 -- ticks_p2026_06: 2026-06, [2026-06-01 00:00:00-04, 2026-07-01 00:00:00-04)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_06" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-06-01 04:00:00+00:00' AND "ts" < '2026-07-01 04:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-06-01 04:00:00+00:00' AND "ts" < '2026-07-01 04:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
 -- ticks_p2026_07: 2026-07, [2026-07-01 00:00:00-04, 2026-08-01 00:00:00-04)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_07" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-07-01 04:00:00+00:00' AND "ts" < '2026-08-01 04:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-07-01 04:00:00+00:00' AND "ts" < '2026-08-01 04:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
 -- ticks_p2026_08: 2026-08, [2026-08-01 00:00:00-04, 2026-09-01 00:00:00-04)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_08" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-08-01 04:00:00+00:00' AND "ts" < '2026-09-01 04:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-08-01 04:00:00+00:00' AND "ts" < '2026-09-01 04:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
 -- ticks_p2026_09: 2026-09, [2026-09-01 00:00:00-04, 2026-10-01 00:00:00-04)
 -- +goose StatementBegin
 CREATE TABLE "ticks_p2026_09" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER NOT NULL, PRIMARY KEY (id, ts),
-    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-09-01 04:00:00+00:00' AND "ts" < '2026-10-01 04:00:00+00:00' AND ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
+    CONSTRAINT partgen_bounds CHECK ("ts" >= '2026-09-01 04:00:00+00:00' AND "ts" < '2026-10-01 04:00:00+00:00' AND
+        ("ts" GLOB '????-??-?? ??:??:??+00:00' OR "ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00'))
 );
 -- +goose StatementEnd
 
@@ -89,18 +96,43 @@ UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_09";
 -- to canonical UTC text and inserted again; one that is no timestamp is refused.
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_normalise" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
-    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
+    SELECT RAISE(ABORT,
+        'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
+    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+        THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "ticks" ("id", "ts", "v")
-    VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
+    VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_01_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-02-01 05:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-02-01 05:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_01" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -108,7 +140,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_02_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-02-01 05:00:00+00:00' AND NEW."ts" < '2026-03-01 05:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-02-01 05:00:00+00:00' AND NEW."ts" < '2026-03-01 05:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_02" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -116,7 +149,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_03_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-03-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-03-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_03" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -124,7 +158,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_04_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-04-01 04:00:00+00:00' AND NEW."ts" < '2026-05-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-04-01 04:00:00+00:00' AND NEW."ts" < '2026-05-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_04" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -132,7 +167,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_05_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-05-01 04:00:00+00:00' AND NEW."ts" < '2026-06-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-05-01 04:00:00+00:00' AND NEW."ts" < '2026-06-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_05" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -140,7 +176,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_06_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-06-01 04:00:00+00:00' AND NEW."ts" < '2026-07-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-06-01 04:00:00+00:00' AND NEW."ts" < '2026-07-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_06" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -148,7 +185,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_07_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-07-01 04:00:00+00:00' AND NEW."ts" < '2026-08-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-07-01 04:00:00+00:00' AND NEW."ts" < '2026-08-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_07" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -156,7 +194,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_08_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-08-01 04:00:00+00:00' AND NEW."ts" < '2026-09-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-08-01 04:00:00+00:00' AND NEW."ts" < '2026-09-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_08" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -164,7 +203,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_09_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-09-01 04:00:00+00:00' AND NEW."ts" < '2026-10-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-09-01 04:00:00+00:00' AND NEW."ts" < '2026-10-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_09" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -172,13 +212,18 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_outside" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-10-01 04:00:00+00:00'))
+WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" <
+    '2026-10-01 04:00:00+00:00'))
 BEGIN
     SELECT CASE
         WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of ticks for ts=NULL')
-        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00)')
-        WHEN NEW."ts" >= '2026-10-01 04:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts at or after 2026-10-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00); run partgen generate to add partitions')
-        ELSE RAISE(ABORT, 'partgen: no partition of ticks for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00)')
+        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of ticks for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00)')
+        WHEN NEW."ts" >= '2026-10-01 04:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of ticks for a ts at or after 2026-10-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT,
+            'partgen: no partition of ticks for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-10-01 04:00:00+00:00)')
     END;
 END;
 -- +goose StatementEnd
@@ -188,15 +233,24 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_update" INSTEAD OF UPDATE ON "ticks"
 BEGIN
-    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" < '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" < '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" < '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_04" WHERE OLD."ts" >= '2026-04-01 04:00:00+00:00' AND OLD."ts" < '2026-05-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_05" WHERE OLD."ts" >= '2026-05-01 04:00:00+00:00' AND OLD."ts" < '2026-06-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_06" WHERE OLD."ts" >= '2026-06-01 04:00:00+00:00' AND OLD."ts" < '2026-07-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_07" WHERE OLD."ts" >= '2026-07-01 04:00:00+00:00' AND OLD."ts" < '2026-08-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_08" WHERE OLD."ts" >= '2026-08-01 04:00:00+00:00' AND OLD."ts" < '2026-09-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_09" WHERE OLD."ts" >= '2026-09-01 04:00:00+00:00' AND OLD."ts" < '2026-10-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_04" WHERE OLD."ts" >= '2026-04-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-05-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_05" WHERE OLD."ts" >= '2026-05-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-06-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_06" WHERE OLD."ts" >= '2026-06-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-07-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_07" WHERE OLD."ts" >= '2026-07-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-08-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_08" WHERE OLD."ts" >= '2026-08-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-09-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_09" WHERE OLD."ts" >= '2026-09-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-10-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
     INSERT INTO "ticks" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
 -- +goose StatementEnd
@@ -204,15 +258,24 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_delete" INSTEAD OF DELETE ON "ticks"
 BEGIN
-    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" < '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" < '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" < '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_04" WHERE OLD."ts" >= '2026-04-01 04:00:00+00:00' AND OLD."ts" < '2026-05-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_05" WHERE OLD."ts" >= '2026-05-01 04:00:00+00:00' AND OLD."ts" < '2026-06-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_06" WHERE OLD."ts" >= '2026-06-01 04:00:00+00:00' AND OLD."ts" < '2026-07-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_07" WHERE OLD."ts" >= '2026-07-01 04:00:00+00:00' AND OLD."ts" < '2026-08-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_08" WHERE OLD."ts" >= '2026-08-01 04:00:00+00:00' AND OLD."ts" < '2026-09-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_09" WHERE OLD."ts" >= '2026-09-01 04:00:00+00:00' AND OLD."ts" < '2026-10-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_04" WHERE OLD."ts" >= '2026-04-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-05-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_05" WHERE OLD."ts" >= '2026-05-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-06-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_06" WHERE OLD."ts" >= '2026-06-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-07-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_07" WHERE OLD."ts" >= '2026-07-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-08-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_08" WHERE OLD."ts" >= '2026-08-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-09-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_09" WHERE OLD."ts" >= '2026-09-01 04:00:00+00:00' AND OLD."ts" <
+        '2026-10-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
 END;
 -- +goose StatementEnd
 
@@ -230,7 +293,8 @@ CREATE TEMP TABLE partgen_guard (chk TEXT NOT NULL);
 CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_09" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_ticks_p2026_09'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_09 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_09"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition ticks_p2026_09 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_09"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -239,7 +303,8 @@ SELECT 'rows_ticks_p2026_09' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_09");
 CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_08" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_ticks_p2026_08'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_08 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_08"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition ticks_p2026_08 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_08"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -248,7 +313,8 @@ SELECT 'rows_ticks_p2026_08' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_08");
 CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_07" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_ticks_p2026_07'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_07 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_07"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition ticks_p2026_07 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_07"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -257,7 +323,8 @@ SELECT 'rows_ticks_p2026_07' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_07");
 CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_06" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_ticks_p2026_06'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_06 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_06"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition ticks_p2026_06 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_06"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -266,7 +333,8 @@ SELECT 'rows_ticks_p2026_06' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_06");
 CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_05" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_ticks_p2026_05'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_05 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_05"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition ticks_p2026_05 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_05"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -275,7 +343,8 @@ SELECT 'rows_ticks_p2026_05' WHERE EXISTS (SELECT 1 FROM "ticks_p2026_05");
 CREATE TEMP TRIGGER "partgen_guard_rows_ticks_p2026_04" BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'rows_ticks_p2026_04'
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: refusing to drop partition ticks_p2026_04 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_04"); move or archive them first');
+    SELECT RAISE(ABORT,
+        'partgen: refusing to drop partition ticks_p2026_04 of ticks: it holds row(s) that would be lost (SELECT count(*) FROM "ticks_p2026_04"); move or archive them first');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -299,18 +368,43 @@ UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_03";
 -- to canonical UTC text and inserted again; one that is no timestamp is refused.
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_normalise" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" IS NOT NULL AND NOT (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
-    SELECT RAISE(ABORT, 'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
-    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
+    SELECT RAISE(ABORT,
+        'partgen: ticks.ts is not a timestamp partgen can place; write UTC text such as 2026-11-26 04:12:12.5+00:00, or YYYY-MM-DD HH:MM:SS[.digits] with a space or T and +HH:MM, -HH:MM, Z or no offset (UTC)')
+    WHERE (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+        THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END) IS NULL;
     INSERT INTO "ticks" ("id", "ts", "v")
-    VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
+    VALUES (NEW."id", (CASE WHEN (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+        '????-??-?? ??:??:??.[0-9]*+00:00') THEN NEW."ts" WHEN NEW."ts" GLOB
+        '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' THEN
+        strftime('%Y-%m-%d %H:%M:%S', substr(NEW."ts", 1, 19) || (CASE WHEN NEW."ts" GLOB '*Z' THEN 'Z' WHEN NEW."ts"
+        GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN substr(NEW."ts", -6) ELSE '' END)) || (CASE WHEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) = '' THEN '' WHEN substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z'
+        THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)) GLOB '.[0-9]*' AND
+        substr(substr(NEW."ts", 20, length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB
+        '*[+-][0-9][0-9]:[0-9][0-9]' THEN 6 ELSE 0 END)), 2) NOT GLOB '*[^0-9]*' THEN substr(NEW."ts", 20,
+        length(NEW."ts") - 19 - (CASE WHEN NEW."ts" GLOB '*Z' THEN 1 WHEN NEW."ts" GLOB '*[+-][0-9][0-9]:[0-9][0-9]'
+        THEN 6 ELSE 0 END)) END) || '+00:00' END), NEW."v");
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_01_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-02-01 05:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-02-01 05:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_01" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -318,7 +412,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_02_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-02-01 05:00:00+00:00' AND NEW."ts" < '2026-03-01 05:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-02-01 05:00:00+00:00' AND NEW."ts" < '2026-03-01 05:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_02" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -326,7 +421,8 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_p2026_03_partgen_insert" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" >= '2026-03-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00' AND (NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
+WHEN NEW."ts" >= '2026-03-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00' AND (NEW."ts" GLOB
+    '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00')
 BEGIN
     INSERT INTO "ticks_p2026_03" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
@@ -334,13 +430,18 @@ END;
 
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_outside" INSTEAD OF INSERT ON "ticks"
-WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" < '2026-04-01 04:00:00+00:00'))
+WHEN NEW."ts" IS NULL OR ((NEW."ts" GLOB '????-??-?? ??:??:??+00:00' OR NEW."ts" GLOB
+    '????-??-?? ??:??:??.[0-9]*+00:00') AND NOT (NEW."ts" >= '2026-01-01 05:00:00+00:00' AND NEW."ts" <
+    '2026-04-01 04:00:00+00:00'))
 BEGIN
     SELECT CASE
         WHEN NEW."ts" IS NULL THEN RAISE(ABORT, 'partgen: no partition of ticks for ts=NULL')
-        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
-        WHEN NEW."ts" >= '2026-04-01 04:00:00+00:00' THEN RAISE(ABORT, 'partgen: no partition of ticks for a ts at or after 2026-04-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00); run partgen generate to add partitions')
-        ELSE RAISE(ABORT, 'partgen: no partition of ticks for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
+        WHEN NEW."ts" < '2026-01-01 05:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of ticks for a ts before 2026-01-01 05:00:00+00:00, where the partitions begin; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
+        WHEN NEW."ts" >= '2026-04-01 04:00:00+00:00' THEN RAISE(ABORT,
+            'partgen: no partition of ticks for a ts at or after 2026-04-01 04:00:00+00:00, where the partitions end; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00); run partgen generate to add partitions')
+        ELSE RAISE(ABORT,
+            'partgen: no partition of ticks for a ts between partitions; they cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00)')
     END;
 END;
 -- +goose StatementEnd
@@ -350,9 +451,12 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_update" INSTEAD OF UPDATE ON "ticks"
 BEGIN
-    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" < '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" < '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" < '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
     INSERT INTO "ticks" ("id", "ts", "v") VALUES (NEW."id", NEW."ts", NEW."v");
 END;
 -- +goose StatementEnd
@@ -360,9 +464,12 @@ END;
 -- +goose StatementBegin
 CREATE TRIGGER "ticks_partgen_delete" INSTEAD OF DELETE ON "ticks"
 BEGIN
-    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" < '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" < '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
-    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" < '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_01" WHERE OLD."ts" >= '2026-01-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-02-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_02" WHERE OLD."ts" >= '2026-02-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-03-01 05:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
+    DELETE FROM "ticks_p2026_03" WHERE OLD."ts" >= '2026-03-01 05:00:00+00:00' AND OLD."ts" <
+        '2026-04-01 04:00:00+00:00' AND "id" IS OLD."id" AND "ts" IS OLD."ts";
 END;
 -- +goose StatementEnd
 
