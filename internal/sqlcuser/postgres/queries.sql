@@ -19,8 +19,6 @@ SELECT page_views.path, logins.ip
 FROM page_views JOIN logins ON logins.account_id = page_views.account_id
 WHERE page_views.seen_at >= $1 AND page_views.seen_at < $2 AND logins.at >= $1 AND logins.at < $2;
 
--- name: RecentArchivals :many
-SELECT * FROM partgen_archive_log ORDER BY id DESC LIMIT $1;
 
 -- name: LoginsInRange :many
 SELECT * FROM logins WHERE at >= $1 AND at < $2 ORDER BY at, id;

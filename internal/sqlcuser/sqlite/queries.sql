@@ -20,8 +20,6 @@ FROM page_views JOIN logins ON logins.account_id = page_views.account_id
 WHERE page_views.seen_at >= sqlc.arg(from_at) AND page_views.seen_at < sqlc.arg(to_at)
   AND logins.at >= sqlc.arg(from_at) AND logins.at < sqlc.arg(to_at);
 
--- name: RecentArchivals :many
-SELECT * FROM partgen_archive_log ORDER BY id DESC LIMIT ?;
 
 -- name: LoginsInRange :many
 SELECT * FROM logins WHERE at >= sqlc.arg(from_at) AND at < sqlc.arg(to_at) ORDER BY at, id;

@@ -5,7 +5,6 @@
 package sqlitedb
 
 import (
-	"database/sql"
 	"time"
 )
 
@@ -25,18 +24,4 @@ type PageView struct {
 	AccountID int64
 	Path      string
 	SeenAt    time.Time
-}
-
-type PartgenArchiveLog struct {
-	ID               int64
-	ParentTable      string
-	PartitionName    string
-	LowerBound       string
-	UpperBound       string
-	Action           string
-	ArchivedAs       string
-	RowCount         int64
-	TotalBytes       sql.NullInt64
-	MigrationVersion int64
-	ArchivedAt       string
 }

@@ -190,45 +190,6 @@ func (q *Queries) PageViewsOf(ctx context.Context, arg PageViewsOfParams) ([]Pag
 	return items, nil
 }
 
-const recentArchivals = `-- name: RecentArchivals :many
-SELECT id, parent_table, partition_name, lower_bound, upper_bound, "action", archived_as, row_count, total_bytes, migration_version, archived_at FROM partgen_archive_log ORDER BY id DESC LIMIT ?
-`
-
-func (q *Queries) RecentArchivals(ctx context.Context, limit int64) ([]PartgenArchiveLog, error) {
-	rows, err := q.db.QueryContext(ctx, recentArchivals, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []PartgenArchiveLog
-	for rows.Next() {
-		var i PartgenArchiveLog
-		if err := rows.Scan(
-			&i.ID,
-			&i.ParentTable,
-			&i.PartitionName,
-			&i.LowerBound,
-			&i.UpperBound,
-			&i.Action,
-			&i.ArchivedAs,
-			&i.RowCount,
-			&i.TotalBytes,
-			&i.MigrationVersion,
-			&i.ArchivedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const recordLogin = `-- name: RecordLogin :exec
 INSERT INTO logins (id, account_id, at, ip) VALUES (?, ?, ?, ?)
 `
