@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/internal/sqlitelex"
 )
 
 // sqlite emulates range partitions: one table per period with a CHECK on
@@ -105,6 +106,13 @@ func SQLiteBoundsCheck(key string, p calendar.Period) string {
 		key, QuoteLiteral(SQLiteKey(p.Lower)), key, QuoteLiteral(SQLiteKey(p.Upper)), SQLiteKeyCheck(key))
 }
 
+// SQLiteKeyFormCheck is the table constraint of a default partition: any
+// period, but the key (the quoted column key) in the canonical form, or
+// NULL, which no range takes. [SQLitePartition] reads it back.
+func SQLiteKeyFormCheck(key string) string {
+	return fmt.Sprintf("CONSTRAINT partgen_key_form CHECK (%s IS NULL OR %s)", key, SQLiteKeyCheck(key))
+}
+
 // ReadBounds reads a partition's range back from its CREATE TABLE: the
 // CHECK ("key" >= 'lower' AND "key" < 'upper' ...) [SQLiteBoundsCheck]
 // writes, or one written like it by hand. A default partition has no
@@ -131,6 +139,28 @@ func SQLiteBounds(tableSQL, key string) (calendar.Period, bool) {
 		return calendar.Period{}, false
 	}
 	return calendar.Period{Lower: lo, Upper: hi}, true
+}
+
+// SQLitePartition reads what a table's CREATE TABLE says it is to partgen:
+// a range partition, whose CHECK [SQLiteBoundsCheck] names the key column
+// (CONSTRAINT partgen_bounds CHECK ("key" >= ...)), or a default partition,
+// whose CHECK holds the key to the canonical form only (CONSTRAINT
+// partgen_key_form CHECK ("key" IS NULL OR ...)). ok is false for any other
+// table. Read the bounds of a range partition with [SQLiteBounds].
+func SQLitePartition(tableSQL string) (key string, dflt, ok bool) {
+	toks := sqlitelex.Tokens(tableSQL)
+	for i := 0; i+4 < len(toks); i++ {
+		if !toks[i].Is("CONSTRAINT") || !toks[i+2].Is("CHECK") || toks[i+3].Text != "(" || !toks[i+4].IsName() {
+			continue
+		}
+		switch toks[i+1].Name() {
+		case "partgen_bounds":
+			return toks[i+4].Name(), false, true
+		case "partgen_key_form":
+			return toks[i+4].Name(), true, true
+		}
+	}
+	return "", false, false
 }
 
 // sqliteViewMemberRE finds the tables a view selects from: one

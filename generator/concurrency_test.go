@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -131,10 +132,21 @@ func interrupt(t *testing.T, w *workspace, db *sql.DB, partition, at string, ver
 // that leaves nothing half-done for the last run to mend.
 func raceGooseUp(t *testing.T, w *workspace, db *sql.DB, n int) {
 	t.Helper()
-	_, dsn := "", ""
-	var url string
-	must(t, db.QueryRow("SELECT current_database()").Scan(&url))
-	dsn = strings.Replace(testdb.AdminURL(), "/test?", "/"+url+"?", 1)
+	for i, err := range racingGooseUps(t, w, db, n) {
+		if err != nil {
+			t.Logf("racing goose up %d: %v", i, err)
+		}
+	}
+	w.up(db, goose.DialectPostgres)
+}
+
+// racingGooseUps runs n `goose up` at once, each on a pool of its own and
+// without a session locker, and returns what each one returned.
+func racingGooseUps(t *testing.T, w *workspace, db *sql.DB, n int) []error {
+	t.Helper()
+	var name string
+	must(t, db.QueryRow("SELECT current_database()").Scan(&name))
+	dsn := strings.Replace(testdb.AdminURL(), "/test?", "/"+name+"?", 1)
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i := range n {
@@ -156,12 +168,7 @@ func raceGooseUp(t *testing.T, w *workspace, db *sql.DB, n int) {
 		}()
 	}
 	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Logf("racing goose up %d: %v", i, err)
-		}
-	}
-	w.up(db, goose.DialectPostgres)
+	return errs
 }
 
 func checkRetired(t *testing.T, db *sql.DB, action, partition string, rows int64, version int64) {
@@ -190,6 +197,129 @@ func checkRetired(t *testing.T, db *sql.DB, action, partition string, rows int64
 	}
 	if n := testdb.Count(t, db, "SELECT count(*) FROM "+where); n != rows {
 		t.Errorf("%s holds %d rows, want %d", where, n, rows)
+	}
+}
+
+// Issue 14 (2) for creation files: a second `goose up` (no session locker)
+// running the same transactional creation file waits for the first, then
+// finds every partition attached with its bounds and changes nothing. None
+// of the racing runs fails, with or without a default partition, and rows
+// waiting in the default move exactly once.
+func TestConcurrentGooseUpCreatesPartitionsOnce(t *testing.T) {
+	for _, dflt := range []bool{false, true} {
+		t.Run(map[bool]string{false: "no_default", true: "default"}[dflt], func(t *testing.T) {
+			t.Parallel()
+			concurrentCreation(t, dflt)
+		})
+	}
+}
+
+func concurrentCreation(t *testing.T, withDefault bool) {
+	opts := ""
+	if withDefault {
+		opts = ", default_partition: true, on_default_rows: move"
+	}
+	spec := "version: 1\ndialect: postgres\nmigrations: .\ntimezone: UTC\nlock_timeout: 2s\ntables:\n" +
+		"  - {name: h, key: ts, interval: day, premake: 3, start: 2026-09-01" + opts + "}\n"
+	base := "-- +goose Up\nCREATE TABLE h (id bigint NOT NULL, ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n-- +goose Down\nDROP TABLE h;\n"
+	w := newWorkspace(t, spec, base)
+	db := pgDatabase(t)
+	// The base migration (and goose's own table) first: racing runs of a
+	// user's plain CREATE TABLE would fail on their own.
+	_, err := w.provider(db, goose.DialectPostgres).UpTo(context.Background(), 20260101000000)
+	must(t, err)
+
+	w.generate("2026-09-01")
+	for i, err := range racingGooseUps(t, w, db, 4) {
+		if err != nil {
+			t.Errorf("racing goose up %d failed: %v", i, err)
+		}
+	}
+	want := []string{"h_p2026_09_01", "h_p2026_09_02", "h_p2026_09_03", "h_p2026_09_04"}
+	if withDefault {
+		want = append([]string{"h_default"}, want...)
+	}
+	checkAttached(t, db, want)
+
+	if withDefault {
+		// Rows beyond the runway wait in the default until a later file
+		// attaches their range and moves them in.
+		_, err = db.Exec("INSERT INTO h SELECT i, '2026-09-05 00:00:00+00'::timestamptz + i * interval '1 hour' FROM generate_series(0, 29) i")
+		must(t, err)
+	}
+	w.generate("2026-09-03")
+	for i, err := range racingGooseUps(t, w, db, 4) {
+		if err != nil {
+			t.Errorf("racing goose up %d of the second file failed: %v", i, err)
+		}
+	}
+	checkAttached(t, db, append(want, "h_p2026_09_05", "h_p2026_09_06"))
+	if withDefault {
+		for _, c := range []struct {
+			table string
+			rows  int64
+		}{{"h_default", 0}, {"h_p2026_09_05", 24}, {"h_p2026_09_06", 6}, {"h", 30}} {
+			if n := testdb.Count(t, db, "SELECT count(*) FROM "+c.table); n != c.rows {
+				t.Errorf("%s holds %d rows, want %d", c.table, n, c.rows)
+			}
+		}
+	}
+	w.up(db, goose.DialectPostgres)
+}
+
+// checkAttached fails unless the partitions of h are exactly want, each once.
+func checkAttached(t *testing.T, db *sql.DB, want []string) {
+	t.Helper()
+	rows, err := db.Query("SELECT c.relname::text FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'h'::regclass ORDER BY 1")
+	must(t, err)
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var n string
+		must(t, rows.Scan(&n))
+		got = append(got, n)
+	}
+	must(t, rows.Err())
+	w := append([]string(nil), want...)
+	sort.Strings(w)
+	if strings.Join(got, " ") != strings.Join(w, " ") {
+		t.Errorf("partitions of h: %v, want %v", got, w)
+	}
+}
+
+// A creation file that finds a table of a partition's name in any state
+// but attached with the file's bounds stops, naming what it found (bounds
+// as the session's TimeZone prints them): it never adopts or overwrites a
+// table it did not make.
+func TestCreationRefusesATableOfThePartitionsName(t *testing.T) {
+	for _, c := range []struct{ name, setup, want string }{
+		{"unattached", "CREATE TABLE h_p2026_09_02 (LIKE h)",
+			"table h_p2026_09_02 exists already as not a partition, not as the partition [2026-09-02 00:00:00+00, 2026-09-03 00:00:00+00) of h"},
+		{"other bounds", "CREATE TABLE h_p2026_09_02 PARTITION OF h FOR VALUES FROM ('2026-09-02 00:00:00+00') TO ('2026-09-02 12:00:00+00')",
+			") of h, not as the partition [2026-09-02 00:00:00+00, 2026-09-03 00:00:00+00) of h"},
+		{"default", "CREATE TABLE h_p2026_09_02 PARTITION OF h DEFAULT", "exists already as DEFAULT of h"},
+		{"other parent", "CREATE TABLE g (id bigint NOT NULL, ts timestamptz NOT NULL) PARTITION BY RANGE (ts); CREATE TABLE h_p2026_09_02 PARTITION OF g FOR VALUES FROM ('2026-09-02 00:00:00+00') TO ('2026-09-03 00:00:00+00')",
+			") of g, not as the partition"},
+	} {
+		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
+			t.Parallel()
+			spec := "version: 1\ndialect: postgres\nmigrations: .\ntimezone: UTC\ntables:\n" +
+				"  - {name: h, key: ts, interval: day, premake: 2, start: 2026-09-01}\n"
+			w := newWorkspace(t, spec, "-- +goose Up\nCREATE TABLE h (id bigint NOT NULL, ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
+			db := pgDatabase(t)
+			_, err := w.provider(db, goose.DialectPostgres).UpTo(context.Background(), 20260101000000)
+			must(t, err)
+			_, err = db.Exec(c.setup)
+			must(t, err)
+			w.generate("2026-09-01")
+			_, err = w.provider(db, goose.DialectPostgres).Up(context.Background())
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("goose up: %v, want an error with %q", err, c.want)
+			}
+			if n := testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'h_p2026_09_01'"); n != 0 {
+				t.Error("the refused file left h_p2026_09_01 behind")
+			}
+		})
 	}
 }
 

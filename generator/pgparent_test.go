@@ -301,7 +301,7 @@ func TestNewPartitionsMatchTheParent(t *testing.T) {
 			body := string(p.Files[0].Body)
 			for _, want := range map[string][]string{
 				"failure 4: tablespace":        {"EXCLUDING IDENTITY) TABLESPACE \"" + ts + "\";"},
-				"replica identity full":        {"ALTER TABLE \"tracking_p2026_11\" REPLICA IDENTITY FULL;\nALTER TABLE \"tracking_p2026_11\" ADD CONSTRAINT partgen_bounds"},
+				"replica identity full":        {"    ALTER TABLE \"tracking_p2026_11\" REPLICA IDENTITY FULL;\n    ALTER TABLE \"tracking_p2026_11\" ADD CONSTRAINT partgen_bounds"},
 				"replica identity using index": {"ALTER TABLE \"tracking_p2026_11\" REPLICA IDENTITY USING INDEX \"tracking_p2026_11_id_ts_idx\";"},
 				"unlogged":                     {"CREATE UNLOGGED TABLE \"tracking_p2026_11\" (LIKE"},
 				"access method":                {"EXCLUDING IDENTITY) USING \"heap2\";"},

@@ -21,7 +21,19 @@ func (postgresEngine) funcs() template.FuncMap {
 		// pgPart pairs a file's data with one of its partitions for the
 		// pg_new_partition template.
 		"pgPart": func(d *tmplData, p tmplPart) pgNewPartition { return pgNewPartition{D: d, P: p} },
+		// pgBound does the same for the pg_unless_attached template.
+		"pgBound": func(d *tmplData, p tmplPart, dflt bool) pgPartitionBound {
+			return pgPartitionBound{D: d, P: p, Default: dflt}
+		},
 	}
+}
+
+// pgPartitionBound is the argument of the pg_unless_attached template: the
+// partition, and whether it is the table's default partition.
+type pgPartitionBound struct {
+	D       *tmplData
+	P       tmplPart
+	Default bool
 }
 
 // pgNewPartition is the argument of the pg_new_partition template.

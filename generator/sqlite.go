@@ -8,6 +8,7 @@ import (
 
 	"github.com/partgen/partgen/dialect"
 	"github.com/partgen/partgen/folder"
+	"github.com/partgen/partgen/internal/sqlitelex"
 	"github.com/partgen/partgen/spec"
 	"github.com/partgen/partgen/sqliteschema"
 )
@@ -31,7 +32,20 @@ func (sqliteEngine) funcs() template.FuncMap {
 		"indexDDLs":    indexDDLs,
 		"keyCheck":     dialect.SQLiteKeyCheck,
 		"keyExpr":      dialect.SQLiteKeyExpr,
+		"viewName":     viewName,
 	}
+}
+
+// viewName is the name CREATE VIEW gives the view: the table's name
+// unquoted, as sqlc (which reads the goose folder as its schema) takes a
+// view's name verbatim, quotes and all, and then cannot find the view a
+// query names. A name that is one of SQLite's keywords stays quoted: SQLite
+// needs it, and sqlc cannot follow such a view (README, "sqlc").
+func viewName(t tmplTable) string {
+	if sqlitelex.IsKeyword(t.Bare) {
+		return t.Q
+	}
+	return t.Bare
 }
 
 func (sqliteEngine) convertNote() string { return " (converts the table to emulated partitions)" }
@@ -411,9 +425,7 @@ func partitionDDL(d *tmplData, p tmplPart) (string, error) {
 // defaultDDL is the CREATE TABLE of the default partition: any period, but
 // still the canonical form (or NULL, which no range takes).
 func defaultDDL(d *tmplData) (string, error) {
-	k := d.T.Key
-	c := fmt.Sprintf("CONSTRAINT partgen_key_form CHECK (%s IS NULL OR %s)", k, dialect.SQLiteKeyCheck(k))
-	return partitionTableDDL(d.Def.(*sqliteschema.Table), d.Default.Bare, c)
+	return partitionTableDDL(d.Def.(*sqliteschema.Table), d.Default.Bare, dialect.SQLiteKeyFormCheck(d.T.Key))
 }
 
 // indexDDLs are the user's indexes of the table, made for one partition.

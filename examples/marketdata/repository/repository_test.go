@@ -285,7 +285,7 @@ func TestInTxAlwaysEnds(t *testing.T) {
 }
 
 // A repository that outlives a migration sees the partitions it added: the
-// catalog follows SQLite's schema_version.
+// partitions follow SQLite's schema_version (package sqlitepart).
 func TestSQLiteRepositorySeesNewPartitions(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"partgen.yaml", "20260101000000_create_market_tables.sql"} {

@@ -5,27 +5,25 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/partgen/partgen/dialect"
 	"github.com/partgen/partgen/examples/marketdata/db/sqlitedb"
+	"github.com/partgen/partgen/sqlitepart"
 )
 
 // SQLite is the repository on partgen's emulated partitions. It writes
 // straight into the partition table of each row (the view's INSTEAD OF
 // triggers cost about 3x on insert) and reads only the partitions a range
 // overlaps (a query on the view probes every one of them). The statements
-// are sqlc's, checked against the view; the repository runs them with the
-// partition table in the view's place: every partition has the view's
-// columns.
+// are sqlc's, checked against the view (sqlc reads the goose folder); package
+// sqlitepart finds the partitions in the database and runs each statement
+// with a partition table in the view's place.
 type SQLite struct {
 	db    *sql.DB
-	cat   *catalog
-	stmts *stmtCache
+	parts *sqlitepart.DB
 
 	alertMu sync.Mutex // alert ids are max + 1 over the partitions
 }
@@ -33,122 +31,20 @@ type SQLite struct {
 // NewSQLite works on a database whose market_data and alert_log are
 // partgen's views. Keys are written in partgen's canonical UTC text.
 func NewSQLite(db *sql.DB) *SQLite {
-	cat := newCatalog(db)
-	return &SQLite{db: db, cat: cat, stmts: &stmtCache{db: db, cat: cat}}
+	return &SQLite{db: db, parts: sqlitepart.New(db)}
 }
 
-// onPartition runs sqlc's statements for a view against one partition table.
-type onPartition struct {
-	inner sqlitedb.DBTX
-	view  string
-	table string
-	stmts *stmtCache // reads outside a transaction reuse prepared statements
-}
+// on runs sqlc's statements for the views on the given partitions.
+func on(db sqlitepart.DBTX) *sqlitedb.Queries { return sqlitedb.New(db) }
 
-// stmtCache keeps one prepared statement per rewritten read: preparing
-// against a schema of a hundred partitions, their indexes and the view's
-// triggers costs more than a one-day read itself.
-type stmtCache struct {
-	mu      sync.Mutex
-	db      *sql.DB
-	cat     *catalog
-	version int64 // the catalog's schema version the statements belong to
-	stmts   map[string]*sql.Stmt
-}
-
-// catalogVersion is the schema version of the newest catalog snapshot: a
-// statement prepared for an older schema is prepared again.
-func (c *stmtCache) catalogVersion() int64 {
-	if s := c.cat.latest(); s != nil {
-		return s.version
+// noPartition turns sqlitepart's answer for a key no partition holds into
+// the repository's error.
+func noPartition(op, view string, key time.Time, err error) error {
+	if errors.Is(err, sqlitepart.ErrNoPartition) {
+		return &Error{Op: op, Kind: ErrNoPartition, Table: view, Key: key, Err: err}
 	}
-	return -1
+	return classify(op, view, err)
 }
-
-func (c *stmtCache) get(ctx context.Context, version int64, query string) (*sql.Stmt, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.version != version || c.stmts == nil {
-		for _, s := range c.stmts {
-			s.Close()
-		}
-		c.stmts, c.version = map[string]*sql.Stmt{}, version
-	}
-	if s, ok := c.stmts[query]; ok {
-		return s, nil
-	}
-	s, err := c.db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	c.stmts[query] = s
-	return s, nil
-}
-
-var rewrites sync.Map // view + "\x00" + table + "\x00" + query -> rewritten query
-
-func (p onPartition) rewrite(query string) string {
-	key := p.view + "\x00" + p.table + "\x00" + query
-	if q, ok := rewrites.Load(key); ok {
-		return q.(string)
-	}
-	re := regexp.MustCompile(`\b` + regexp.QuoteMeta(p.view) + `\b`)
-	q := re.ReplaceAllLiteralString(query, `"`+p.table+`"`)
-	rewrites.Store(key, q)
-	return q
-}
-
-func (p onPartition) ExecContext(ctx context.Context, q string, args ...interface{}) (sql.Result, error) {
-	return p.inner.ExecContext(ctx, p.rewrite(q), args...)
-}
-
-func (p onPartition) PrepareContext(ctx context.Context, q string) (*sql.Stmt, error) {
-	return p.inner.PrepareContext(ctx, p.rewrite(q))
-}
-
-func (p onPartition) QueryContext(ctx context.Context, q string, args ...interface{}) (*sql.Rows, error) {
-	if p.stmts != nil {
-		s, err := p.stmts.get(ctx, p.stmts.catalogVersion(), p.rewrite(q))
-		if err != nil {
-			return nil, err
-		}
-		return s.QueryContext(ctx, args...)
-	}
-	return p.inner.QueryContext(ctx, p.rewrite(q), args...)
-}
-
-func (p onPartition) QueryRowContext(ctx context.Context, q string, args ...interface{}) *sql.Row {
-	if p.stmts != nil {
-		if s, err := p.stmts.get(ctx, p.stmts.catalogVersion(), p.rewrite(q)); err == nil {
-			return s.QueryRowContext(ctx, args...)
-		}
-	}
-	return p.inner.QueryRowContext(ctx, p.rewrite(q), args...)
-}
-
-// on runs sqlc's statements for view against one partition table: through
-// the statement cache on the database, directly on a transaction.
-func (r *SQLite) on(db sqlitedb.DBTX, view, table string) *sqlitedb.Queries {
-	p := onPartition{inner: db, view: view, table: table}
-	if db == sqlitedb.DBTX(r.db) {
-		p.stmts = r.stmts
-	}
-	return sqlitedb.New(p)
-}
-
-// target finds the partition table a key belongs in by snapshot s: its
-// range partition, else the default partition, else ErrNoPartition naming
-// the key.
-func target(s *snapshot, op, view string, key time.Time) (string, error) {
-	if table, ok := s.route(view, key); ok {
-		return table, nil
-	}
-	return "", &Error{Op: op, Kind: ErrNoPartition, Table: view, Key: key}
-}
-
-// testHookRouted, when set by a test, runs after a write is routed and
-// before its transaction begins: where a migration may commit.
-var testHookRouted func()
 
 func (r *SQLite) InsertTick(ctx context.Context, t Tick) error {
 	_, err := r.insertTicks(ctx, "InsertTick", []Tick{t})
@@ -161,78 +57,33 @@ func (r *SQLite) InsertTicks(ctx context.Context, ticks []Tick) (int64, error) {
 	return r.insertTicks(ctx, "InsertTicks", ticks)
 }
 
-// errSchemaMoved says a migration changed the partitions between routing
-// the rows and writing them; the write is retried once on the new schema.
-var errSchemaMoved = fmt.Errorf("the partitions changed while writing")
-
 func (r *SQLite) insertTicks(ctx context.Context, op string, ticks []Tick) (int64, error) {
 	for _, t := range ticks {
 		if err := validTick(op, t); err != nil {
 			return 0, err
 		}
 	}
-	for attempt := 0; ; attempt++ {
-		n, err := r.tryInsertTicks(ctx, op, ticks)
-		if errors.Is(err, errSchemaMoved) && attempt == 0 {
-			continue
-		}
-		return n, err
-	}
-}
-
-// tryInsertTicks routes the whole batch by one catalog snapshot (one PRAGMA
-// schema_version per batch, then an in-memory search per row), checks in
-// the transaction that the schema is still that snapshot's, and writes each
-// row through one prepared statement per partition.
-func (r *SQLite) tryInsertTicks(ctx context.Context, op string, ticks []Tick) (int64, error) {
-	snap, err := r.cat.now(ctx)
-	if err != nil {
-		return 0, classify(op, "market_data", err)
-	}
-	tables := make([]string, len(ticks))
-	for i, t := range ticks {
-		if tables[i], err = target(snap, op, "market_data", t.TS); err != nil {
-			return 0, err
-		}
-	}
-	if testHookRouted != nil {
-		testHookRouted()
-	}
 	var n int64
-	err = InTx(ctx, r.db, func(tx *sql.Tx) error {
-		// The transaction's own view of the schema must be the one the rows
-		// were routed by (a migration may have committed in between).
-		if ok, err := snap.still(ctx, tx); err != nil {
+	err := InTx(ctx, r.db, func(tx *sql.Tx) error {
+		// Each row is routed by the partitions this transaction sees, which
+		// no migration can change before it ends.
+		ptx, err := r.parts.InTx(ctx, tx)
+		if err != nil {
 			return err
-		} else if !ok {
-			return errSchemaMoved
 		}
-		stmts := map[string]*sql.Stmt{}
-		defer func() {
-			for _, s := range stmts {
-				s.Close()
+		for _, t := range ticks {
+			p, err := ptx.Partition("market_data", t.TS)
+			if err != nil {
+				return noPartition(op, "market_data", t.TS, err)
 			}
-		}()
-		for i, t := range ticks {
-			stmt := stmts[tables[i]]
-			if stmt == nil {
-				var err error
-				stmt, err = tx.PrepareContext(ctx, onPartition{view: "market_data", table: tables[i]}.rewrite(sqlitedb.InsertTick))
-				if err != nil {
-					return err
-				}
-				stmts[tables[i]] = stmt
-			}
-			if _, err := stmt.ExecContext(ctx, t.InstrumentID, dialect.SQLiteKey(t.TS), t.Price, t.Volume); err != nil {
+			if err := on(ptx.On(p)).InsertTick(ctx, sqlitedb.InsertTickParams{
+				InstrumentID: t.InstrumentID, Ts: dialect.SQLiteKey(t.TS), Price: t.Price, Volume: t.Volume}); err != nil {
 				return err
 			}
 			n++
 		}
 		return nil
 	})
-	if errors.Is(err, errSchemaMoved) {
-		return 0, err
-	}
 	if err != nil {
 		return 0, classify(op, "market_data", err)
 	}
@@ -240,18 +91,18 @@ func (r *SQLite) tryInsertTicks(ctx context.Context, op string, ticks []Tick) (i
 }
 
 // readParts runs a read over the partitions a range touches. When a
-// migration retired one of them between the catalog check and the query,
-// SQLite answers "no such table" and the read runs once more on the schema
-// as it is now.
-func (r *SQLite) readParts(ctx context.Context, view string, from, to time.Time, read func(parts []string) error) error {
+// migration retired one of them between the lookup and the query
+// (sqlitepart.ErrSchemaChanged), the read runs once more on the partitions
+// as they are now.
+func (r *SQLite) readParts(ctx context.Context, view string, from, to time.Time, read func(parts []sqlitepart.Partition) error) error {
 	for attempt := 0; ; attempt++ {
-		snap, err := r.cat.now(ctx)
+		parts, err := r.parts.Overlapping(ctx, view, from, to)
 		if err != nil {
 			return err
 		}
-		err = read(snap.overlapping(view, from, to))
-		if err != nil && attempt == 0 && strings.Contains(err.Error(), "no such table") {
-			continue // the next attempt reads the catalog again
+		err = read(parts)
+		if sqlitepart.IsSchemaChanged(err) && attempt == 0 {
+			continue
 		}
 		return err
 	}
@@ -274,10 +125,10 @@ func (r *SQLite) TicksInRange(ctx context.Context, instrument int64, from, to ti
 		return nil, err
 	}
 	var out []Tick
-	err := r.readParts(ctx, "market_data", from, to, func(parts []string) error {
+	err := r.readParts(ctx, "market_data", from, to, func(parts []sqlitepart.Partition) error {
 		out = out[:0]
 		for _, p := range parts {
-			rows, err := r.on(r.db, "market_data", p).TicksInRange(ctx, sqlitedb.TicksInRangeParams{
+			rows, err := on(r.parts.On(p)).TicksInRange(ctx, sqlitedb.TicksInRangeParams{
 				InstrumentID: instrument, FromTs: dialect.SQLiteKey(from), ToTs: dialect.SQLiteKey(to)})
 			if err != nil {
 				return err
@@ -306,13 +157,13 @@ func (r *SQLite) LatestTicks(ctx context.Context, since time.Time) ([]Tick, erro
 	}
 	type newest struct {
 		ts        string
-		partition string
+		partition sqlitepart.Partition
 	}
 	var out []Tick
-	err := r.readParts(ctx, "market_data", since, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), func(parts []string) error {
+	err := r.readParts(ctx, "market_data", since, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), func(parts []sqlitepart.Partition) error {
 		best := map[int64]newest{}
 		for _, p := range parts {
-			rows, err := r.on(r.db, "market_data", p).LatestTicks(ctx, dialect.SQLiteKey(since))
+			rows, err := on(r.parts.On(p)).LatestTicks(ctx, dialect.SQLiteKey(since))
 			if err != nil {
 				return err
 			}
@@ -325,7 +176,7 @@ func (r *SQLite) LatestTicks(ctx context.Context, since time.Time) ([]Tick, erro
 		}
 		out = out[:0]
 		for id, b := range best {
-			m, err := r.on(r.db, "market_data", b.partition).TickAt(ctx, sqlitedb.TickAtParams{InstrumentID: id, Ts: b.ts})
+			m, err := on(r.parts.On(b.partition)).TickAt(ctx, sqlitedb.TickAtParams{InstrumentID: id, Ts: b.ts})
 			if err != nil {
 				return err
 			}
@@ -350,10 +201,10 @@ func (r *SQLite) InstrumentStats(ctx context.Context, from, to time.Time) ([]Sta
 		return nil, err
 	}
 	var agg map[int64]*Stats
-	err := r.readParts(ctx, "market_data", from, to, func(parts []string) error {
+	err := r.readParts(ctx, "market_data", from, to, func(parts []sqlitepart.Partition) error {
 		agg = map[int64]*Stats{}
 		for _, p := range parts {
-			rows, err := r.on(r.db, "market_data", p).InstrumentStats(ctx, sqlitedb.InstrumentStatsParams{FromTs: dialect.SQLiteKey(from), ToTs: dialect.SQLiteKey(to)})
+			rows, err := on(r.parts.On(p)).InstrumentStats(ctx, sqlitedb.InstrumentStatsParams{FromTs: dialect.SQLiteKey(from), ToTs: dialect.SQLiteKey(to)})
 			if err != nil {
 				return err
 			}
@@ -401,51 +252,31 @@ func (r *SQLite) InsertAlert(ctx context.Context, a Alert) (int64, error) {
 	}
 	r.alertMu.Lock()
 	defer r.alertMu.Unlock()
-	for attempt := 0; ; attempt++ {
-		id, err := r.tryInsertAlert(ctx, op, a)
-		if errors.Is(err, errSchemaMoved) && attempt == 0 {
-			continue
-		}
-		return id, err
-	}
-}
-
-func (r *SQLite) tryInsertAlert(ctx context.Context, op string, a Alert) (int64, error) {
-	// Route before the transaction: a program may give SQLite a single
-	// connection, which the transaction then holds.
-	snap, err := r.cat.now(ctx)
-	if err != nil {
-		return 0, classify(op, "alert_log", err)
-	}
-	table, err := target(snap, op, "alert_log", a.RaisedAt)
-	if err != nil {
-		return 0, err
-	}
-	all := snap.overlapping("alert_log", time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
-	if testHookRouted != nil {
-		testHookRouted()
-	}
 	var id int64
-	err = InTx(ctx, r.db, func(tx *sql.Tx) error {
-		if ok, err := snap.still(ctx, tx); err != nil {
+	err := InTx(ctx, r.db, func(tx *sql.Tx) error {
+		ptx, err := r.parts.InTx(ctx, tx)
+		if err != nil {
 			return err
-		} else if !ok {
-			return errSchemaMoved
+		}
+		target, err := ptx.Partition("alert_log", a.RaisedAt)
+		if err != nil {
+			return noPartition(op, "alert_log", a.RaisedAt, err)
+		}
+		all, err := ptx.Partitions("alert_log")
+		if err != nil {
+			return err
 		}
 		for _, p := range all {
-			m, err := r.on(tx, "alert_log", p).MaxAlertID(ctx)
+			m, err := on(ptx.On(p)).MaxAlertID(ctx)
 			if err != nil {
 				return err
 			}
 			id = max(id, m)
 		}
 		id++
-		return r.on(tx, "alert_log", table).InsertAlert(ctx, sqlitedb.InsertAlertParams{
+		return on(ptx.On(target)).InsertAlert(ctx, sqlitedb.InsertAlertParams{
 			ID: id, InstrumentID: a.InstrumentID, RaisedAt: dialect.SQLiteKey(a.RaisedAt), Severity: a.Severity, Message: a.Message})
 	})
-	if errors.Is(err, errSchemaMoved) {
-		return 0, err
-	}
 	if err != nil {
 		return 0, classify(op, "alert_log", err)
 	}
@@ -461,10 +292,10 @@ func (r *SQLite) AlertsInRange(ctx context.Context, from, to time.Time, severiti
 		return nil, err
 	}
 	var out []Alert
-	err := r.readParts(ctx, "alert_log", from, to, func(parts []string) error {
+	err := r.readParts(ctx, "alert_log", from, to, func(parts []sqlitepart.Partition) error {
 		out = out[:0]
 		for _, p := range parts {
-			rows, err := r.on(r.db, "alert_log", p).AlertsInRange(ctx, sqlitedb.AlertsInRangeParams{
+			rows, err := on(r.parts.On(p)).AlertsInRange(ctx, sqlitedb.AlertsInRangeParams{
 				FromTs: dialect.SQLiteKey(from), ToTs: dialect.SQLiteKey(to), Severities: orAll(severities)})
 			if err != nil {
 				return err

@@ -27,9 +27,16 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=70ac5aa2228d342dd5faf82c28be459e5091d3e67ee773802101a224efb31a0e
+-- partgen:checksum sha256=7026a9e5288cb51c3280eeabc0052db86a3197711e72a7a0b1c930efaf09a4e9
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees market_data once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
+    pg_catalog.hashtext('20261126000000 market_data'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -81,130 +88,410 @@ $partgen$;
 -- +goose StatementEnd
 
 -- market_data_p2026_01: 2026-01, [2026-01-01 00:00:00+00, 2026-02-01 00:00:00+00)
-CREATE TABLE "market_data_p2026_01" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2026_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-02-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_01"
-    FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-02-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2026_01" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_01'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+00'::timestamptz,
+        '2026-02-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_01 exists already as %, not as the partition [2026-01-01 00:00:00+00, 2026-02-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2026_01" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2026_01" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-02-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_01"
+        FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-02-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2026_01" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- market_data_p2026_02: 2026-02, [2026-02-01 00:00:00+00, 2026-03-01 00:00:00+00)
-CREATE TABLE "market_data_p2026_02" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2026_02" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-03-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_02"
-    FOR VALUES FROM ('2026-02-01 00:00:00+00'::timestamptz) TO ('2026-03-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2026_02" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_02'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-02-01 00:00:00+00'::timestamptz,
+        '2026-03-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_02 exists already as %, not as the partition [2026-02-01 00:00:00+00, 2026-03-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2026_02" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2026_02" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-03-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_02"
+        FOR VALUES FROM ('2026-02-01 00:00:00+00'::timestamptz) TO ('2026-03-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2026_02" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- market_data_p2026_03: 2026-03, [2026-03-01 00:00:00+00, 2026-04-01 00:00:00+00)
-CREATE TABLE "market_data_p2026_03" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2026_03" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-03-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-04-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_03"
-    FOR VALUES FROM ('2026-03-01 00:00:00+00'::timestamptz) TO ('2026-04-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2026_03" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_03'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-03-01 00:00:00+00'::timestamptz,
+        '2026-04-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_03 exists already as %, not as the partition [2026-03-01 00:00:00+00, 2026-04-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2026_03" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2026_03" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-03-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-04-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_03"
+        FOR VALUES FROM ('2026-03-01 00:00:00+00'::timestamptz) TO ('2026-04-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2026_03" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- market_data_p2026_04: 2026-04, [2026-04-01 00:00:00+00, 2026-05-01 00:00:00+00)
-CREATE TABLE "market_data_p2026_04" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2026_04" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-05-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_04"
-    FOR VALUES FROM ('2026-04-01 00:00:00+00'::timestamptz) TO ('2026-05-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2026_04" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_04'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-04-01 00:00:00+00'::timestamptz,
+        '2026-05-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_04 exists already as %, not as the partition [2026-04-01 00:00:00+00, 2026-05-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2026_04" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2026_04" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-05-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_04"
+        FOR VALUES FROM ('2026-04-01 00:00:00+00'::timestamptz) TO ('2026-05-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2026_04" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- market_data_p2026_05: 2026-05, [2026-05-01 00:00:00+00, 2026-06-01 00:00:00+00)
-CREATE TABLE "market_data_p2026_05" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2026_05" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-06-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_05"
-    FOR VALUES FROM ('2026-05-01 00:00:00+00'::timestamptz) TO ('2026-06-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2026_05" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_05'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-05-01 00:00:00+00'::timestamptz,
+        '2026-06-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_05 exists already as %, not as the partition [2026-05-01 00:00:00+00, 2026-06-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2026_05" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2026_05" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-06-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_05"
+        FOR VALUES FROM ('2026-05-01 00:00:00+00'::timestamptz) TO ('2026-06-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2026_05" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- market_data_p2026_06: 2026-06, [2026-06-01 00:00:00+00, 2026-07-01 00:00:00+00)
-CREATE TABLE "market_data_p2026_06" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2026_06" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-07-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_06"
-    FOR VALUES FROM ('2026-06-01 00:00:00+00'::timestamptz) TO ('2026-07-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2026_06" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_06'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-06-01 00:00:00+00'::timestamptz,
+        '2026-07-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_06 exists already as %, not as the partition [2026-06-01 00:00:00+00, 2026-07-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2026_06" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2026_06" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-07-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_06"
+        FOR VALUES FROM ('2026-06-01 00:00:00+00'::timestamptz) TO ('2026-07-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2026_06" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- market_data_p2026_07: 2026-07, [2026-07-01 00:00:00+00, 2026-08-01 00:00:00+00)
-CREATE TABLE "market_data_p2026_07" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2026_07" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-08-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_07"
-    FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-08-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2026_07" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_07'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-07-01 00:00:00+00'::timestamptz,
+        '2026-08-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_07 exists already as %, not as the partition [2026-07-01 00:00:00+00, 2026-08-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2026_07" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2026_07" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-08-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_07"
+        FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-08-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2026_07" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- market_data_p2026_08: 2026-08, [2026-08-01 00:00:00+00, 2026-09-01 00:00:00+00)
-CREATE TABLE "market_data_p2026_08" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2026_08" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-09-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_08"
-    FOR VALUES FROM ('2026-08-01 00:00:00+00'::timestamptz) TO ('2026-09-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2026_08" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_08'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-01 00:00:00+00'::timestamptz,
+        '2026-09-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_08 exists already as %, not as the partition [2026-08-01 00:00:00+00, 2026-09-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2026_08" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2026_08" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-09-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_08"
+        FOR VALUES FROM ('2026-08-01 00:00:00+00'::timestamptz) TO ('2026-09-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2026_08" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- market_data_p2026_09: 2026-09, [2026-09-01 00:00:00+00, 2026-10-01 00:00:00+00)
-CREATE TABLE "market_data_p2026_09" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2026_09" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-09-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-10-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_09"
-    FOR VALUES FROM ('2026-09-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2026_09" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_09'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-01 00:00:00+00'::timestamptz,
+        '2026-10-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_09 exists already as %, not as the partition [2026-09-01 00:00:00+00, 2026-10-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2026_09" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2026_09" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-09-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-10-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_09"
+        FOR VALUES FROM ('2026-09-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2026_09" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- market_data_p2026_10: 2026-10, [2026-10-01 00:00:00+00, 2026-11-01 00:00:00+00)
-CREATE TABLE "market_data_p2026_10" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2026_10" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-11-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_10"
-    FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2026-11-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2026_10" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_10'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+00'::timestamptz,
+        '2026-11-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_10 exists already as %, not as the partition [2026-10-01 00:00:00+00, 2026-11-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2026_10" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2026_10" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-11-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_10"
+        FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2026-11-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2026_10" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- market_data_p2026_11: 2026-11, [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00)
-CREATE TABLE "market_data_p2026_11" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2026_11" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-12-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_11"
-    FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2026_11" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_11'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+00'::timestamptz,
+        '2026-12-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2026_11" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2026_11" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-12-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_11"
+        FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2026_11" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- market_data_p2026_12: 2026-12, [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00)
-CREATE TABLE "market_data_p2026_12" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2026_12" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" <
-        '2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_12"
-    FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2026_12" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2026_12'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+00'::timestamptz,
+        '2027-01-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2026_12" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2026_12" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2026_12"
+        FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2026_12" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- market_data_p2027_01: 2027-01, [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00)
-CREATE TABLE "market_data_p2027_01" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2027_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" <
-        '2027-02-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2027_01"
-    FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-02-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2027_01" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2027_01'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+00'::timestamptz,
+        '2027-02-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2027_01 exists already as %, not as the partition [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2027_01" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2027_01" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-02-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2027_01"
+        FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-02-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2027_01" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- market_data_p2027_02: 2027-02, [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00)
-CREATE TABLE "market_data_p2027_02" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "market_data_p2027_02" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" <
-        '2027-03-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2027_02"
-    FOR VALUES FROM ('2027-02-01 00:00:00+00'::timestamptz) TO ('2027-03-01 00:00:00+00'::timestamptz);
-ALTER TABLE "market_data_p2027_02" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('market_data_p2027_02'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-02-01 00:00:00+00'::timestamptz,
+        '2027-03-01 00:00:00+00'::timestamptz, '"market_data"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table market_data_p2027_02 exists already as %, not as the partition [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00) of market_data this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "market_data_p2027_02" (LIKE "market_data" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "market_data_p2027_02" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-03-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data" ATTACH PARTITION "market_data_p2027_02"
+        FOR VALUES FROM ('2027-02-01 00:00:00+00'::timestamptz) TO ('2027-03-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "market_data_p2027_02" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -21,9 +21,16 @@
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=a61cf167853134e5ec8a5b049a59d6439a0d5b33bcd9e3758b592075acece03d
+-- partgen:checksum sha256=79f79da1d5594f622a6096fe32f351898c79ad8c18791d859d7c22e4c403d427
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees alert_log once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
+    pg_catalog.hashtext('20261126000001 alert_log'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -76,66 +83,205 @@ $partgen$;
 
 -- alert_log_default catches rows outside every range. Each later file checks it
 -- before it attaches a new range.
-CREATE TABLE "alert_log_default" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_default" DEFAULT;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('alert_log_default'));
+    IF found = pg_catalog.format('DEFAULT of %s', '"alert_log"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table alert_log_default exists already as %, not as the default partition of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "alert_log_default" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_default" DEFAULT;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- Keep new rows out of the default partition until the new ranges are attached
 -- (readers are not blocked).
 LOCK TABLE "alert_log_default" IN EXCLUSIVE MODE;
 
 -- alert_log_p2026q1: 2026-Q1, [2026-01-01 00:00:00+00, 2026-04-01 00:00:00+00)
-CREATE TABLE "alert_log_p2026q1" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "alert_log_p2026q1" ADD CONSTRAINT partgen_bounds
-    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-01-01 00:00:00+00'::timestamptz AND "raised_at" <
-        '2026-04-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q1"
-    FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-04-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alert_log_p2026q1" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('alert_log_p2026q1'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+00'::timestamptz,
+        '2026-04-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table alert_log_p2026q1 exists already as %, not as the partition [2026-01-01 00:00:00+00, 2026-04-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "alert_log_p2026q1" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "alert_log_p2026q1" ADD CONSTRAINT partgen_bounds
+        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-01-01 00:00:00+00'::timestamptz AND "raised_at" <
+            '2026-04-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q1"
+        FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-04-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alert_log_p2026q1" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- alert_log_p2026q2: 2026-Q2, [2026-04-01 00:00:00+00, 2026-07-01 00:00:00+00)
-CREATE TABLE "alert_log_p2026q2" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "alert_log_p2026q2" ADD CONSTRAINT partgen_bounds
-    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-04-01 00:00:00+00'::timestamptz AND "raised_at" <
-        '2026-07-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q2"
-    FOR VALUES FROM ('2026-04-01 00:00:00+00'::timestamptz) TO ('2026-07-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alert_log_p2026q2" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('alert_log_p2026q2'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-04-01 00:00:00+00'::timestamptz,
+        '2026-07-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table alert_log_p2026q2 exists already as %, not as the partition [2026-04-01 00:00:00+00, 2026-07-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "alert_log_p2026q2" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "alert_log_p2026q2" ADD CONSTRAINT partgen_bounds
+        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-04-01 00:00:00+00'::timestamptz AND "raised_at" <
+            '2026-07-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q2"
+        FOR VALUES FROM ('2026-04-01 00:00:00+00'::timestamptz) TO ('2026-07-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alert_log_p2026q2" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- alert_log_p2026q3: 2026-Q3, [2026-07-01 00:00:00+00, 2026-10-01 00:00:00+00)
-CREATE TABLE "alert_log_p2026q3" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "alert_log_p2026q3" ADD CONSTRAINT partgen_bounds
-    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-07-01 00:00:00+00'::timestamptz AND "raised_at" <
-        '2026-10-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q3"
-    FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alert_log_p2026q3" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('alert_log_p2026q3'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-07-01 00:00:00+00'::timestamptz,
+        '2026-10-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table alert_log_p2026q3 exists already as %, not as the partition [2026-07-01 00:00:00+00, 2026-10-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "alert_log_p2026q3" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "alert_log_p2026q3" ADD CONSTRAINT partgen_bounds
+        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-07-01 00:00:00+00'::timestamptz AND "raised_at" <
+            '2026-10-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q3"
+        FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alert_log_p2026q3" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- alert_log_p2026q4: 2026-Q4, [2026-10-01 00:00:00+00, 2027-01-01 00:00:00+00)
-CREATE TABLE "alert_log_p2026q4" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "alert_log_p2026q4" ADD CONSTRAINT partgen_bounds
-    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-10-01 00:00:00+00'::timestamptz AND "raised_at" <
-        '2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q4"
-    FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alert_log_p2026q4" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('alert_log_p2026q4'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+00'::timestamptz,
+        '2027-01-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table alert_log_p2026q4 exists already as %, not as the partition [2026-10-01 00:00:00+00, 2027-01-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "alert_log_p2026q4" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "alert_log_p2026q4" ADD CONSTRAINT partgen_bounds
+        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2026-10-01 00:00:00+00'::timestamptz AND "raised_at" <
+            '2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2026q4"
+        FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alert_log_p2026q4" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- alert_log_p2027q1: 2027-Q1, [2027-01-01 00:00:00+00, 2027-04-01 00:00:00+00)
-CREATE TABLE "alert_log_p2027q1" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "alert_log_p2027q1" ADD CONSTRAINT partgen_bounds
-    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "raised_at" <
-        '2027-04-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2027q1"
-    FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-04-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alert_log_p2027q1" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('alert_log_p2027q1'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+00'::timestamptz,
+        '2027-04-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table alert_log_p2027q1 exists already as %, not as the partition [2027-01-01 00:00:00+00, 2027-04-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "alert_log_p2027q1" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "alert_log_p2027q1" ADD CONSTRAINT partgen_bounds
+        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "raised_at" <
+            '2027-04-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2027q1"
+        FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-04-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alert_log_p2027q1" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- alert_log_p2027q2: 2027-Q2, [2027-04-01 00:00:00+00, 2027-07-01 00:00:00+00)
-CREATE TABLE "alert_log_p2027q2" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "alert_log_p2027q2" ADD CONSTRAINT partgen_bounds
-    CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-04-01 00:00:00+00'::timestamptz AND "raised_at" <
-        '2027-07-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2027q2"
-    FOR VALUES FROM ('2027-04-01 00:00:00+00'::timestamptz) TO ('2027-07-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alert_log_p2027q2" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('alert_log_p2027q2'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-04-01 00:00:00+00'::timestamptz,
+        '2027-07-01 00:00:00+00'::timestamptz, '"alert_log"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table alert_log_p2027q2 exists already as %, not as the partition [2027-04-01 00:00:00+00, 2027-07-01 00:00:00+00) of alert_log this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "alert_log_p2027q2" (LIKE "alert_log" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "alert_log_p2027q2" ADD CONSTRAINT partgen_bounds
+        CHECK ("raised_at" IS NOT NULL AND "raised_at" >= '2027-04-01 00:00:00+00'::timestamptz AND "raised_at" <
+            '2027-07-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alert_log" ATTACH PARTITION "alert_log_p2027q2"
+        FOR VALUES FROM ('2027-04-01 00:00:00+00'::timestamptz) TO ('2027-07-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alert_log_p2027q2" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

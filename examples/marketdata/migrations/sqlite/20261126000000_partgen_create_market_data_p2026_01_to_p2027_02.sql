@@ -28,7 +28,7 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=5a34ff4d22d914fa0683bbc0ada5563df25ebf885cfe97e508d27d52607a7de2
+-- partgen:checksum sha256=01c6800c1b0a1a5a263aea2d307be95d06e73b867c68d35aff4b24597753a173
 
 -- +goose Up
 
@@ -331,7 +331,8 @@ SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >=
 DROP TABLE "market_data";
 
 -- The view keeps the table's name: 14 partition(s).
-CREATE VIEW "market_data" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW market_data AS
 SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_01"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_02"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_03"
@@ -614,7 +615,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table market_data, with every row of every partition.

@@ -22,7 +22,7 @@
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=49be4f69fb8ceec3eb12efa993ea832746171bc7983d43b9213f969579c810f7
+-- partgen:checksum sha256=b130247aca96e6636e31798b348e60fb8e72caa4ba3dae22ce2395681a55545e
 
 -- +goose Up
 
@@ -211,7 +211,8 @@ WHERE "raised_at" IS NULL OR NOT (("raised_at" >= '2026-01-01 00:00:00+00:00' AN
 DROP TABLE "alert_log";
 
 -- The view keeps the table's name: 6 partition(s) and the default.
-CREATE VIEW "alert_log" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW alert_log AS
 SELECT "id", "instrument_id", "raised_at", "severity", "message" FROM "alert_log_p2026q1"
 UNION ALL SELECT "id", "instrument_id", "raised_at", "severity", "message" FROM "alert_log_p2026q2"
 UNION ALL SELECT "id", "instrument_id", "raised_at", "severity", "message" FROM "alert_log_p2026q3"
@@ -372,7 +373,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table alert_log, with every row of every partition.

@@ -1,9 +1,9 @@
 -- Queries of the example domain's repository (package repository) on
 -- SQLite. They name the view (market_data, alert_log), which sqlc checks
--- against the schema; the repository runs the partition-table forms of the
--- statements marked "per partition", substituting one partition table for
--- the view, because a view's INSTEAD OF triggers cost about 3x on insert
--- and a view probes every partition on read.
+-- against the goose folder; the repository runs the statements marked "per
+-- partition" on one partition table at a time through package sqlitepart,
+-- because a view's INSTEAD OF triggers cost about 3x on insert and a view
+-- probes every partition on read.
 
 -- name: InsertTick :exec
 -- per partition

@@ -16,9 +16,15 @@
 -- partgen:partition op=create table=pings name=pings_p2026_12_21 from=2026-12-21T00:00:00+01:00 to=2026-12-22T00:00:00+01:00
 -- partgen:partition op=create table=pings name=pings_p2026_12_22 from=2026-12-22T00:00:00+01:00 to=2026-12-23T00:00:00+01:00
 -- partgen:partition op=create table=pings name=pings_p2026_12_23 from=2026-12-23T00:00:00+01:00 to=2026-12-24T00:00:00+01:00
--- partgen:checksum sha256=c030197e0bd7d6662f5569e1652ad6dae9124139602f04a335b45eba255dc81a
+-- partgen:checksum sha256=2187d7f4eec9df67e6ea6491bfe63b89f19426489a416bc9ea900814cefcd357
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees pings once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261220000000 pings'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -70,40 +76,120 @@ $partgen$;
 -- +goose StatementEnd
 
 -- pings_p2026_12_20: 2026-12-20, [2026-12-20 00:00:00+01, 2026-12-21 00:00:00+01)
-CREATE TABLE "pings_p2026_12_20" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_20" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-20 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-21 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_20"
-    FOR VALUES FROM ('2026-12-20 00:00:00+01'::timestamptz) TO ('2026-12-21 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_20" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_20'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-20 00:00:00+01'::timestamptz,
+        '2026-12-21 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_20 exists already as %, not as the partition [2026-12-20 00:00:00+01, 2026-12-21 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_20" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_20" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-20 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-21 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_20"
+        FOR VALUES FROM ('2026-12-20 00:00:00+01'::timestamptz) TO ('2026-12-21 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_20" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2026_12_21: 2026-12-21, [2026-12-21 00:00:00+01, 2026-12-22 00:00:00+01)
-CREATE TABLE "pings_p2026_12_21" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_21" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-21 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-22 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_21"
-    FOR VALUES FROM ('2026-12-21 00:00:00+01'::timestamptz) TO ('2026-12-22 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_21" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_21'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-21 00:00:00+01'::timestamptz,
+        '2026-12-22 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_21 exists already as %, not as the partition [2026-12-21 00:00:00+01, 2026-12-22 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_21" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_21" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-21 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-22 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_21"
+        FOR VALUES FROM ('2026-12-21 00:00:00+01'::timestamptz) TO ('2026-12-22 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_21" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2026_12_22: 2026-12-22, [2026-12-22 00:00:00+01, 2026-12-23 00:00:00+01)
-CREATE TABLE "pings_p2026_12_22" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_22" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-22 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-23 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_22"
-    FOR VALUES FROM ('2026-12-22 00:00:00+01'::timestamptz) TO ('2026-12-23 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_22" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_22'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-22 00:00:00+01'::timestamptz,
+        '2026-12-23 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_22 exists already as %, not as the partition [2026-12-22 00:00:00+01, 2026-12-23 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_22" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_22" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-22 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-23 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_22"
+        FOR VALUES FROM ('2026-12-22 00:00:00+01'::timestamptz) TO ('2026-12-23 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_22" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2026_12_23: 2026-12-23, [2026-12-23 00:00:00+01, 2026-12-24 00:00:00+01)
-CREATE TABLE "pings_p2026_12_23" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_23" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-23 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-24 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_23"
-    FOR VALUES FROM ('2026-12-23 00:00:00+01'::timestamptz) TO ('2026-12-24 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_23" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_23'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-23 00:00:00+01'::timestamptz,
+        '2026-12-24 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_23 exists already as %, not as the partition [2026-12-23 00:00:00+01, 2026-12-24 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_23" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_23" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-23 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-24 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_23"
+        FOR VALUES FROM ('2026-12-23 00:00:00+01'::timestamptz) TO ('2026-12-24 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_23" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

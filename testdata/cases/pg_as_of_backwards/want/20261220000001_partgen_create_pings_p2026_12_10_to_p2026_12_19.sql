@@ -22,9 +22,15 @@
 -- partgen:partition op=create table=pings name=pings_p2026_12_17 from=2026-12-17T00:00:00+01:00 to=2026-12-18T00:00:00+01:00
 -- partgen:partition op=create table=pings name=pings_p2026_12_18 from=2026-12-18T00:00:00+01:00 to=2026-12-19T00:00:00+01:00
 -- partgen:partition op=create table=pings name=pings_p2026_12_19 from=2026-12-19T00:00:00+01:00 to=2026-12-20T00:00:00+01:00
--- partgen:checksum sha256=a8c99d4493ef0ea269cb81000d9142bd43df0eae7b9de8a5bbfbbc0fd2533476
+-- partgen:checksum sha256=a4849269daa22d0200e3731c3535d145c29d7cfc50858839e334eae3f4ec3ab8
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees pings once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261220000001 pings'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -76,94 +82,294 @@ $partgen$;
 -- +goose StatementEnd
 
 -- pings_p2026_12_10: 2026-12-10, [2026-12-10 00:00:00+01, 2026-12-11 00:00:00+01)
-CREATE TABLE "pings_p2026_12_10" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_10" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-10 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-11 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_10"
-    FOR VALUES FROM ('2026-12-10 00:00:00+01'::timestamptz) TO ('2026-12-11 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_10" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_10'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-10 00:00:00+01'::timestamptz,
+        '2026-12-11 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_10 exists already as %, not as the partition [2026-12-10 00:00:00+01, 2026-12-11 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_10" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_10" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-10 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-11 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_10"
+        FOR VALUES FROM ('2026-12-10 00:00:00+01'::timestamptz) TO ('2026-12-11 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_10" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2026_12_11: 2026-12-11, [2026-12-11 00:00:00+01, 2026-12-12 00:00:00+01)
-CREATE TABLE "pings_p2026_12_11" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_11" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-11 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-12 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_11"
-    FOR VALUES FROM ('2026-12-11 00:00:00+01'::timestamptz) TO ('2026-12-12 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_11" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_11'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-11 00:00:00+01'::timestamptz,
+        '2026-12-12 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_11 exists already as %, not as the partition [2026-12-11 00:00:00+01, 2026-12-12 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_11" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_11" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-11 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-12 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_11"
+        FOR VALUES FROM ('2026-12-11 00:00:00+01'::timestamptz) TO ('2026-12-12 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_11" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2026_12_12: 2026-12-12, [2026-12-12 00:00:00+01, 2026-12-13 00:00:00+01)
-CREATE TABLE "pings_p2026_12_12" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_12" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-12 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-13 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_12"
-    FOR VALUES FROM ('2026-12-12 00:00:00+01'::timestamptz) TO ('2026-12-13 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_12" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_12'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-12 00:00:00+01'::timestamptz,
+        '2026-12-13 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_12 exists already as %, not as the partition [2026-12-12 00:00:00+01, 2026-12-13 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_12" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_12" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-12 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-13 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_12"
+        FOR VALUES FROM ('2026-12-12 00:00:00+01'::timestamptz) TO ('2026-12-13 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_12" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2026_12_13: 2026-12-13, [2026-12-13 00:00:00+01, 2026-12-14 00:00:00+01)
-CREATE TABLE "pings_p2026_12_13" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_13" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-13 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-14 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_13"
-    FOR VALUES FROM ('2026-12-13 00:00:00+01'::timestamptz) TO ('2026-12-14 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_13" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_13'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-13 00:00:00+01'::timestamptz,
+        '2026-12-14 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_13 exists already as %, not as the partition [2026-12-13 00:00:00+01, 2026-12-14 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_13" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_13" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-13 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-14 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_13"
+        FOR VALUES FROM ('2026-12-13 00:00:00+01'::timestamptz) TO ('2026-12-14 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_13" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2026_12_14: 2026-12-14, [2026-12-14 00:00:00+01, 2026-12-15 00:00:00+01)
-CREATE TABLE "pings_p2026_12_14" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_14" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-14 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-15 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_14"
-    FOR VALUES FROM ('2026-12-14 00:00:00+01'::timestamptz) TO ('2026-12-15 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_14" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_14'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-14 00:00:00+01'::timestamptz,
+        '2026-12-15 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_14 exists already as %, not as the partition [2026-12-14 00:00:00+01, 2026-12-15 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_14" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_14" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-14 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-15 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_14"
+        FOR VALUES FROM ('2026-12-14 00:00:00+01'::timestamptz) TO ('2026-12-15 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_14" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2026_12_15: 2026-12-15, [2026-12-15 00:00:00+01, 2026-12-16 00:00:00+01)
-CREATE TABLE "pings_p2026_12_15" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_15" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-15 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-16 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_15"
-    FOR VALUES FROM ('2026-12-15 00:00:00+01'::timestamptz) TO ('2026-12-16 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_15" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_15'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-15 00:00:00+01'::timestamptz,
+        '2026-12-16 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_15 exists already as %, not as the partition [2026-12-15 00:00:00+01, 2026-12-16 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_15" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_15" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-15 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-16 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_15"
+        FOR VALUES FROM ('2026-12-15 00:00:00+01'::timestamptz) TO ('2026-12-16 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_15" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2026_12_16: 2026-12-16, [2026-12-16 00:00:00+01, 2026-12-17 00:00:00+01)
-CREATE TABLE "pings_p2026_12_16" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_16" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-16 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-17 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_16"
-    FOR VALUES FROM ('2026-12-16 00:00:00+01'::timestamptz) TO ('2026-12-17 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_16" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_16'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-16 00:00:00+01'::timestamptz,
+        '2026-12-17 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_16 exists already as %, not as the partition [2026-12-16 00:00:00+01, 2026-12-17 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_16" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_16" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-16 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-17 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_16"
+        FOR VALUES FROM ('2026-12-16 00:00:00+01'::timestamptz) TO ('2026-12-17 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_16" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2026_12_17: 2026-12-17, [2026-12-17 00:00:00+01, 2026-12-18 00:00:00+01)
-CREATE TABLE "pings_p2026_12_17" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_17" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-17 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-18 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_17"
-    FOR VALUES FROM ('2026-12-17 00:00:00+01'::timestamptz) TO ('2026-12-18 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_17" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_17'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-17 00:00:00+01'::timestamptz,
+        '2026-12-18 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_17 exists already as %, not as the partition [2026-12-17 00:00:00+01, 2026-12-18 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_17" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_17" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-17 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-18 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_17"
+        FOR VALUES FROM ('2026-12-17 00:00:00+01'::timestamptz) TO ('2026-12-18 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_17" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2026_12_18: 2026-12-18, [2026-12-18 00:00:00+01, 2026-12-19 00:00:00+01)
-CREATE TABLE "pings_p2026_12_18" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_18" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-18 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-19 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_18"
-    FOR VALUES FROM ('2026-12-18 00:00:00+01'::timestamptz) TO ('2026-12-19 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_18" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_18'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-18 00:00:00+01'::timestamptz,
+        '2026-12-19 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_18 exists already as %, not as the partition [2026-12-18 00:00:00+01, 2026-12-19 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_18" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_18" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-18 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-19 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_18"
+        FOR VALUES FROM ('2026-12-18 00:00:00+01'::timestamptz) TO ('2026-12-19 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_18" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2026_12_19: 2026-12-19, [2026-12-19 00:00:00+01, 2026-12-20 00:00:00+01)
-CREATE TABLE "pings_p2026_12_19" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2026_12_19" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2026-12-19 00:00:00+01'::timestamptz AND "at" <
-        '2026-12-20 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_19"
-    FOR VALUES FROM ('2026-12-19 00:00:00+01'::timestamptz) TO ('2026-12-20 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2026_12_19" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2026_12_19'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-19 00:00:00+01'::timestamptz,
+        '2026-12-20 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2026_12_19 exists already as %, not as the partition [2026-12-19 00:00:00+01, 2026-12-20 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2026_12_19" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2026_12_19" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2026-12-19 00:00:00+01'::timestamptz AND "at" <
+            '2026-12-20 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2026_12_19"
+        FOR VALUES FROM ('2026-12-19 00:00:00+01'::timestamptz) TO ('2026-12-20 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2026_12_19" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -18,9 +18,15 @@
 -- partgen:as-of 2026-01-15
 -- partgen:partition op=default table=ticks name=ticks_default
 -- partgen:partition op=create table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00Z to=2026-02-01T00:00:00Z
--- partgen:checksum sha256=3e1e2278cca11f2dd985f4dcda1171178afb5256dc435c802e83dfba05fdd529
+-- partgen:checksum sha256=a742eec2992dcacfb7f2922c66a8a5e500098a1dcce4fc6c637d7d5c5037e435
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees ticks once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260115000000 ticks'));
 -- Citus: without propagate_set_commands a SET LOCAL stays on the coordinator,
 -- and a lock held on a worker is waited for without a timeout.
 SET LOCAL citus.propagate_set_commands = 'local';
@@ -76,21 +82,60 @@ $partgen$;
 
 -- ticks_default catches rows outside every range. Each later file checks it
 -- before it attaches a new range.
-CREATE TABLE "ticks_default" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks" ATTACH PARTITION "ticks_default" DEFAULT;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks_default'));
+    IF found = pg_catalog.format('DEFAULT of %s', '"ticks"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks_default exists already as %, not as the default partition of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks_default" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks" ATTACH PARTITION "ticks_default" DEFAULT;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- Keep new rows out of the default partition until the new ranges are attached
 -- (readers are not blocked).
 LOCK TABLE "ticks_default" IN EXCLUSIVE MODE;
 
 -- ticks_p2026_01: 2026-01, [2026-01-01 00:00:00+00, 2026-02-01 00:00:00+00)
-CREATE TABLE "ticks_p2026_01" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks_p2026_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-02-01 00:00:00+00'::timestamptz);
-ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_01"
-    FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-02-01 00:00:00+00'::timestamptz);
-ALTER TABLE "ticks_p2026_01" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_01'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+00'::timestamptz,
+        '2026-02-01 00:00:00+00'::timestamptz, '"ticks"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_01 exists already as %, not as the partition [2026-01-01 00:00:00+00, 2026-02-01 00:00:00+00) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks_p2026_01" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks_p2026_01" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-02-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_01"
+        FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-02-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "ticks_p2026_01" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 -- Citus: without propagate_set_commands a SET LOCAL stays on the coordinator,

@@ -17,9 +17,15 @@
 --
 -- partgen:as-of 2026-08-10
 -- partgen:partition op=create table=ticks name=ticks_p2026_07 from=2026-07-01T00:00:00Z to=2026-08-01T00:00:00Z
--- partgen:checksum sha256=a62b8207be69fad2b1ad924184b2f1fc6ef9c9b4e65981969358fc1d2b7f5d3f
+-- partgen:checksum sha256=c064776689c2d3160a9a97a3e2bf9589064b211bbc01def2e6fede282a199b0f
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees ticks once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260810000000 ticks'));
 -- Citus: without propagate_set_commands a SET LOCAL stays on the coordinator,
 -- and a lock held on a worker is waited for without a timeout.
 SET LOCAL citus.propagate_set_commands = 'local';
@@ -78,17 +84,30 @@ $partgen$;
 LOCK TABLE "ticks_default" IN EXCLUSIVE MODE;
 
 -- ticks_p2026_07: 2026-07, [2026-07-01 00:00:00+00, 2026-08-01 00:00:00+00)
-CREATE TABLE "ticks_p2026_07" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks_p2026_07" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-08-01 00:00:00+00'::timestamptz);
--- Rows of this range waiting in the default partition move in. The column
--- list leaves out generated columns, which PostgreSQL computes again.
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
+    found text;
     cols text;
 BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_07'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-07-01 00:00:00+00'::timestamptz,
+        '2026-08-01 00:00:00+00'::timestamptz, '"ticks"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_07 exists already as %, not as the partition [2026-07-01 00:00:00+00, 2026-08-01 00:00:00+00) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks_p2026_07" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks_p2026_07" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-08-01 00:00:00+00'::timestamptz);
+    -- Rows of this range waiting in the default partition move in. The column
+    -- list leaves out generated columns, which PostgreSQL computes again.
     SELECT string_agg(pg_catalog.quote_ident(attname), ', ' ORDER BY attnum) INTO cols
     FROM pg_catalog.pg_attribute
     WHERE attrelid = '"ticks_p2026_07"'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
@@ -96,12 +115,12 @@ BEGIN
         format('WITH moved AS (DELETE FROM %s WHERE "ts" >= %s AND "ts" < %s RETURNING *) INSERT INTO %s (%s) SELECT %s FROM moved',
         '"ticks_default"', '''2026-07-01 00:00:00+00''::timestamptz', '''2026-08-01 00:00:00+00''::timestamptz',
             '"ticks_p2026_07"', cols, cols);
+    ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_07"
+        FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-08-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "ticks_p2026_07" DROP CONSTRAINT partgen_bounds;
 END
 $partgen$;
 -- +goose StatementEnd
-ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_07"
-    FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-08-01 00:00:00+00'::timestamptz);
-ALTER TABLE "ticks_p2026_07" DROP CONSTRAINT partgen_bounds;
 -- Citus: rows moved in from the default partition before the ATTACH stay on
 -- the coordinator's disk until this call clears them (they are on the shards).
 -- +goose StatementBegin

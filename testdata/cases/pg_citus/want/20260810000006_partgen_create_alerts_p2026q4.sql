@@ -16,9 +16,15 @@
 --
 -- partgen:as-of 2026-08-10
 -- partgen:partition op=create table=alerts name=alerts_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=4776f5d9e47148098282c6095bc5ef7cf4be822652a677f738fded4676339ec1
+-- partgen:checksum sha256=526077b71bc6d3225dfc4b39f0133a2988eaffb27899b1666b8a20e2e4eac20a
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees alerts once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260810000006 alerts'));
 -- Citus: without propagate_set_commands a SET LOCAL stays on the coordinator,
 -- and a lock held on a worker is waited for without a timeout.
 SET LOCAL citus.propagate_set_commands = 'local';
@@ -73,13 +79,33 @@ $partgen$;
 -- +goose StatementEnd
 
 -- alerts_p2026q4: 2026-Q4, [2026-10-01 00:00:00+00, 2027-01-01 00:00:00+00)
-CREATE TABLE "alerts_p2026q4" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "alerts_p2026q4" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+00'::timestamptz AND "ts" <
-        '2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q4"
-    FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alerts_p2026q4" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('alerts_p2026q4'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+00'::timestamptz,
+        '2027-01-01 00:00:00+00'::timestamptz, '"alerts"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table alerts_p2026q4 exists already as %, not as the partition [2026-10-01 00:00:00+00, 2027-01-01 00:00:00+00) of alerts this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "alerts_p2026q4" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "alerts_p2026q4" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q4"
+        FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alerts_p2026q4" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 -- Citus: without propagate_set_commands a SET LOCAL stays on the coordinator,

@@ -16,9 +16,15 @@
 --
 -- partgen:as-of 2026-08-10
 -- partgen:partition op=create table=events name=events_p2026_07 from=2026-07-01T00:00:00Z to=2026-08-01T00:00:00Z
--- partgen:checksum sha256=014584df2b6fc5d40d0a84a8a090875fe42fb17a57214b7fc3a8b4cec88878de
+-- partgen:checksum sha256=fa1c8c0000283fa70d158dac41d06573c20c4ab46269eced4596877b2aafb283
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees events once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260810000009 events'));
 -- Citus: without propagate_set_commands a SET LOCAL stays on the coordinator,
 -- and a lock held on a worker is waited for without a timeout.
 SET LOCAL citus.propagate_set_commands = 'local';
@@ -73,13 +79,33 @@ $partgen$;
 -- +goose StatementEnd
 
 -- events_p2026_07: 2026-07, [2026-07-01 00:00:00+00, 2026-08-01 00:00:00+00)
-CREATE TABLE "events_p2026_07" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_07" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-08-01 00:00:00+00'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_07"
-    FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-08-01 00:00:00+00'::timestamptz);
-ALTER TABLE "events_p2026_07" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_07'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-07-01 00:00:00+00'::timestamptz,
+        '2026-08-01 00:00:00+00'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_07 exists already as %, not as the partition [2026-07-01 00:00:00+00, 2026-08-01 00:00:00+00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_07" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_07" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-08-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_07"
+        FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-08-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "events_p2026_07" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 -- Citus: without propagate_set_commands a SET LOCAL stays on the coordinator,

@@ -18,9 +18,15 @@
 -- partgen:as-of 2026-01-15
 -- partgen:partition op=default table=alerts name=alerts_default
 -- partgen:partition op=create table=alerts name=alerts_p2026q1 from=2026-01-01T00:00:00Z to=2026-04-01T00:00:00Z
--- partgen:checksum sha256=f21a7156b679deb48865b9b5e2dbbc8aaa8f7ecb831131a54afc267797bb8e52
+-- partgen:checksum sha256=a1ab08eefe24eb163a05f74026b5e243f6a0b0feaaae8118b8525412a8ed28d6
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees alerts once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260115000003 alerts'));
 -- Citus: without propagate_set_commands a SET LOCAL stays on the coordinator,
 -- and a lock held on a worker is waited for without a timeout.
 SET LOCAL citus.propagate_set_commands = 'local';
@@ -76,21 +82,60 @@ $partgen$;
 
 -- alerts_default catches rows outside every range. Each later file checks it
 -- before it attaches a new range.
-CREATE TABLE "alerts_default" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "alerts" ATTACH PARTITION "alerts_default" DEFAULT;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('alerts_default'));
+    IF found = pg_catalog.format('DEFAULT of %s', '"alerts"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table alerts_default exists already as %, not as the default partition of alerts this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "alerts_default" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "alerts" ATTACH PARTITION "alerts_default" DEFAULT;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- Keep new rows out of the default partition until the new ranges are attached
 -- (readers are not blocked).
 LOCK TABLE "alerts_default" IN EXCLUSIVE MODE;
 
 -- alerts_p2026q1: 2026-Q1, [2026-01-01 00:00:00+00, 2026-04-01 00:00:00+00)
-CREATE TABLE "alerts_p2026q1" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "alerts_p2026q1" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-04-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q1"
-    FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-04-01 00:00:00+00'::timestamptz);
-ALTER TABLE "alerts_p2026q1" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('alerts_p2026q1'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+00'::timestamptz,
+        '2026-04-01 00:00:00+00'::timestamptz, '"alerts"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table alerts_p2026q1 exists already as %, not as the partition [2026-01-01 00:00:00+00, 2026-04-01 00:00:00+00) of alerts this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "alerts_p2026q1" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "alerts_p2026q1" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-04-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q1"
+        FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-04-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "alerts_p2026q1" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 -- Citus: without propagate_set_commands a SET LOCAL stays on the coordinator,

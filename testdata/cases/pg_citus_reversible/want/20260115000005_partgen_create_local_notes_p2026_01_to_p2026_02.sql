@@ -15,9 +15,16 @@
 -- partgen:as-of 2026-01-15
 -- partgen:partition op=create table=local_notes name=local_notes_p2026_01 from=2026-01-01T00:00:00Z to=2026-02-01T00:00:00Z
 -- partgen:partition op=create table=local_notes name=local_notes_p2026_02 from=2026-02-01T00:00:00Z to=2026-03-01T00:00:00Z
--- partgen:checksum sha256=0e0d3503abc1a8db225d7e994001945a8caa49059ef175e6b89ae96920dd3189
+-- partgen:checksum sha256=8c728f9952c973c7557a5546c9295ae9ffd66a6e963acc2a1b33e55f99a8b51e
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees local_notes once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
+    pg_catalog.hashtext('20260115000005 local_notes'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -69,22 +76,62 @@ $partgen$;
 -- +goose StatementEnd
 
 -- local_notes_p2026_01: 2026-01, [2026-01-01 00:00:00+00, 2026-02-01 00:00:00+00)
-CREATE TABLE "local_notes_p2026_01" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "local_notes_p2026_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-02-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_01"
-    FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-02-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes_p2026_01" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('local_notes_p2026_01'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+00'::timestamptz,
+        '2026-02-01 00:00:00+00'::timestamptz, '"local_notes"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table local_notes_p2026_01 exists already as %, not as the partition [2026-01-01 00:00:00+00, 2026-02-01 00:00:00+00) of local_notes this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "local_notes_p2026_01" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "local_notes_p2026_01" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-02-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_01"
+        FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2026-02-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes_p2026_01" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- local_notes_p2026_02: 2026-02, [2026-02-01 00:00:00+00, 2026-03-01 00:00:00+00)
-CREATE TABLE "local_notes_p2026_02" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "local_notes_p2026_02" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-03-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_02"
-    FOR VALUES FROM ('2026-02-01 00:00:00+00'::timestamptz) TO ('2026-03-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes_p2026_02" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('local_notes_p2026_02'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-02-01 00:00:00+00'::timestamptz,
+        '2026-03-01 00:00:00+00'::timestamptz, '"local_notes"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table local_notes_p2026_02 exists already as %, not as the partition [2026-02-01 00:00:00+00, 2026-03-01 00:00:00+00) of local_notes this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "local_notes_p2026_02" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "local_notes_p2026_02" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-03-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_02"
+        FOR VALUES FROM ('2026-02-01 00:00:00+00'::timestamptz) TO ('2026-03-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes_p2026_02" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -17,9 +17,16 @@
 -- partgen:partition op=create table=local_notes name=local_notes_p2026_04 from=2026-04-01T00:00:00Z to=2026-05-01T00:00:00Z
 -- partgen:partition op=create table=local_notes name=local_notes_p2026_05 from=2026-05-01T00:00:00Z to=2026-06-01T00:00:00Z
 -- partgen:partition op=create table=local_notes name=local_notes_p2026_06 from=2026-06-01T00:00:00Z to=2026-07-01T00:00:00Z
--- partgen:checksum sha256=dbdda6289f720342003f2d44496bc51b48b48aa567e6b167f286ecde2508fe2a
+-- partgen:checksum sha256=2060cdfe6b32fc6b952cc54da025fdf40d5cf92d2e07ae37786bbe6d24d76c8d
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees local_notes once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
+    pg_catalog.hashtext('20260520000007 local_notes'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -71,40 +78,120 @@ $partgen$;
 -- +goose StatementEnd
 
 -- local_notes_p2026_03: 2026-03, [2026-03-01 00:00:00+00, 2026-04-01 00:00:00+00)
-CREATE TABLE "local_notes_p2026_03" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "local_notes_p2026_03" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-03-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-04-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_03"
-    FOR VALUES FROM ('2026-03-01 00:00:00+00'::timestamptz) TO ('2026-04-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes_p2026_03" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('local_notes_p2026_03'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-03-01 00:00:00+00'::timestamptz,
+        '2026-04-01 00:00:00+00'::timestamptz, '"local_notes"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table local_notes_p2026_03 exists already as %, not as the partition [2026-03-01 00:00:00+00, 2026-04-01 00:00:00+00) of local_notes this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "local_notes_p2026_03" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "local_notes_p2026_03" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-03-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-04-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_03"
+        FOR VALUES FROM ('2026-03-01 00:00:00+00'::timestamptz) TO ('2026-04-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes_p2026_03" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- local_notes_p2026_04: 2026-04, [2026-04-01 00:00:00+00, 2026-05-01 00:00:00+00)
-CREATE TABLE "local_notes_p2026_04" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "local_notes_p2026_04" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-05-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_04"
-    FOR VALUES FROM ('2026-04-01 00:00:00+00'::timestamptz) TO ('2026-05-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes_p2026_04" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('local_notes_p2026_04'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-04-01 00:00:00+00'::timestamptz,
+        '2026-05-01 00:00:00+00'::timestamptz, '"local_notes"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table local_notes_p2026_04 exists already as %, not as the partition [2026-04-01 00:00:00+00, 2026-05-01 00:00:00+00) of local_notes this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "local_notes_p2026_04" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "local_notes_p2026_04" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-05-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_04"
+        FOR VALUES FROM ('2026-04-01 00:00:00+00'::timestamptz) TO ('2026-05-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes_p2026_04" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- local_notes_p2026_05: 2026-05, [2026-05-01 00:00:00+00, 2026-06-01 00:00:00+00)
-CREATE TABLE "local_notes_p2026_05" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "local_notes_p2026_05" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-06-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_05"
-    FOR VALUES FROM ('2026-05-01 00:00:00+00'::timestamptz) TO ('2026-06-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes_p2026_05" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('local_notes_p2026_05'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-05-01 00:00:00+00'::timestamptz,
+        '2026-06-01 00:00:00+00'::timestamptz, '"local_notes"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table local_notes_p2026_05 exists already as %, not as the partition [2026-05-01 00:00:00+00, 2026-06-01 00:00:00+00) of local_notes this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "local_notes_p2026_05" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "local_notes_p2026_05" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-06-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_05"
+        FOR VALUES FROM ('2026-05-01 00:00:00+00'::timestamptz) TO ('2026-06-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes_p2026_05" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- local_notes_p2026_06: 2026-06, [2026-06-01 00:00:00+00, 2026-07-01 00:00:00+00)
-CREATE TABLE "local_notes_p2026_06" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "local_notes_p2026_06" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-07-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_06"
-    FOR VALUES FROM ('2026-06-01 00:00:00+00'::timestamptz) TO ('2026-07-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes_p2026_06" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('local_notes_p2026_06'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-06-01 00:00:00+00'::timestamptz,
+        '2026-07-01 00:00:00+00'::timestamptz, '"local_notes"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table local_notes_p2026_06 exists already as %, not as the partition [2026-06-01 00:00:00+00, 2026-07-01 00:00:00+00) of local_notes this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "local_notes_p2026_06" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "local_notes_p2026_06" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-07-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_06"
+        FOR VALUES FROM ('2026-06-01 00:00:00+00'::timestamptz) TO ('2026-07-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes_p2026_06" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

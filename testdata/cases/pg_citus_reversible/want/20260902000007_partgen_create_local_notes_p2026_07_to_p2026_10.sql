@@ -17,9 +17,16 @@
 -- partgen:partition op=create table=local_notes name=local_notes_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=create table=local_notes name=local_notes_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=local_notes name=local_notes_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=da8a7c02c75d06a69c447a294e5496cbd0079f38b3496ea74745f2a862c8c5fa
+-- partgen:checksum sha256=f0d91e95db56c1404b18a49d88d74a98fd1a41e9ea602e9e8cb6639d4e10ecf9
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees local_notes once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
+    pg_catalog.hashtext('20260902000007 local_notes'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -71,40 +78,120 @@ $partgen$;
 -- +goose StatementEnd
 
 -- local_notes_p2026_07: 2026-07, [2026-07-01 00:00:00+00, 2026-08-01 00:00:00+00)
-CREATE TABLE "local_notes_p2026_07" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "local_notes_p2026_07" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-08-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_07"
-    FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-08-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes_p2026_07" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('local_notes_p2026_07'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-07-01 00:00:00+00'::timestamptz,
+        '2026-08-01 00:00:00+00'::timestamptz, '"local_notes"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table local_notes_p2026_07 exists already as %, not as the partition [2026-07-01 00:00:00+00, 2026-08-01 00:00:00+00) of local_notes this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "local_notes_p2026_07" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "local_notes_p2026_07" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-08-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_07"
+        FOR VALUES FROM ('2026-07-01 00:00:00+00'::timestamptz) TO ('2026-08-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes_p2026_07" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- local_notes_p2026_08: 2026-08, [2026-08-01 00:00:00+00, 2026-09-01 00:00:00+00)
-CREATE TABLE "local_notes_p2026_08" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "local_notes_p2026_08" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-09-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_08"
-    FOR VALUES FROM ('2026-08-01 00:00:00+00'::timestamptz) TO ('2026-09-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes_p2026_08" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('local_notes_p2026_08'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-01 00:00:00+00'::timestamptz,
+        '2026-09-01 00:00:00+00'::timestamptz, '"local_notes"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table local_notes_p2026_08 exists already as %, not as the partition [2026-08-01 00:00:00+00, 2026-09-01 00:00:00+00) of local_notes this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "local_notes_p2026_08" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "local_notes_p2026_08" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-09-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_08"
+        FOR VALUES FROM ('2026-08-01 00:00:00+00'::timestamptz) TO ('2026-09-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes_p2026_08" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- local_notes_p2026_09: 2026-09, [2026-09-01 00:00:00+00, 2026-10-01 00:00:00+00)
-CREATE TABLE "local_notes_p2026_09" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "local_notes_p2026_09" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-09-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-10-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_09"
-    FOR VALUES FROM ('2026-09-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes_p2026_09" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('local_notes_p2026_09'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-01 00:00:00+00'::timestamptz,
+        '2026-10-01 00:00:00+00'::timestamptz, '"local_notes"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table local_notes_p2026_09 exists already as %, not as the partition [2026-09-01 00:00:00+00, 2026-10-01 00:00:00+00) of local_notes this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "local_notes_p2026_09" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "local_notes_p2026_09" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-09-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-10-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_09"
+        FOR VALUES FROM ('2026-09-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes_p2026_09" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- local_notes_p2026_10: 2026-10, [2026-10-01 00:00:00+00, 2026-11-01 00:00:00+00)
-CREATE TABLE "local_notes_p2026_10" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "local_notes_p2026_10" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-11-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_10"
-    FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2026-11-01 00:00:00+00'::timestamptz);
-ALTER TABLE "local_notes_p2026_10" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('local_notes_p2026_10'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+00'::timestamptz,
+        '2026-11-01 00:00:00+00'::timestamptz, '"local_notes"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table local_notes_p2026_10 exists already as %, not as the partition [2026-10-01 00:00:00+00, 2026-11-01 00:00:00+00) of local_notes this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "local_notes_p2026_10" (LIKE "local_notes" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "local_notes_p2026_10" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-11-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes" ATTACH PARTITION "local_notes_p2026_10"
+        FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2026-11-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "local_notes_p2026_10" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -15,9 +15,15 @@
 -- partgen:partition op=create table=events name=events_p2026_11_26 from=2026-11-26T00:00:00Z to=2026-11-27T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_11_27 from=2026-11-27T00:00:00Z to=2026-11-28T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_11_28 from=2026-11-28T00:00:00Z to=2026-11-29T00:00:00Z
--- partgen:checksum sha256=c5f288989021931d35894d598863cb8f2ec0fcb3400d6ce9292c4190be82d280
+-- partgen:checksum sha256=311ab1d9c7b248b6733b15fa3713f8381968596323a9ba3093bdc6edc4a50556
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees events once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261126000000 events'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -69,28 +75,88 @@ $partgen$;
 -- +goose StatementEnd
 
 -- events_p2026_11_26: 2026-11-26, [2026-11-26 00:00:00+00, 2026-11-27 00:00:00+00)
-CREATE TABLE "events_p2026_11_26" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_11_26" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-26'::date AND "ts" < '2026-11-27'::date);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_26"
-    FOR VALUES FROM ('2026-11-26'::date) TO ('2026-11-27'::date);
-ALTER TABLE "events_p2026_11_26" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_11_26'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-26'::date, '2026-11-27'::date,
+        '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_11_26 exists already as %, not as the partition [2026-11-26 00:00:00+00, 2026-11-27 00:00:00+00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_11_26" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_11_26" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-26'::date AND "ts" < '2026-11-27'::date);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_26"
+        FOR VALUES FROM ('2026-11-26'::date) TO ('2026-11-27'::date);
+    ALTER TABLE "events_p2026_11_26" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2026_11_27: 2026-11-27, [2026-11-27 00:00:00+00, 2026-11-28 00:00:00+00)
-CREATE TABLE "events_p2026_11_27" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_11_27" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-27'::date AND "ts" < '2026-11-28'::date);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_27"
-    FOR VALUES FROM ('2026-11-27'::date) TO ('2026-11-28'::date);
-ALTER TABLE "events_p2026_11_27" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_11_27'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-27'::date, '2026-11-28'::date,
+        '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_11_27 exists already as %, not as the partition [2026-11-27 00:00:00+00, 2026-11-28 00:00:00+00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_11_27" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_11_27" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-27'::date AND "ts" < '2026-11-28'::date);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_27"
+        FOR VALUES FROM ('2026-11-27'::date) TO ('2026-11-28'::date);
+    ALTER TABLE "events_p2026_11_27" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2026_11_28: 2026-11-28, [2026-11-28 00:00:00+00, 2026-11-29 00:00:00+00)
-CREATE TABLE "events_p2026_11_28" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_11_28" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-28'::date AND "ts" < '2026-11-29'::date);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_28"
-    FOR VALUES FROM ('2026-11-28'::date) TO ('2026-11-29'::date);
-ALTER TABLE "events_p2026_11_28" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_11_28'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-28'::date, '2026-11-29'::date,
+        '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_11_28 exists already as %, not as the partition [2026-11-28 00:00:00+00, 2026-11-29 00:00:00+00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_11_28" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_11_28" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-28'::date AND "ts" < '2026-11-29'::date);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_28"
+        FOR VALUES FROM ('2026-11-28'::date) TO ('2026-11-29'::date);
+    ALTER TABLE "events_p2026_11_28" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

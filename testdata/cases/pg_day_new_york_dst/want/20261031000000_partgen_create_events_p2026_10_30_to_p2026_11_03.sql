@@ -17,9 +17,15 @@
 -- partgen:partition op=create table=events name=events_p2026_11_01 from=2026-11-01T00:00:00-04:00 to=2026-11-02T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_11_02 from=2026-11-02T00:00:00-05:00 to=2026-11-03T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_11_03 from=2026-11-03T00:00:00-05:00 to=2026-11-04T00:00:00-05:00
--- partgen:checksum sha256=3c420dae33c1ad39aa9d6b22127911f1ef25199e26177ecbfc01a7deb944b44b
+-- partgen:checksum sha256=97553cf44e80c69bbbb1619153b75e79fb09bb2dd39c67eeaf85533161cc89e6
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees events once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261031000000 events'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -71,49 +77,149 @@ $partgen$;
 -- +goose StatementEnd
 
 -- events_p2026_10_30: 2026-10-30, [2026-10-30 00:00:00-04, 2026-10-31 00:00:00-04)
-CREATE TABLE "events_p2026_10_30" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_10_30" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-30 00:00:00-04'::timestamptz AND "ts" <
-        '2026-10-31 00:00:00-04'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_10_30"
-    FOR VALUES FROM ('2026-10-30 00:00:00-04'::timestamptz) TO ('2026-10-31 00:00:00-04'::timestamptz);
-ALTER TABLE "events_p2026_10_30" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_10_30'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-30 00:00:00-04'::timestamptz,
+        '2026-10-31 00:00:00-04'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_10_30 exists already as %, not as the partition [2026-10-30 00:00:00-04, 2026-10-31 00:00:00-04) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_10_30" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_10_30" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-30 00:00:00-04'::timestamptz AND "ts" <
+            '2026-10-31 00:00:00-04'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_10_30"
+        FOR VALUES FROM ('2026-10-30 00:00:00-04'::timestamptz) TO ('2026-10-31 00:00:00-04'::timestamptz);
+    ALTER TABLE "events_p2026_10_30" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2026_10_31: 2026-10-31, [2026-10-31 00:00:00-04, 2026-11-01 00:00:00-04)
-CREATE TABLE "events_p2026_10_31" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_10_31" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-31 00:00:00-04'::timestamptz AND "ts" <
-        '2026-11-01 00:00:00-04'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_10_31"
-    FOR VALUES FROM ('2026-10-31 00:00:00-04'::timestamptz) TO ('2026-11-01 00:00:00-04'::timestamptz);
-ALTER TABLE "events_p2026_10_31" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_10_31'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-31 00:00:00-04'::timestamptz,
+        '2026-11-01 00:00:00-04'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_10_31 exists already as %, not as the partition [2026-10-31 00:00:00-04, 2026-11-01 00:00:00-04) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_10_31" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_10_31" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-31 00:00:00-04'::timestamptz AND "ts" <
+            '2026-11-01 00:00:00-04'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_10_31"
+        FOR VALUES FROM ('2026-10-31 00:00:00-04'::timestamptz) TO ('2026-11-01 00:00:00-04'::timestamptz);
+    ALTER TABLE "events_p2026_10_31" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2026_11_01: 2026-11-01, [2026-11-01 00:00:00-04, 2026-11-02 00:00:00-05)
-CREATE TABLE "events_p2026_11_01" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_11_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00-04'::timestamptz AND "ts" <
-        '2026-11-02 00:00:00-05'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_01"
-    FOR VALUES FROM ('2026-11-01 00:00:00-04'::timestamptz) TO ('2026-11-02 00:00:00-05'::timestamptz);
-ALTER TABLE "events_p2026_11_01" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_11_01'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00-04'::timestamptz,
+        '2026-11-02 00:00:00-05'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_11_01 exists already as %, not as the partition [2026-11-01 00:00:00-04, 2026-11-02 00:00:00-05) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_11_01" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_11_01" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00-04'::timestamptz AND "ts" <
+            '2026-11-02 00:00:00-05'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_01"
+        FOR VALUES FROM ('2026-11-01 00:00:00-04'::timestamptz) TO ('2026-11-02 00:00:00-05'::timestamptz);
+    ALTER TABLE "events_p2026_11_01" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2026_11_02: 2026-11-02, [2026-11-02 00:00:00-05, 2026-11-03 00:00:00-05)
-CREATE TABLE "events_p2026_11_02" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_11_02" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-02 00:00:00-05'::timestamptz AND "ts" <
-        '2026-11-03 00:00:00-05'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_02"
-    FOR VALUES FROM ('2026-11-02 00:00:00-05'::timestamptz) TO ('2026-11-03 00:00:00-05'::timestamptz);
-ALTER TABLE "events_p2026_11_02" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_11_02'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-02 00:00:00-05'::timestamptz,
+        '2026-11-03 00:00:00-05'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_11_02 exists already as %, not as the partition [2026-11-02 00:00:00-05, 2026-11-03 00:00:00-05) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_11_02" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_11_02" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-02 00:00:00-05'::timestamptz AND "ts" <
+            '2026-11-03 00:00:00-05'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_02"
+        FOR VALUES FROM ('2026-11-02 00:00:00-05'::timestamptz) TO ('2026-11-03 00:00:00-05'::timestamptz);
+    ALTER TABLE "events_p2026_11_02" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2026_11_03: 2026-11-03, [2026-11-03 00:00:00-05, 2026-11-04 00:00:00-05)
-CREATE TABLE "events_p2026_11_03" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_11_03" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-03 00:00:00-05'::timestamptz AND "ts" <
-        '2026-11-04 00:00:00-05'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_03"
-    FOR VALUES FROM ('2026-11-03 00:00:00-05'::timestamptz) TO ('2026-11-04 00:00:00-05'::timestamptz);
-ALTER TABLE "events_p2026_11_03" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_11_03'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-03 00:00:00-05'::timestamptz,
+        '2026-11-04 00:00:00-05'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_11_03 exists already as %, not as the partition [2026-11-03 00:00:00-05, 2026-11-04 00:00:00-05) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_11_03" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_11_03" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-03 00:00:00-05'::timestamptz AND "ts" <
+            '2026-11-04 00:00:00-05'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_11_03"
+        FOR VALUES FROM ('2026-11-03 00:00:00-05'::timestamptz) TO ('2026-11-04 00:00:00-05'::timestamptz);
+    ALTER TABLE "events_p2026_11_03" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -16,9 +16,15 @@
 -- partgen:partition op=create table=visits name=visits_p2026_09_05 from=2026-09-05T00:00:00-04:00 to=2026-09-06T01:00:00-03:00
 -- partgen:partition op=create table=visits name=visits_p2026_09_06 from=2026-09-06T01:00:00-03:00 to=2026-09-07T00:00:00-03:00
 -- partgen:partition op=create table=visits name=visits_p2026_09_07 from=2026-09-07T00:00:00-03:00 to=2026-09-08T00:00:00-03:00
--- partgen:checksum sha256=f57a702c27ca74f17fea7d80d164ba235b111777e991277e31b23042d77a5384
+-- partgen:checksum sha256=e73fc1289f1ac73cac692a9555126a64c35267eb2e82d459eb67faa2c7b3863e
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees visits once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260904000000 visits'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -70,40 +76,120 @@ $partgen$;
 -- +goose StatementEnd
 
 -- visits_p2026_09_04: 2026-09-04, [2026-09-04 00:00:00, 2026-09-05 00:00:00)
-CREATE TABLE "visits_p2026_09_04" (LIKE "visits" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "visits_p2026_09_04" ADD CONSTRAINT partgen_bounds
-    CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-04 00:00:00'::timestamp AND "visited_at" <
-        '2026-09-05 00:00:00'::timestamp);
-ALTER TABLE "visits" ATTACH PARTITION "visits_p2026_09_04"
-    FOR VALUES FROM ('2026-09-04 00:00:00'::timestamp) TO ('2026-09-05 00:00:00'::timestamp);
-ALTER TABLE "visits_p2026_09_04" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('visits_p2026_09_04'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-04 00:00:00'::timestamp,
+        '2026-09-05 00:00:00'::timestamp, '"visits"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table visits_p2026_09_04 exists already as %, not as the partition [2026-09-04 00:00:00, 2026-09-05 00:00:00) of visits this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "visits_p2026_09_04" (LIKE "visits" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "visits_p2026_09_04" ADD CONSTRAINT partgen_bounds
+        CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-04 00:00:00'::timestamp AND "visited_at" <
+            '2026-09-05 00:00:00'::timestamp);
+    ALTER TABLE "visits" ATTACH PARTITION "visits_p2026_09_04"
+        FOR VALUES FROM ('2026-09-04 00:00:00'::timestamp) TO ('2026-09-05 00:00:00'::timestamp);
+    ALTER TABLE "visits_p2026_09_04" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- visits_p2026_09_05: 2026-09-05, [2026-09-05 00:00:00, 2026-09-06 00:00:00)
-CREATE TABLE "visits_p2026_09_05" (LIKE "visits" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "visits_p2026_09_05" ADD CONSTRAINT partgen_bounds
-    CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-05 00:00:00'::timestamp AND "visited_at" <
-        '2026-09-06 00:00:00'::timestamp);
-ALTER TABLE "visits" ATTACH PARTITION "visits_p2026_09_05"
-    FOR VALUES FROM ('2026-09-05 00:00:00'::timestamp) TO ('2026-09-06 00:00:00'::timestamp);
-ALTER TABLE "visits_p2026_09_05" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('visits_p2026_09_05'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-05 00:00:00'::timestamp,
+        '2026-09-06 00:00:00'::timestamp, '"visits"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table visits_p2026_09_05 exists already as %, not as the partition [2026-09-05 00:00:00, 2026-09-06 00:00:00) of visits this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "visits_p2026_09_05" (LIKE "visits" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "visits_p2026_09_05" ADD CONSTRAINT partgen_bounds
+        CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-05 00:00:00'::timestamp AND "visited_at" <
+            '2026-09-06 00:00:00'::timestamp);
+    ALTER TABLE "visits" ATTACH PARTITION "visits_p2026_09_05"
+        FOR VALUES FROM ('2026-09-05 00:00:00'::timestamp) TO ('2026-09-06 00:00:00'::timestamp);
+    ALTER TABLE "visits_p2026_09_05" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- visits_p2026_09_06: 2026-09-06, [2026-09-06 00:00:00, 2026-09-07 00:00:00)
-CREATE TABLE "visits_p2026_09_06" (LIKE "visits" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "visits_p2026_09_06" ADD CONSTRAINT partgen_bounds
-    CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-06 00:00:00'::timestamp AND "visited_at" <
-        '2026-09-07 00:00:00'::timestamp);
-ALTER TABLE "visits" ATTACH PARTITION "visits_p2026_09_06"
-    FOR VALUES FROM ('2026-09-06 00:00:00'::timestamp) TO ('2026-09-07 00:00:00'::timestamp);
-ALTER TABLE "visits_p2026_09_06" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('visits_p2026_09_06'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-06 00:00:00'::timestamp,
+        '2026-09-07 00:00:00'::timestamp, '"visits"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table visits_p2026_09_06 exists already as %, not as the partition [2026-09-06 00:00:00, 2026-09-07 00:00:00) of visits this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "visits_p2026_09_06" (LIKE "visits" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "visits_p2026_09_06" ADD CONSTRAINT partgen_bounds
+        CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-06 00:00:00'::timestamp AND "visited_at" <
+            '2026-09-07 00:00:00'::timestamp);
+    ALTER TABLE "visits" ATTACH PARTITION "visits_p2026_09_06"
+        FOR VALUES FROM ('2026-09-06 00:00:00'::timestamp) TO ('2026-09-07 00:00:00'::timestamp);
+    ALTER TABLE "visits_p2026_09_06" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- visits_p2026_09_07: 2026-09-07, [2026-09-07 00:00:00, 2026-09-08 00:00:00)
-CREATE TABLE "visits_p2026_09_07" (LIKE "visits" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "visits_p2026_09_07" ADD CONSTRAINT partgen_bounds
-    CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-07 00:00:00'::timestamp AND "visited_at" <
-        '2026-09-08 00:00:00'::timestamp);
-ALTER TABLE "visits" ATTACH PARTITION "visits_p2026_09_07"
-    FOR VALUES FROM ('2026-09-07 00:00:00'::timestamp) TO ('2026-09-08 00:00:00'::timestamp);
-ALTER TABLE "visits_p2026_09_07" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('visits_p2026_09_07'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-07 00:00:00'::timestamp,
+        '2026-09-08 00:00:00'::timestamp, '"visits"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table visits_p2026_09_07 exists already as %, not as the partition [2026-09-07 00:00:00, 2026-09-08 00:00:00) of visits this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "visits_p2026_09_07" (LIKE "visits" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "visits_p2026_09_07" ADD CONSTRAINT partgen_bounds
+        CHECK ("visited_at" IS NOT NULL AND "visited_at" >= '2026-09-07 00:00:00'::timestamp AND "visited_at" <
+            '2026-09-08 00:00:00'::timestamp);
+    ALTER TABLE "visits" ATTACH PARTITION "visits_p2026_09_07"
+        FOR VALUES FROM ('2026-09-07 00:00:00'::timestamp) TO ('2026-09-08 00:00:00'::timestamp);
+    ALTER TABLE "visits_p2026_09_07" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -17,9 +17,15 @@
 -- partgen:partition op=default table=readings name=readings_default
 -- partgen:partition op=create table=readings name=readings_p2026_11 from=2026-11-01T00:00:00+01:00 to=2026-12-01T00:00:00+01:00
 -- partgen:partition op=create table=readings name=readings_p2026_12 from=2026-12-01T00:00:00+01:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=d12133016873bdaffcb744bfdb3432f25d2ecb7c32556d06c1ced9f67aea1b02
+-- partgen:checksum sha256=11353804db60723b9ea019e1d0863d37cf5739730f65a0d6c1fbad754aa5e513
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees readings once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261126000000 readings'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -72,30 +78,89 @@ $partgen$;
 
 -- readings_default catches rows outside every range. Each later file checks it
 -- before it attaches a new range.
-CREATE TABLE "readings_default" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "readings" ATTACH PARTITION "readings_default" DEFAULT;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('readings_default'));
+    IF found = pg_catalog.format('DEFAULT of %s', '"readings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table readings_default exists already as %, not as the default partition of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "readings_default" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "readings" ATTACH PARTITION "readings_default" DEFAULT;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- Keep new rows out of the default partition until the new ranges are attached
 -- (readers are not blocked).
 LOCK TABLE "readings_default" IN EXCLUSIVE MODE;
 
 -- readings_p2026_11: 2026-11, [2026-11-01 00:00:00+01, 2026-12-01 00:00:00+01)
-CREATE TABLE "readings_p2026_11" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "readings_p2026_11" ADD CONSTRAINT partgen_bounds
-    CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2026-11-01 00:00:00+01'::timestamptz AND "taken_at" <
-        '2026-12-01 00:00:00+01'::timestamptz);
-ALTER TABLE "readings" ATTACH PARTITION "readings_p2026_11"
-    FOR VALUES FROM ('2026-11-01 00:00:00+01'::timestamptz) TO ('2026-12-01 00:00:00+01'::timestamptz);
-ALTER TABLE "readings_p2026_11" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('readings_p2026_11'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+01'::timestamptz,
+        '2026-12-01 00:00:00+01'::timestamptz, '"readings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table readings_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00+01, 2026-12-01 00:00:00+01) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "readings_p2026_11" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "readings_p2026_11" ADD CONSTRAINT partgen_bounds
+        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2026-11-01 00:00:00+01'::timestamptz AND "taken_at" <
+            '2026-12-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "readings" ATTACH PARTITION "readings_p2026_11"
+        FOR VALUES FROM ('2026-11-01 00:00:00+01'::timestamptz) TO ('2026-12-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "readings_p2026_11" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- readings_p2026_12: 2026-12, [2026-12-01 00:00:00+01, 2027-01-01 00:00:00+01)
-CREATE TABLE "readings_p2026_12" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "readings_p2026_12" ADD CONSTRAINT partgen_bounds
-    CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2026-12-01 00:00:00+01'::timestamptz AND "taken_at" <
-        '2027-01-01 00:00:00+01'::timestamptz);
-ALTER TABLE "readings" ATTACH PARTITION "readings_p2026_12"
-    FOR VALUES FROM ('2026-12-01 00:00:00+01'::timestamptz) TO ('2027-01-01 00:00:00+01'::timestamptz);
-ALTER TABLE "readings_p2026_12" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('readings_p2026_12'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+01'::timestamptz,
+        '2027-01-01 00:00:00+01'::timestamptz, '"readings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table readings_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00+01, 2027-01-01 00:00:00+01) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "readings_p2026_12" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "readings_p2026_12" ADD CONSTRAINT partgen_bounds
+        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2026-12-01 00:00:00+01'::timestamptz AND "taken_at" <
+            '2027-01-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "readings" ATTACH PARTITION "readings_p2026_12"
+        FOR VALUES FROM ('2026-12-01 00:00:00+01'::timestamptz) TO ('2027-01-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "readings_p2026_12" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -16,9 +16,15 @@
 -- partgen:as-of 2027-01-10
 -- partgen:partition op=create table=readings name=readings_p2027_01 from=2027-01-01T00:00:00+01:00 to=2027-02-01T00:00:00+01:00
 -- partgen:partition op=create table=readings name=readings_p2027_02 from=2027-02-01T00:00:00+01:00 to=2027-03-01T00:00:00+01:00
--- partgen:checksum sha256=ac76a0a62d8b378dd06a4882c77e5dbebeca5b6b4ebbf9f7ef7c3c3522d96bfd
+-- partgen:checksum sha256=fc78517e6271eb26a21d0020114528b26c8f630f4f3e568c8847226452322e85
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees readings once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20270110000000 readings'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -74,17 +80,30 @@ $partgen$;
 LOCK TABLE "readings_default" IN EXCLUSIVE MODE;
 
 -- readings_p2027_01: 2027-01, [2027-01-01 00:00:00+01, 2027-02-01 00:00:00+01)
-CREATE TABLE "readings_p2027_01" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "readings_p2027_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2027-01-01 00:00:00+01'::timestamptz AND "taken_at" <
-        '2027-02-01 00:00:00+01'::timestamptz);
--- Rows of this range waiting in the default partition move in. The column
--- list leaves out generated columns, which PostgreSQL computes again.
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
+    found text;
     cols text;
 BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('readings_p2027_01'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+01'::timestamptz,
+        '2027-02-01 00:00:00+01'::timestamptz, '"readings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table readings_p2027_01 exists already as %, not as the partition [2027-01-01 00:00:00+01, 2027-02-01 00:00:00+01) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "readings_p2027_01" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "readings_p2027_01" ADD CONSTRAINT partgen_bounds
+        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2027-01-01 00:00:00+01'::timestamptz AND "taken_at" <
+            '2027-02-01 00:00:00+01'::timestamptz);
+    -- Rows of this range waiting in the default partition move in. The column
+    -- list leaves out generated columns, which PostgreSQL computes again.
     SELECT string_agg(pg_catalog.quote_ident(attname), ', ' ORDER BY attnum) INTO cols
     FROM pg_catalog.pg_attribute
     WHERE attrelid = '"readings_p2027_01"'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
@@ -92,25 +111,38 @@ BEGIN
         format('WITH moved AS (DELETE FROM %s WHERE "taken_at" >= %s AND "taken_at" < %s RETURNING *) INSERT INTO %s (%s) SELECT %s FROM moved',
         '"readings_default"', '''2027-01-01 00:00:00+01''::timestamptz', '''2027-02-01 00:00:00+01''::timestamptz',
             '"readings_p2027_01"', cols, cols);
+    ALTER TABLE "readings" ATTACH PARTITION "readings_p2027_01"
+        FOR VALUES FROM ('2027-01-01 00:00:00+01'::timestamptz) TO ('2027-02-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "readings_p2027_01" DROP CONSTRAINT partgen_bounds;
 END
 $partgen$;
 -- +goose StatementEnd
-ALTER TABLE "readings" ATTACH PARTITION "readings_p2027_01"
-    FOR VALUES FROM ('2027-01-01 00:00:00+01'::timestamptz) TO ('2027-02-01 00:00:00+01'::timestamptz);
-ALTER TABLE "readings_p2027_01" DROP CONSTRAINT partgen_bounds;
 
 -- readings_p2027_02: 2027-02, [2027-02-01 00:00:00+01, 2027-03-01 00:00:00+01)
-CREATE TABLE "readings_p2027_02" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "readings_p2027_02" ADD CONSTRAINT partgen_bounds
-    CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2027-02-01 00:00:00+01'::timestamptz AND "taken_at" <
-        '2027-03-01 00:00:00+01'::timestamptz);
--- Rows of this range waiting in the default partition move in. The column
--- list leaves out generated columns, which PostgreSQL computes again.
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
+    found text;
     cols text;
 BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('readings_p2027_02'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-02-01 00:00:00+01'::timestamptz,
+        '2027-03-01 00:00:00+01'::timestamptz, '"readings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table readings_p2027_02 exists already as %, not as the partition [2027-02-01 00:00:00+01, 2027-03-01 00:00:00+01) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "readings_p2027_02" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "readings_p2027_02" ADD CONSTRAINT partgen_bounds
+        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2027-02-01 00:00:00+01'::timestamptz AND "taken_at" <
+            '2027-03-01 00:00:00+01'::timestamptz);
+    -- Rows of this range waiting in the default partition move in. The column
+    -- list leaves out generated columns, which PostgreSQL computes again.
     SELECT string_agg(pg_catalog.quote_ident(attname), ', ' ORDER BY attnum) INTO cols
     FROM pg_catalog.pg_attribute
     WHERE attrelid = '"readings_p2027_02"'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
@@ -118,12 +150,12 @@ BEGIN
         format('WITH moved AS (DELETE FROM %s WHERE "taken_at" >= %s AND "taken_at" < %s RETURNING *) INSERT INTO %s (%s) SELECT %s FROM moved',
         '"readings_default"', '''2027-02-01 00:00:00+01''::timestamptz', '''2027-03-01 00:00:00+01''::timestamptz',
             '"readings_p2027_02"', cols, cols);
+    ALTER TABLE "readings" ATTACH PARTITION "readings_p2027_02"
+        FOR VALUES FROM ('2027-02-01 00:00:00+01'::timestamptz) TO ('2027-03-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "readings_p2027_02" DROP CONSTRAINT partgen_bounds;
 END
 $partgen$;
 -- +goose StatementEnd
-ALTER TABLE "readings" ATTACH PARTITION "readings_p2027_02"
-    FOR VALUES FROM ('2027-02-01 00:00:00+01'::timestamptz) TO ('2027-03-01 00:00:00+01'::timestamptz);
-ALTER TABLE "readings_p2027_02" DROP CONSTRAINT partgen_bounds;
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

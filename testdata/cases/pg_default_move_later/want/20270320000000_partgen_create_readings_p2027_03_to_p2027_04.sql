@@ -16,9 +16,15 @@
 -- partgen:as-of 2027-03-20
 -- partgen:partition op=create table=readings name=readings_p2027_03 from=2027-03-01T00:00:00+01:00 to=2027-04-01T00:00:00+02:00
 -- partgen:partition op=create table=readings name=readings_p2027_04 from=2027-04-01T00:00:00+02:00 to=2027-05-01T00:00:00+02:00
--- partgen:checksum sha256=7c7871b751a2a0ddbb98c436f9349a38ec31152413ea56f5487521fe292b440b
+-- partgen:checksum sha256=eb25a83194230d29feab43a4cbc571ae3e4d4da8410d19bb5ac371e4e6b71e0d
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees readings once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20270320000000 readings'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -74,17 +80,30 @@ $partgen$;
 LOCK TABLE "readings_default" IN EXCLUSIVE MODE;
 
 -- readings_p2027_03: 2027-03, [2027-03-01 00:00:00+01, 2027-04-01 00:00:00+02)
-CREATE TABLE "readings_p2027_03" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "readings_p2027_03" ADD CONSTRAINT partgen_bounds
-    CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2027-03-01 00:00:00+01'::timestamptz AND "taken_at" <
-        '2027-04-01 00:00:00+02'::timestamptz);
--- Rows of this range waiting in the default partition move in. The column
--- list leaves out generated columns, which PostgreSQL computes again.
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
+    found text;
     cols text;
 BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('readings_p2027_03'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-03-01 00:00:00+01'::timestamptz,
+        '2027-04-01 00:00:00+02'::timestamptz, '"readings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table readings_p2027_03 exists already as %, not as the partition [2027-03-01 00:00:00+01, 2027-04-01 00:00:00+02) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "readings_p2027_03" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "readings_p2027_03" ADD CONSTRAINT partgen_bounds
+        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2027-03-01 00:00:00+01'::timestamptz AND "taken_at" <
+            '2027-04-01 00:00:00+02'::timestamptz);
+    -- Rows of this range waiting in the default partition move in. The column
+    -- list leaves out generated columns, which PostgreSQL computes again.
     SELECT string_agg(pg_catalog.quote_ident(attname), ', ' ORDER BY attnum) INTO cols
     FROM pg_catalog.pg_attribute
     WHERE attrelid = '"readings_p2027_03"'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
@@ -92,25 +111,38 @@ BEGIN
         format('WITH moved AS (DELETE FROM %s WHERE "taken_at" >= %s AND "taken_at" < %s RETURNING *) INSERT INTO %s (%s) SELECT %s FROM moved',
         '"readings_default"', '''2027-03-01 00:00:00+01''::timestamptz', '''2027-04-01 00:00:00+02''::timestamptz',
             '"readings_p2027_03"', cols, cols);
+    ALTER TABLE "readings" ATTACH PARTITION "readings_p2027_03"
+        FOR VALUES FROM ('2027-03-01 00:00:00+01'::timestamptz) TO ('2027-04-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "readings_p2027_03" DROP CONSTRAINT partgen_bounds;
 END
 $partgen$;
 -- +goose StatementEnd
-ALTER TABLE "readings" ATTACH PARTITION "readings_p2027_03"
-    FOR VALUES FROM ('2027-03-01 00:00:00+01'::timestamptz) TO ('2027-04-01 00:00:00+02'::timestamptz);
-ALTER TABLE "readings_p2027_03" DROP CONSTRAINT partgen_bounds;
 
 -- readings_p2027_04: 2027-04, [2027-04-01 00:00:00+02, 2027-05-01 00:00:00+02)
-CREATE TABLE "readings_p2027_04" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "readings_p2027_04" ADD CONSTRAINT partgen_bounds
-    CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2027-04-01 00:00:00+02'::timestamptz AND "taken_at" <
-        '2027-05-01 00:00:00+02'::timestamptz);
--- Rows of this range waiting in the default partition move in. The column
--- list leaves out generated columns, which PostgreSQL computes again.
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
+    found text;
     cols text;
 BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('readings_p2027_04'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-04-01 00:00:00+02'::timestamptz,
+        '2027-05-01 00:00:00+02'::timestamptz, '"readings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table readings_p2027_04 exists already as %, not as the partition [2027-04-01 00:00:00+02, 2027-05-01 00:00:00+02) of readings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "readings_p2027_04" (LIKE "readings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "readings_p2027_04" ADD CONSTRAINT partgen_bounds
+        CHECK ("taken_at" IS NOT NULL AND "taken_at" >= '2027-04-01 00:00:00+02'::timestamptz AND "taken_at" <
+            '2027-05-01 00:00:00+02'::timestamptz);
+    -- Rows of this range waiting in the default partition move in. The column
+    -- list leaves out generated columns, which PostgreSQL computes again.
     SELECT string_agg(pg_catalog.quote_ident(attname), ', ' ORDER BY attnum) INTO cols
     FROM pg_catalog.pg_attribute
     WHERE attrelid = '"readings_p2027_04"'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
@@ -118,12 +150,12 @@ BEGIN
         format('WITH moved AS (DELETE FROM %s WHERE "taken_at" >= %s AND "taken_at" < %s RETURNING *) INSERT INTO %s (%s) SELECT %s FROM moved',
         '"readings_default"', '''2027-04-01 00:00:00+02''::timestamptz', '''2027-05-01 00:00:00+02''::timestamptz',
             '"readings_p2027_04"', cols, cols);
+    ALTER TABLE "readings" ATTACH PARTITION "readings_p2027_04"
+        FOR VALUES FROM ('2027-04-01 00:00:00+02'::timestamptz) TO ('2027-05-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "readings_p2027_04" DROP CONSTRAINT partgen_bounds;
 END
 $partgen$;
 -- +goose StatementEnd
-ALTER TABLE "readings" ATTACH PARTITION "readings_p2027_04"
-    FOR VALUES FROM ('2027-04-01 00:00:00+02'::timestamptz) TO ('2027-05-01 00:00:00+02'::timestamptz);
-ALTER TABLE "readings_p2027_04" DROP CONSTRAINT partgen_bounds;
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -18,9 +18,15 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=4d29ab4fa7719a3140e69cbba95e134ad3187a1015b03fcbb6fd80e42f66df4b
+-- partgen:checksum sha256=db9bda20812c6be85cb99e5be9eff62479c523e670907faaf40a682f4b9b8156
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees sessions once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260910000000 sessions'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -73,39 +79,118 @@ $partgen$;
 
 -- sessions_default catches rows outside every range. Each later file checks it
 -- before it attaches a new range.
-CREATE TABLE "sessions_default" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "sessions" ATTACH PARTITION "sessions_default" DEFAULT;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('sessions_default'));
+    IF found = pg_catalog.format('DEFAULT of %s', '"sessions"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table sessions_default exists already as %, not as the default partition of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "sessions_default" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "sessions" ATTACH PARTITION "sessions_default" DEFAULT;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- Keep new rows out of the default partition until the new ranges are attached
 -- (readers are not blocked).
 LOCK TABLE "sessions_default" IN EXCLUSIVE MODE;
 
 -- sessions_p2026_08: 2026-08, [2026-08-01 00:00:00+00, 2026-09-01 00:00:00+00)
-CREATE TABLE "sessions_p2026_08" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "sessions_p2026_08" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-01 00:00:00+00'::timestamptz AND "started_at" <
-        '2026-09-01 00:00:00+00'::timestamptz);
-ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_08"
-    FOR VALUES FROM ('2026-08-01 00:00:00+00'::timestamptz) TO ('2026-09-01 00:00:00+00'::timestamptz);
-ALTER TABLE "sessions_p2026_08" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('sessions_p2026_08'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-01 00:00:00+00'::timestamptz,
+        '2026-09-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026_08 exists already as %, not as the partition [2026-08-01 00:00:00+00, 2026-09-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "sessions_p2026_08" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "sessions_p2026_08" ADD CONSTRAINT partgen_bounds
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-01 00:00:00+00'::timestamptz AND "started_at" <
+            '2026-09-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_08"
+        FOR VALUES FROM ('2026-08-01 00:00:00+00'::timestamptz) TO ('2026-09-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "sessions_p2026_08" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- sessions_p2026_09: 2026-09, [2026-09-01 00:00:00+00, 2026-10-01 00:00:00+00)
-CREATE TABLE "sessions_p2026_09" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "sessions_p2026_09" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-09-01 00:00:00+00'::timestamptz AND "started_at" <
-        '2026-10-01 00:00:00+00'::timestamptz);
-ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_09"
-    FOR VALUES FROM ('2026-09-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
-ALTER TABLE "sessions_p2026_09" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('sessions_p2026_09'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-01 00:00:00+00'::timestamptz,
+        '2026-10-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026_09 exists already as %, not as the partition [2026-09-01 00:00:00+00, 2026-10-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "sessions_p2026_09" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "sessions_p2026_09" ADD CONSTRAINT partgen_bounds
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-09-01 00:00:00+00'::timestamptz AND "started_at" <
+            '2026-10-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_09"
+        FOR VALUES FROM ('2026-09-01 00:00:00+00'::timestamptz) TO ('2026-10-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "sessions_p2026_09" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- sessions_p2026_10: 2026-10, [2026-10-01 00:00:00+00, 2026-11-01 00:00:00+00)
-CREATE TABLE "sessions_p2026_10" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "sessions_p2026_10" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-10-01 00:00:00+00'::timestamptz AND "started_at" <
-        '2026-11-01 00:00:00+00'::timestamptz);
-ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_10"
-    FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2026-11-01 00:00:00+00'::timestamptz);
-ALTER TABLE "sessions_p2026_10" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('sessions_p2026_10'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+00'::timestamptz,
+        '2026-11-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026_10 exists already as %, not as the partition [2026-10-01 00:00:00+00, 2026-11-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "sessions_p2026_10" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "sessions_p2026_10" ADD CONSTRAINT partgen_bounds
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-10-01 00:00:00+00'::timestamptz AND "started_at" <
+            '2026-11-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_10"
+        FOR VALUES FROM ('2026-10-01 00:00:00+00'::timestamptz) TO ('2026-11-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "sessions_p2026_10" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

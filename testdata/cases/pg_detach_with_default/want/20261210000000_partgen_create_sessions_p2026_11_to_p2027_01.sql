@@ -17,9 +17,15 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=355ba6b8ef0955360ff8b45fd035d1568c5873bcdc358630b404cec329f84f51
+-- partgen:checksum sha256=43db1c464abbc5c26bf303d1f032d64c8a6165589c19b36b30c91817ea8440ad
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees sessions once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261210000000 sessions'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -75,17 +81,30 @@ $partgen$;
 LOCK TABLE "sessions_default" IN EXCLUSIVE MODE;
 
 -- sessions_p2026_11: 2026-11, [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00)
-CREATE TABLE "sessions_p2026_11" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "sessions_p2026_11" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-11-01 00:00:00+00'::timestamptz AND "started_at" <
-        '2026-12-01 00:00:00+00'::timestamptz);
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
+    found text;
     n bigint;
     first_key text;
     last_key text;
 BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('sessions_p2026_11'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+00'::timestamptz,
+        '2026-12-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "sessions_p2026_11" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "sessions_p2026_11" ADD CONSTRAINT partgen_bounds
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-11-01 00:00:00+00'::timestamptz AND "started_at" <
+            '2026-12-01 00:00:00+00'::timestamptz);
     SELECT count(*), min("started_at")::text, max("started_at")::text INTO n, first_key, last_key
     FROM "sessions_default"
     WHERE "started_at" >= '2026-11-01 00:00:00+00'::timestamptz AND "started_at" <
@@ -95,25 +114,38 @@ BEGIN
             'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_11 [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and run partgen generate again',
             n, first_key, last_key;
     END IF;
+    ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_11"
+        FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "sessions_p2026_11" DROP CONSTRAINT partgen_bounds;
 END
 $partgen$;
 -- +goose StatementEnd
-ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_11"
-    FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
-ALTER TABLE "sessions_p2026_11" DROP CONSTRAINT partgen_bounds;
 
 -- sessions_p2026_12: 2026-12, [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00)
-CREATE TABLE "sessions_p2026_12" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "sessions_p2026_12" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-12-01 00:00:00+00'::timestamptz AND "started_at" <
-        '2027-01-01 00:00:00+00'::timestamptz);
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
+    found text;
     n bigint;
     first_key text;
     last_key text;
 BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('sessions_p2026_12'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+00'::timestamptz,
+        '2027-01-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "sessions_p2026_12" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "sessions_p2026_12" ADD CONSTRAINT partgen_bounds
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-12-01 00:00:00+00'::timestamptz AND "started_at" <
+            '2027-01-01 00:00:00+00'::timestamptz);
     SELECT count(*), min("started_at")::text, max("started_at")::text INTO n, first_key, last_key
     FROM "sessions_default"
     WHERE "started_at" >= '2026-12-01 00:00:00+00'::timestamptz AND "started_at" <
@@ -123,25 +155,38 @@ BEGIN
             'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_12 [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and run partgen generate again',
             n, first_key, last_key;
     END IF;
+    ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_12"
+        FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "sessions_p2026_12" DROP CONSTRAINT partgen_bounds;
 END
 $partgen$;
 -- +goose StatementEnd
-ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_12"
-    FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "sessions_p2026_12" DROP CONSTRAINT partgen_bounds;
 
 -- sessions_p2027_01: 2027-01, [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00)
-CREATE TABLE "sessions_p2027_01" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "sessions_p2027_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "started_at" <
-        '2027-02-01 00:00:00+00'::timestamptz);
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
+    found text;
     n bigint;
     first_key text;
     last_key text;
 BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('sessions_p2027_01'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+00'::timestamptz,
+        '2027-02-01 00:00:00+00'::timestamptz, '"sessions"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table sessions_p2027_01 exists already as %, not as the partition [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "sessions_p2027_01" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "sessions_p2027_01" ADD CONSTRAINT partgen_bounds
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "started_at" <
+            '2027-02-01 00:00:00+00'::timestamptz);
     SELECT count(*), min("started_at")::text, max("started_at")::text INTO n, first_key, last_key
     FROM "sessions_default"
     WHERE "started_at" >= '2027-01-01 00:00:00+00'::timestamptz AND "started_at" <
@@ -151,12 +196,12 @@ BEGIN
             'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and run partgen generate again',
             n, first_key, last_key;
     END IF;
+    ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2027_01"
+        FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-02-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "sessions_p2027_01" DROP CONSTRAINT partgen_bounds;
 END
 $partgen$;
 -- +goose StatementEnd
-ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2027_01"
-    FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-02-01 00:00:00+00'::timestamptz);
-ALTER TABLE "sessions_p2027_01" DROP CONSTRAINT partgen_bounds;
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -16,9 +16,15 @@
 -- partgen:partition op=create table=pings name=pings_p2025_06_04 from=2025-06-04T00:00:00+02:00 to=2025-06-05T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_06_05 from=2025-06-05T00:00:00+02:00 to=2025-06-06T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_06_06 from=2025-06-06T00:00:00+02:00 to=2025-06-07T00:00:00+02:00
--- partgen:checksum sha256=05fc8f4381033163eb6ca85da10bd83aa4ae3b2d767762bbbda345fd2ffc8c90
+-- partgen:checksum sha256=04dfe0f91ed5b98cc53089618fa6ce762d6f98909dff9ddcbf2b9f62b39af9ad
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees pings once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20250603000000 pings'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -70,40 +76,120 @@ $partgen$;
 -- +goose StatementEnd
 
 -- pings_p2025_06_03: 2025-06-03, [2025-06-03 00:00:00+02, 2025-06-04 00:00:00+02)
-CREATE TABLE "pings_p2025_06_03" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_06_03" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-03 00:00:00+02'::timestamptz AND "at" <
-        '2025-06-04 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_06_03"
-    FOR VALUES FROM ('2025-06-03 00:00:00+02'::timestamptz) TO ('2025-06-04 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025_06_03" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_06_03'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-06-03 00:00:00+02'::timestamptz,
+        '2025-06-04 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_06_03 exists already as %, not as the partition [2025-06-03 00:00:00+02, 2025-06-04 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_06_03" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_06_03" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-06-03 00:00:00+02'::timestamptz AND "at" <
+            '2025-06-04 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_06_03"
+        FOR VALUES FROM ('2025-06-03 00:00:00+02'::timestamptz) TO ('2025-06-04 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025_06_03" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025_06_04: 2025-06-04, [2025-06-04 00:00:00+02, 2025-06-05 00:00:00+02)
-CREATE TABLE "pings_p2025_06_04" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_06_04" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-04 00:00:00+02'::timestamptz AND "at" <
-        '2025-06-05 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_06_04"
-    FOR VALUES FROM ('2025-06-04 00:00:00+02'::timestamptz) TO ('2025-06-05 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025_06_04" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_06_04'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-06-04 00:00:00+02'::timestamptz,
+        '2025-06-05 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_06_04 exists already as %, not as the partition [2025-06-04 00:00:00+02, 2025-06-05 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_06_04" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_06_04" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-06-04 00:00:00+02'::timestamptz AND "at" <
+            '2025-06-05 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_06_04"
+        FOR VALUES FROM ('2025-06-04 00:00:00+02'::timestamptz) TO ('2025-06-05 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025_06_04" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025_06_05: 2025-06-05, [2025-06-05 00:00:00+02, 2025-06-06 00:00:00+02)
-CREATE TABLE "pings_p2025_06_05" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_06_05" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-05 00:00:00+02'::timestamptz AND "at" <
-        '2025-06-06 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_06_05"
-    FOR VALUES FROM ('2025-06-05 00:00:00+02'::timestamptz) TO ('2025-06-06 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025_06_05" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_06_05'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-06-05 00:00:00+02'::timestamptz,
+        '2025-06-06 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_06_05 exists already as %, not as the partition [2025-06-05 00:00:00+02, 2025-06-06 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_06_05" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_06_05" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-06-05 00:00:00+02'::timestamptz AND "at" <
+            '2025-06-06 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_06_05"
+        FOR VALUES FROM ('2025-06-05 00:00:00+02'::timestamptz) TO ('2025-06-06 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025_06_05" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025_06_06: 2025-06-06, [2025-06-06 00:00:00+02, 2025-06-07 00:00:00+02)
-CREATE TABLE "pings_p2025_06_06" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_06_06" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-06 00:00:00+02'::timestamptz AND "at" <
-        '2025-06-07 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_06_06"
-    FOR VALUES FROM ('2025-06-06 00:00:00+02'::timestamptz) TO ('2025-06-07 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025_06_06" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_06_06'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-06-06 00:00:00+02'::timestamptz,
+        '2025-06-07 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_06_06 exists already as %, not as the partition [2025-06-06 00:00:00+02, 2025-06-07 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_06_06" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_06_06" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-06-06 00:00:00+02'::timestamptz AND "at" <
+            '2025-06-07 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_06_06"
+        FOR VALUES FROM ('2025-06-06 00:00:00+02'::timestamptz) TO ('2025-06-07 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025_06_06" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -13,9 +13,15 @@
 --
 -- partgen:as-of 2025-06-04
 -- partgen:partition op=create table=pings name=pings_p2025_06_07 from=2025-06-07T00:00:00+02:00 to=2025-06-08T00:00:00+02:00
--- partgen:checksum sha256=eb27660bb6d70a547ebef0eb127b0d1a6279bcabb2f9c38555504f1c68ffe1a8
+-- partgen:checksum sha256=bd157a8657111610d660a92192de47fc6d6fc0cd011dcc2839670be78e142fcc
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees pings once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20250604000000 pings'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -67,13 +73,33 @@ $partgen$;
 -- +goose StatementEnd
 
 -- pings_p2025_06_07: 2025-06-07, [2025-06-07 00:00:00+02, 2025-06-08 00:00:00+02)
-CREATE TABLE "pings_p2025_06_07" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_06_07" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-07 00:00:00+02'::timestamptz AND "at" <
-        '2025-06-08 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_06_07"
-    FOR VALUES FROM ('2025-06-07 00:00:00+02'::timestamptz) TO ('2025-06-08 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025_06_07" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_06_07'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-06-07 00:00:00+02'::timestamptz,
+        '2025-06-08 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_06_07 exists already as %, not as the partition [2025-06-07 00:00:00+02, 2025-06-08 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_06_07" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_06_07" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-06-07 00:00:00+02'::timestamptz AND "at" <
+            '2025-06-08 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_06_07"
+        FOR VALUES FROM ('2025-06-07 00:00:00+02'::timestamptz) TO ('2025-06-08 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025_06_07" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -19,9 +19,15 @@
 -- partgen:partition op=create table=pings name=pings_p2025w24 from=2025-06-09T00:00:00+02:00 to=2025-06-16T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025w25 from=2025-06-16T00:00:00+02:00 to=2025-06-23T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025w26 from=2025-06-23T00:00:00+02:00 to=2025-06-30T00:00:00+02:00
--- partgen:checksum sha256=fcb841079a8c583f028f41619b1cfe80752b32083a5c85e7a6201cd23cea7584
+-- partgen:checksum sha256=cda1d027968fb8e1817d4f5e800b3ccc00989ca63a9c8a8f189aeaf99aa4fa8b
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees pings once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20250612000000 pings'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -73,40 +79,120 @@ $partgen$;
 -- +goose StatementEnd
 
 -- pings_p2025_06_08: 2025-06-08, [2025-06-08 00:00:00+02, 2025-06-09 00:00:00+02)
-CREATE TABLE "pings_p2025_06_08" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_06_08" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-08 00:00:00+02'::timestamptz AND "at" <
-        '2025-06-09 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_06_08"
-    FOR VALUES FROM ('2025-06-08 00:00:00+02'::timestamptz) TO ('2025-06-09 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025_06_08" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_06_08'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-06-08 00:00:00+02'::timestamptz,
+        '2025-06-09 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_06_08 exists already as %, not as the partition [2025-06-08 00:00:00+02, 2025-06-09 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_06_08" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_06_08" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-06-08 00:00:00+02'::timestamptz AND "at" <
+            '2025-06-09 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_06_08"
+        FOR VALUES FROM ('2025-06-08 00:00:00+02'::timestamptz) TO ('2025-06-09 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025_06_08" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025w24: 2025-W24, [2025-06-09 00:00:00+02, 2025-06-16 00:00:00+02)
-CREATE TABLE "pings_p2025w24" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025w24" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-09 00:00:00+02'::timestamptz AND "at" <
-        '2025-06-16 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w24"
-    FOR VALUES FROM ('2025-06-09 00:00:00+02'::timestamptz) TO ('2025-06-16 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025w24" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025w24'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-06-09 00:00:00+02'::timestamptz,
+        '2025-06-16 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025w24 exists already as %, not as the partition [2025-06-09 00:00:00+02, 2025-06-16 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025w24" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025w24" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-06-09 00:00:00+02'::timestamptz AND "at" <
+            '2025-06-16 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w24"
+        FOR VALUES FROM ('2025-06-09 00:00:00+02'::timestamptz) TO ('2025-06-16 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025w24" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025w25: 2025-W25, [2025-06-16 00:00:00+02, 2025-06-23 00:00:00+02)
-CREATE TABLE "pings_p2025w25" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025w25" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-16 00:00:00+02'::timestamptz AND "at" <
-        '2025-06-23 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w25"
-    FOR VALUES FROM ('2025-06-16 00:00:00+02'::timestamptz) TO ('2025-06-23 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025w25" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025w25'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-06-16 00:00:00+02'::timestamptz,
+        '2025-06-23 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025w25 exists already as %, not as the partition [2025-06-16 00:00:00+02, 2025-06-23 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025w25" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025w25" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-06-16 00:00:00+02'::timestamptz AND "at" <
+            '2025-06-23 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w25"
+        FOR VALUES FROM ('2025-06-16 00:00:00+02'::timestamptz) TO ('2025-06-23 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025w25" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025w26: 2025-W26, [2025-06-23 00:00:00+02, 2025-06-30 00:00:00+02)
-CREATE TABLE "pings_p2025w26" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025w26" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-06-23 00:00:00+02'::timestamptz AND "at" <
-        '2025-06-30 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w26"
-    FOR VALUES FROM ('2025-06-23 00:00:00+02'::timestamptz) TO ('2025-06-30 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025w26" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025w26'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-06-23 00:00:00+02'::timestamptz,
+        '2025-06-30 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025w26 exists already as %, not as the partition [2025-06-23 00:00:00+02, 2025-06-30 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025w26" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025w26" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-06-23 00:00:00+02'::timestamptz AND "at" <
+            '2025-06-30 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w26"
+        FOR VALUES FROM ('2025-06-23 00:00:00+02'::timestamptz) TO ('2025-06-30 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025w26" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -17,9 +17,15 @@
 -- partgen:as-of 2025-03-20
 -- partgen:partition op=create table=pings name=pings_p2025_03 from=2025-03-01T00:00:00+01:00 to=2025-04-01T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025q2 from=2025-04-01T00:00:00+02:00 to=2025-07-01T00:00:00+02:00
--- partgen:checksum sha256=473fa5c67d5ade5d4839a375b359b9b30e1e5fb582ae0c8e3b834d1f03f6b7e5
+-- partgen:checksum sha256=d659bcfaa4b6ef9a30a7acb78ae0381929df50a1e0d2e6535652de4b8dfca0e3
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees pings once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20250320000000 pings'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -71,22 +77,62 @@ $partgen$;
 -- +goose StatementEnd
 
 -- pings_p2025_03: 2025-03, [2025-03-01 00:00:00+01, 2025-04-01 00:00:00+02)
-CREATE TABLE "pings_p2025_03" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_03" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-01 00:00:00+01'::timestamptz AND "at" <
-        '2025-04-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03"
-    FOR VALUES FROM ('2025-03-01 00:00:00+01'::timestamptz) TO ('2025-04-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025_03" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_03'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-01 00:00:00+01'::timestamptz,
+        '2025-04-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_03 exists already as %, not as the partition [2025-03-01 00:00:00+01, 2025-04-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_03" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_03" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-01 00:00:00+01'::timestamptz AND "at" <
+            '2025-04-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03"
+        FOR VALUES FROM ('2025-03-01 00:00:00+01'::timestamptz) TO ('2025-04-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025_03" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025q2: 2025-Q2, [2025-04-01 00:00:00+02, 2025-07-01 00:00:00+02)
-CREATE TABLE "pings_p2025q2" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025q2" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-04-01 00:00:00+02'::timestamptz AND "at" <
-        '2025-07-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025q2"
-    FOR VALUES FROM ('2025-04-01 00:00:00+02'::timestamptz) TO ('2025-07-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025q2" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025q2'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-04-01 00:00:00+02'::timestamptz,
+        '2025-07-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025q2 exists already as %, not as the partition [2025-04-01 00:00:00+02, 2025-07-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025q2" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025q2" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-04-01 00:00:00+02'::timestamptz AND "at" <
+            '2025-07-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025q2"
+        FOR VALUES FROM ('2025-04-01 00:00:00+02'::timestamptz) TO ('2025-07-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025q2" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -16,9 +16,15 @@
 -- partgen:partition op=create table=pings name=pings_p2025_08 from=2025-08-01T00:00:00+02:00 to=2025-09-01T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_09 from=2025-09-01T00:00:00+02:00 to=2025-10-01T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_10 from=2025-10-01T00:00:00+02:00 to=2025-11-01T00:00:00+01:00
--- partgen:checksum sha256=61a56c3eee4f23fad181f818478022ba6cc7e2d31f06bf3bdde39efacc0f6c00
+-- partgen:checksum sha256=47973de913183fff18317507f8fdb60467af74390ca04d0c932dc3ddea4785b2
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees pings once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20250910000000 pings'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -70,40 +76,120 @@ $partgen$;
 -- +goose StatementEnd
 
 -- pings_p2025_07: 2025-07, [2025-07-01 00:00:00+02, 2025-08-01 00:00:00+02)
-CREATE TABLE "pings_p2025_07" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_07" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-07-01 00:00:00+02'::timestamptz AND "at" <
-        '2025-08-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_07"
-    FOR VALUES FROM ('2025-07-01 00:00:00+02'::timestamptz) TO ('2025-08-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025_07" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_07'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-07-01 00:00:00+02'::timestamptz,
+        '2025-08-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_07 exists already as %, not as the partition [2025-07-01 00:00:00+02, 2025-08-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_07" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_07" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-07-01 00:00:00+02'::timestamptz AND "at" <
+            '2025-08-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_07"
+        FOR VALUES FROM ('2025-07-01 00:00:00+02'::timestamptz) TO ('2025-08-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025_07" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025_08: 2025-08, [2025-08-01 00:00:00+02, 2025-09-01 00:00:00+02)
-CREATE TABLE "pings_p2025_08" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_08" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-08-01 00:00:00+02'::timestamptz AND "at" <
-        '2025-09-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_08"
-    FOR VALUES FROM ('2025-08-01 00:00:00+02'::timestamptz) TO ('2025-09-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025_08" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_08'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-08-01 00:00:00+02'::timestamptz,
+        '2025-09-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_08 exists already as %, not as the partition [2025-08-01 00:00:00+02, 2025-09-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_08" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_08" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-08-01 00:00:00+02'::timestamptz AND "at" <
+            '2025-09-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_08"
+        FOR VALUES FROM ('2025-08-01 00:00:00+02'::timestamptz) TO ('2025-09-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025_08" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025_09: 2025-09, [2025-09-01 00:00:00+02, 2025-10-01 00:00:00+02)
-CREATE TABLE "pings_p2025_09" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_09" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-09-01 00:00:00+02'::timestamptz AND "at" <
-        '2025-10-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_09"
-    FOR VALUES FROM ('2025-09-01 00:00:00+02'::timestamptz) TO ('2025-10-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025_09" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_09'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-09-01 00:00:00+02'::timestamptz,
+        '2025-10-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_09 exists already as %, not as the partition [2025-09-01 00:00:00+02, 2025-10-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_09" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_09" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-09-01 00:00:00+02'::timestamptz AND "at" <
+            '2025-10-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_09"
+        FOR VALUES FROM ('2025-09-01 00:00:00+02'::timestamptz) TO ('2025-10-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025_09" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025_10: 2025-10, [2025-10-01 00:00:00+02, 2025-11-01 00:00:00+01)
-CREATE TABLE "pings_p2025_10" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_10" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-10-01 00:00:00+02'::timestamptz AND "at" <
-        '2025-11-01 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_10"
-    FOR VALUES FROM ('2025-10-01 00:00:00+02'::timestamptz) TO ('2025-11-01 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2025_10" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_10'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-10-01 00:00:00+02'::timestamptz,
+        '2025-11-01 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_10 exists already as %, not as the partition [2025-10-01 00:00:00+02, 2025-11-01 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_10" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_10" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-10-01 00:00:00+02'::timestamptz AND "at" <
+            '2025-11-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_10"
+        FOR VALUES FROM ('2025-10-01 00:00:00+02'::timestamptz) TO ('2025-11-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2025_10" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

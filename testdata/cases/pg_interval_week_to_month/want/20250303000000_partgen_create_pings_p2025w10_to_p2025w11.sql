@@ -14,9 +14,15 @@
 -- partgen:as-of 2025-03-03
 -- partgen:partition op=create table=pings name=pings_p2025w10 from=2025-03-03T00:00:00+01:00 to=2025-03-10T00:00:00+01:00
 -- partgen:partition op=create table=pings name=pings_p2025w11 from=2025-03-10T00:00:00+01:00 to=2025-03-17T00:00:00+01:00
--- partgen:checksum sha256=11b1c746e002646e778d0b8b363135c4e1fe018a31a787c75d0f853819532611
+-- partgen:checksum sha256=5bb131ef690845ce62963c61fe176f0fac45d7060faf94d3dde07d073dcb734e
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees pings once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20250303000000 pings'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -68,22 +74,62 @@ $partgen$;
 -- +goose StatementEnd
 
 -- pings_p2025w10: 2025-W10, [2025-03-03 00:00:00+01, 2025-03-10 00:00:00+01)
-CREATE TABLE "pings_p2025w10" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025w10" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-03 00:00:00+01'::timestamptz AND "at" <
-        '2025-03-10 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w10"
-    FOR VALUES FROM ('2025-03-03 00:00:00+01'::timestamptz) TO ('2025-03-10 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2025w10" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025w10'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-03 00:00:00+01'::timestamptz,
+        '2025-03-10 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025w10 exists already as %, not as the partition [2025-03-03 00:00:00+01, 2025-03-10 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025w10" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025w10" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-03 00:00:00+01'::timestamptz AND "at" <
+            '2025-03-10 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w10"
+        FOR VALUES FROM ('2025-03-03 00:00:00+01'::timestamptz) TO ('2025-03-10 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2025w10" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025w11: 2025-W11, [2025-03-10 00:00:00+01, 2025-03-17 00:00:00+01)
-CREATE TABLE "pings_p2025w11" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025w11" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-10 00:00:00+01'::timestamptz AND "at" <
-        '2025-03-17 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w11"
-    FOR VALUES FROM ('2025-03-10 00:00:00+01'::timestamptz) TO ('2025-03-17 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2025w11" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025w11'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-10 00:00:00+01'::timestamptz,
+        '2025-03-17 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025w11 exists already as %, not as the partition [2025-03-10 00:00:00+01, 2025-03-17 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025w11" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025w11" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-10 00:00:00+01'::timestamptz AND "at" <
+            '2025-03-17 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w11"
+        FOR VALUES FROM ('2025-03-10 00:00:00+01'::timestamptz) TO ('2025-03-17 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2025w11" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -24,9 +24,15 @@
 -- partgen:partition op=create table=pings name=pings_p2025w13 from=2025-03-24T00:00:00+01:00 to=2025-03-31T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_03_31 from=2025-03-31T00:00:00+02:00 to=2025-04-01T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_04 from=2025-04-01T00:00:00+02:00 to=2025-05-01T00:00:00+02:00
--- partgen:checksum sha256=21626a351bccdec8fe2eacae3993f6d74c5d1a1da2c451c9a9f17ec6d0bcb216
+-- partgen:checksum sha256=dee10eb9dd5cb5bd75b5104951dc4be4bfe68b7fa0bb830e958210c08a039d87
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees pings once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20250312000000 pings'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -78,58 +84,178 @@ $partgen$;
 -- +goose StatementEnd
 
 -- pings_p2025_03_01: 2025-03-01, [2025-03-01 00:00:00+01, 2025-03-02 00:00:00+01)
-CREATE TABLE "pings_p2025_03_01" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_03_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-01 00:00:00+01'::timestamptz AND "at" <
-        '2025-03-02 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03_01"
-    FOR VALUES FROM ('2025-03-01 00:00:00+01'::timestamptz) TO ('2025-03-02 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2025_03_01" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_03_01'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-01 00:00:00+01'::timestamptz,
+        '2025-03-02 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_03_01 exists already as %, not as the partition [2025-03-01 00:00:00+01, 2025-03-02 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_03_01" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_03_01" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-01 00:00:00+01'::timestamptz AND "at" <
+            '2025-03-02 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03_01"
+        FOR VALUES FROM ('2025-03-01 00:00:00+01'::timestamptz) TO ('2025-03-02 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2025_03_01" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025_03_02: 2025-03-02, [2025-03-02 00:00:00+01, 2025-03-03 00:00:00+01)
-CREATE TABLE "pings_p2025_03_02" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_03_02" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-02 00:00:00+01'::timestamptz AND "at" <
-        '2025-03-03 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03_02"
-    FOR VALUES FROM ('2025-03-02 00:00:00+01'::timestamptz) TO ('2025-03-03 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2025_03_02" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_03_02'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-02 00:00:00+01'::timestamptz,
+        '2025-03-03 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_03_02 exists already as %, not as the partition [2025-03-02 00:00:00+01, 2025-03-03 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_03_02" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_03_02" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-02 00:00:00+01'::timestamptz AND "at" <
+            '2025-03-03 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03_02"
+        FOR VALUES FROM ('2025-03-02 00:00:00+01'::timestamptz) TO ('2025-03-03 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2025_03_02" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025w12: 2025-W12, [2025-03-17 00:00:00+01, 2025-03-24 00:00:00+01)
-CREATE TABLE "pings_p2025w12" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025w12" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-17 00:00:00+01'::timestamptz AND "at" <
-        '2025-03-24 00:00:00+01'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w12"
-    FOR VALUES FROM ('2025-03-17 00:00:00+01'::timestamptz) TO ('2025-03-24 00:00:00+01'::timestamptz);
-ALTER TABLE "pings_p2025w12" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025w12'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-17 00:00:00+01'::timestamptz,
+        '2025-03-24 00:00:00+01'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025w12 exists already as %, not as the partition [2025-03-17 00:00:00+01, 2025-03-24 00:00:00+01) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025w12" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025w12" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-17 00:00:00+01'::timestamptz AND "at" <
+            '2025-03-24 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w12"
+        FOR VALUES FROM ('2025-03-17 00:00:00+01'::timestamptz) TO ('2025-03-24 00:00:00+01'::timestamptz);
+    ALTER TABLE "pings_p2025w12" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025w13: 2025-W13, [2025-03-24 00:00:00+01, 2025-03-31 00:00:00+02)
-CREATE TABLE "pings_p2025w13" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025w13" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-24 00:00:00+01'::timestamptz AND "at" <
-        '2025-03-31 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w13"
-    FOR VALUES FROM ('2025-03-24 00:00:00+01'::timestamptz) TO ('2025-03-31 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025w13" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025w13'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-24 00:00:00+01'::timestamptz,
+        '2025-03-31 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025w13 exists already as %, not as the partition [2025-03-24 00:00:00+01, 2025-03-31 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025w13" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025w13" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-24 00:00:00+01'::timestamptz AND "at" <
+            '2025-03-31 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025w13"
+        FOR VALUES FROM ('2025-03-24 00:00:00+01'::timestamptz) TO ('2025-03-31 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025w13" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025_03_31: 2025-03-31, [2025-03-31 00:00:00+02, 2025-04-01 00:00:00+02)
-CREATE TABLE "pings_p2025_03_31" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_03_31" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-03-31 00:00:00+02'::timestamptz AND "at" <
-        '2025-04-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03_31"
-    FOR VALUES FROM ('2025-03-31 00:00:00+02'::timestamptz) TO ('2025-04-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025_03_31" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_03_31'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-03-31 00:00:00+02'::timestamptz,
+        '2025-04-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_03_31 exists already as %, not as the partition [2025-03-31 00:00:00+02, 2025-04-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_03_31" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_03_31" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-03-31 00:00:00+02'::timestamptz AND "at" <
+            '2025-04-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_03_31"
+        FOR VALUES FROM ('2025-03-31 00:00:00+02'::timestamptz) TO ('2025-04-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025_03_31" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- pings_p2025_04: 2025-04, [2025-04-01 00:00:00+02, 2025-05-01 00:00:00+02)
-CREATE TABLE "pings_p2025_04" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "pings_p2025_04" ADD CONSTRAINT partgen_bounds
-    CHECK ("at" IS NOT NULL AND "at" >= '2025-04-01 00:00:00+02'::timestamptz AND "at" <
-        '2025-05-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_04"
-    FOR VALUES FROM ('2025-04-01 00:00:00+02'::timestamptz) TO ('2025-05-01 00:00:00+02'::timestamptz);
-ALTER TABLE "pings_p2025_04" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('pings_p2025_04'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2025-04-01 00:00:00+02'::timestamptz,
+        '2025-05-01 00:00:00+02'::timestamptz, '"pings"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table pings_p2025_04 exists already as %, not as the partition [2025-04-01 00:00:00+02, 2025-05-01 00:00:00+02) of pings this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "pings_p2025_04" (LIKE "pings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "pings_p2025_04" ADD CONSTRAINT partgen_bounds
+        CHECK ("at" IS NOT NULL AND "at" >= '2025-04-01 00:00:00+02'::timestamptz AND "at" <
+            '2025-05-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings" ATTACH PARTITION "pings_p2025_04"
+        FOR VALUES FROM ('2025-04-01 00:00:00+02'::timestamptz) TO ('2025-05-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "pings_p2025_04" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -17,9 +17,15 @@
 -- partgen:partition op=default table=events name=events_default
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=309010999a1d56eda5a3b06e6ac728c8067a3858d90bf6eb9b3073e1cc74f833
+-- partgen:checksum sha256=a1eec29a616a2ad77018cf8a48e9467407453b601ab4cd3255d086bd97bace23
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees events once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261126000000 events'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -72,30 +78,89 @@ $partgen$;
 
 -- events_default catches rows outside every range. Each later file checks it
 -- before it attaches a new range.
-CREATE TABLE "events_default" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events" ATTACH PARTITION "events_default" DEFAULT;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_default'));
+    IF found = pg_catalog.format('DEFAULT of %s', '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_default exists already as %, not as the default partition of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_default" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events" ATTACH PARTITION "events_default" DEFAULT;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- Keep new rows out of the default partition until the new ranges are attached
 -- (readers are not blocked).
 LOCK TABLE "events_default" IN EXCLUSIVE MODE;
 
 -- events_p2026_11: 2026-11, [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00)
-CREATE TABLE "events_p2026_11" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_11" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-12-01 00:00:00+00'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_11"
-    FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
-ALTER TABLE "events_p2026_11" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_11'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+00'::timestamptz,
+        '2026-12-01 00:00:00+00'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_11" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_11" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-12-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_11"
+        FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "events_p2026_11" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2026_12: 2026-12, [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00)
-CREATE TABLE "events_p2026_12" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_12" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" <
-        '2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_12"
-    FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "events_p2026_12" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_12'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+00'::timestamptz,
+        '2027-01-01 00:00:00+00'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_12" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_12" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_12"
+        FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "events_p2026_12" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -14,9 +14,16 @@
 -- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=ticks.events name=events_202611 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=ticks.events name=events_202612 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=2d98533881460e094a1f556bfb504edb58fc1c18eaadfe3e7ee8c2e31b866bad
+-- partgen:checksum sha256=a5ab946c1384b0edffe578a682efe431834a9f12d16ac045ee6a3291e387fbce
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees ticks.events once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
+    pg_catalog.hashtext('20261126000000 ticks.events'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -68,22 +75,62 @@ $partgen$;
 -- +goose StatementEnd
 
 -- events_202611: 2026-11, [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00)
-CREATE TABLE "ticks"."events_202611" (LIKE "ticks"."events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks"."events_202611" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-12-01 00:00:00+00'::timestamptz);
-ALTER TABLE "ticks"."events" ATTACH PARTITION "ticks"."events_202611"
-    FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
-ALTER TABLE "ticks"."events_202611" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks.events_202611'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+00'::timestamptz,
+        '2026-12-01 00:00:00+00'::timestamptz, '"ticks"."events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks.events_202611 exists already as %, not as the partition [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00) of ticks.events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks"."events_202611" (LIKE "ticks"."events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks"."events_202611" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-12-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "ticks"."events" ATTACH PARTITION "ticks"."events_202611"
+        FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "ticks"."events_202611" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_202612: 2026-12, [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00)
-CREATE TABLE "ticks"."events_202612" (LIKE "ticks"."events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks"."events_202612" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" <
-        '2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "ticks"."events" ATTACH PARTITION "ticks"."events_202612"
-    FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "ticks"."events_202612" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks.events_202612'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+00'::timestamptz,
+        '2027-01-01 00:00:00+00'::timestamptz, '"ticks"."events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks.events_202612 exists already as %, not as the partition [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00) of ticks.events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks"."events_202612" (LIKE "ticks"."events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks"."events_202612" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "ticks"."events" ATTACH PARTITION "ticks"."events_202612"
+        FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "ticks"."events_202612" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -15,9 +15,15 @@
 -- partgen:partition op=create table=events name=events_p2026_11 from=2026-11-01T00:00:00-04:00 to=2026-12-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_12 from=2026-12-01T00:00:00-05:00 to=2027-01-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2027_01 from=2027-01-01T00:00:00-05:00 to=2027-02-01T00:00:00-05:00
--- partgen:checksum sha256=99a88e0c6c78c17b620b2b20de89c6ac6bcee749378f4a61d8de907766b67dff
+-- partgen:checksum sha256=36368527d69220258d7f74e76309c64a1a875bd6e14de7480923cff67452f8a2
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees events once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261126000000 events'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -69,28 +75,91 @@ $partgen$;
 -- +goose StatementEnd
 
 -- events_p2026_11: 2026-11, [2026-11-01 00:00:00, 2026-12-01 00:00:00)
-CREATE TABLE "events_p2026_11" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_11" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00'::timestamp AND "ts" < '2026-12-01 00:00:00'::timestamp);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_11"
-    FOR VALUES FROM ('2026-11-01 00:00:00'::timestamp) TO ('2026-12-01 00:00:00'::timestamp);
-ALTER TABLE "events_p2026_11" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_11'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00'::timestamp,
+        '2026-12-01 00:00:00'::timestamp, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00, 2026-12-01 00:00:00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_11" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_11" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00'::timestamp AND "ts" <
+            '2026-12-01 00:00:00'::timestamp);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_11"
+        FOR VALUES FROM ('2026-11-01 00:00:00'::timestamp) TO ('2026-12-01 00:00:00'::timestamp);
+    ALTER TABLE "events_p2026_11" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2026_12: 2026-12, [2026-12-01 00:00:00, 2027-01-01 00:00:00)
-CREATE TABLE "events_p2026_12" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_12" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00'::timestamp AND "ts" < '2027-01-01 00:00:00'::timestamp);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_12"
-    FOR VALUES FROM ('2026-12-01 00:00:00'::timestamp) TO ('2027-01-01 00:00:00'::timestamp);
-ALTER TABLE "events_p2026_12" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_12'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00'::timestamp,
+        '2027-01-01 00:00:00'::timestamp, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00, 2027-01-01 00:00:00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_12" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_12" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00'::timestamp AND "ts" <
+            '2027-01-01 00:00:00'::timestamp);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_12"
+        FOR VALUES FROM ('2026-12-01 00:00:00'::timestamp) TO ('2027-01-01 00:00:00'::timestamp);
+    ALTER TABLE "events_p2026_12" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2027_01: 2027-01, [2027-01-01 00:00:00, 2027-02-01 00:00:00)
-CREATE TABLE "events_p2027_01" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2027_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00'::timestamp AND "ts" < '2027-02-01 00:00:00'::timestamp);
-ALTER TABLE "events" ATTACH PARTITION "events_p2027_01"
-    FOR VALUES FROM ('2027-01-01 00:00:00'::timestamp) TO ('2027-02-01 00:00:00'::timestamp);
-ALTER TABLE "events_p2027_01" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2027_01'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00'::timestamp,
+        '2027-02-01 00:00:00'::timestamp, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2027_01 exists already as %, not as the partition [2027-01-01 00:00:00, 2027-02-01 00:00:00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2027_01" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2027_01" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00'::timestamp AND "ts" <
+            '2027-02-01 00:00:00'::timestamp);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2027_01"
+        FOR VALUES FROM ('2027-01-01 00:00:00'::timestamp) TO ('2027-02-01 00:00:00'::timestamp);
+    ALTER TABLE "events_p2027_01" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -17,9 +17,15 @@
 -- partgen:partition op=default table=tracking name=tracking_default
 -- partgen:partition op=create table=tracking name=tracking_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=tracking name=tracking_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=ed2bd7a50617b5afa4894127d082fdd3224c4c45f80c24591815ef3ed7210561
+-- partgen:checksum sha256=da223ca012d18346ecbc01868548b627084a8b762f6dd4b771c6e7214d925430
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees tracking once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261126000000 tracking'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -75,33 +81,95 @@ $partgen$;
 
 -- tracking_default catches rows outside every range. Each later file checks it
 -- before it attaches a new range.
-CREATE TABLE "tracking_default" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE "partgen_case_slow_disk";
-ALTER TABLE "tracking_default" REPLICA IDENTITY USING INDEX "tracking_default_id_ts_key";
-ALTER TABLE "tracking" ATTACH PARTITION "tracking_default" DEFAULT;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('tracking_default'));
+    IF found = pg_catalog.format('DEFAULT of %s', '"tracking"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table tracking_default exists already as %, not as the default partition of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "tracking_default" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE
+        "partgen_case_slow_disk";
+    ALTER TABLE "tracking_default" REPLICA IDENTITY USING INDEX "tracking_default_id_ts_key";
+    ALTER TABLE "tracking" ATTACH PARTITION "tracking_default" DEFAULT;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- Keep new rows out of the default partition until the new ranges are attached
 -- (readers are not blocked).
 LOCK TABLE "tracking_default" IN EXCLUSIVE MODE;
 
 -- tracking_p2026_11: 2026-11, [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00)
-CREATE TABLE "tracking_p2026_11" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE "partgen_case_slow_disk";
-ALTER TABLE "tracking_p2026_11" REPLICA IDENTITY USING INDEX "tracking_p2026_11_id_ts_key";
-ALTER TABLE "tracking_p2026_11" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" <
-        '2026-12-01 00:00:00+00'::timestamptz);
-ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2026_11"
-    FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
-ALTER TABLE "tracking_p2026_11" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('tracking_p2026_11'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-11-01 00:00:00+00'::timestamptz,
+        '2026-12-01 00:00:00+00'::timestamptz, '"tracking"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table tracking_p2026_11 exists already as %, not as the partition [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00) of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "tracking_p2026_11" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE
+        "partgen_case_slow_disk";
+    ALTER TABLE "tracking_p2026_11" REPLICA IDENTITY USING INDEX "tracking_p2026_11_id_ts_key";
+    ALTER TABLE "tracking_p2026_11" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-11-01 00:00:00+00'::timestamptz AND "ts" <
+            '2026-12-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2026_11"
+        FOR VALUES FROM ('2026-11-01 00:00:00+00'::timestamptz) TO ('2026-12-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "tracking_p2026_11" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- tracking_p2026_12: 2026-12, [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00)
-CREATE TABLE "tracking_p2026_12" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE "partgen_case_slow_disk";
-ALTER TABLE "tracking_p2026_12" REPLICA IDENTITY USING INDEX "tracking_p2026_12_id_ts_key";
-ALTER TABLE "tracking_p2026_12" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" <
-        '2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2026_12"
-    FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "tracking_p2026_12" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('tracking_p2026_12'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-01 00:00:00+00'::timestamptz,
+        '2027-01-01 00:00:00+00'::timestamptz, '"tracking"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table tracking_p2026_12 exists already as %, not as the partition [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00) of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "tracking_p2026_12" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE
+        "partgen_case_slow_disk";
+    ALTER TABLE "tracking_p2026_12" REPLICA IDENTITY USING INDEX "tracking_p2026_12_id_ts_key";
+    ALTER TABLE "tracking_p2026_12" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2026_12"
+        FOR VALUES FROM ('2026-12-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "tracking_p2026_12" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

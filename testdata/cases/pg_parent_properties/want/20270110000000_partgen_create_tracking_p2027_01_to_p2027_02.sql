@@ -16,9 +16,15 @@
 -- partgen:as-of 2027-01-10
 -- partgen:partition op=create table=tracking name=tracking_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=tracking name=tracking_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=2194461d26e876f39759aa640c3ccd28d32469e75b9735452559fc1c0ecc4021
+-- partgen:checksum sha256=415c5d3d52b4e974848732c7407464c6ae61c8610b9a165f0aeaa9a766c16161
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees tracking once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20270110000000 tracking'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -77,18 +83,32 @@ $partgen$;
 LOCK TABLE "tracking_default" IN EXCLUSIVE MODE;
 
 -- tracking_p2027_01: 2027-01, [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00)
-CREATE TABLE "tracking_p2027_01" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE "partgen_case_slow_disk";
-ALTER TABLE "tracking_p2027_01" REPLICA IDENTITY USING INDEX "tracking_p2027_01_id_ts_key";
-ALTER TABLE "tracking_p2027_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" <
-        '2027-02-01 00:00:00+00'::timestamptz);
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
+    found text;
     n bigint;
     first_key text;
     last_key text;
 BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('tracking_p2027_01'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+00'::timestamptz,
+        '2027-02-01 00:00:00+00'::timestamptz, '"tracking"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table tracking_p2027_01 exists already as %, not as the partition [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00) of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "tracking_p2027_01" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE
+        "partgen_case_slow_disk";
+    ALTER TABLE "tracking_p2027_01" REPLICA IDENTITY USING INDEX "tracking_p2027_01_id_ts_key";
+    ALTER TABLE "tracking_p2027_01" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-02-01 00:00:00+00'::timestamptz);
     SELECT count(*), min("ts")::text, max("ts")::text INTO n, first_key, last_key
     FROM "tracking_default"
     WHERE "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" < '2027-02-01 00:00:00+00'::timestamptz;
@@ -97,26 +117,40 @@ BEGIN
             'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: move those rows out of tracking_default, or set on_default_rows: move for tracking in partgen.yaml, delete this file and run partgen generate again',
             n, first_key, last_key;
     END IF;
+    ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2027_01"
+        FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-02-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "tracking_p2027_01" DROP CONSTRAINT partgen_bounds;
 END
 $partgen$;
 -- +goose StatementEnd
-ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2027_01"
-    FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2027-02-01 00:00:00+00'::timestamptz);
-ALTER TABLE "tracking_p2027_01" DROP CONSTRAINT partgen_bounds;
 
 -- tracking_p2027_02: 2027-02, [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00)
-CREATE TABLE "tracking_p2027_02" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE "partgen_case_slow_disk";
-ALTER TABLE "tracking_p2027_02" REPLICA IDENTITY USING INDEX "tracking_p2027_02_id_ts_key";
-ALTER TABLE "tracking_p2027_02" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" <
-        '2027-03-01 00:00:00+00'::timestamptz);
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
+    found text;
     n bigint;
     first_key text;
     last_key text;
 BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('tracking_p2027_02'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-02-01 00:00:00+00'::timestamptz,
+        '2027-03-01 00:00:00+00'::timestamptz, '"tracking"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table tracking_p2027_02 exists already as %, not as the partition [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00) of tracking this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "tracking_p2027_02" (LIKE "tracking" INCLUDING ALL EXCLUDING IDENTITY) TABLESPACE
+        "partgen_case_slow_disk";
+    ALTER TABLE "tracking_p2027_02" REPLICA IDENTITY USING INDEX "tracking_p2027_02_id_ts_key";
+    ALTER TABLE "tracking_p2027_02" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-03-01 00:00:00+00'::timestamptz);
     SELECT count(*), min("ts")::text, max("ts")::text INTO n, first_key, last_key
     FROM "tracking_default"
     WHERE "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" < '2027-03-01 00:00:00+00'::timestamptz;
@@ -125,12 +159,12 @@ BEGIN
             'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_02 [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00), keys % to %. Fix: move those rows out of tracking_default, or set on_default_rows: move for tracking in partgen.yaml, delete this file and run partgen generate again',
             n, first_key, last_key;
     END IF;
+    ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2027_02"
+        FOR VALUES FROM ('2027-02-01 00:00:00+00'::timestamptz) TO ('2027-03-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "tracking_p2027_02" DROP CONSTRAINT partgen_bounds;
 END
 $partgen$;
 -- +goose StatementEnd
-ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2027_02"
-    FOR VALUES FROM ('2027-02-01 00:00:00+00'::timestamptz) TO ('2027-03-01 00:00:00+00'::timestamptz);
-ALTER TABLE "tracking_p2027_02" DROP CONSTRAINT partgen_bounds;
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -18,9 +18,15 @@
 -- partgen:partition op=create table=events name=events_p2027q2 from=2027-04-01T00:00:00+11:00 to=2027-07-01T00:00:00+10:30
 -- partgen:partition op=create table=events name=events_p2027q3 from=2027-07-01T00:00:00+10:30 to=2027-10-01T00:00:00+10:30
 -- partgen:partition op=create table=events name=events_p2027q4 from=2027-10-01T00:00:00+10:30 to=2028-01-01T00:00:00+11:00
--- partgen:checksum sha256=2509b58ddd276841a34a2102214df861e7dca33c6724f1e8bce54c3c27a837ca
+-- partgen:checksum sha256=0983ca7207e7dc17acad8d0332138cccb7bd05442b448731442352d158b1754b
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees events once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261126000000 events'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -72,49 +78,149 @@ $partgen$;
 -- +goose StatementEnd
 
 -- events_p2026q4: 2026-Q4, [2026-10-01 00:00:00+10:30, 2027-01-01 00:00:00+11)
-CREATE TABLE "events_p2026q4" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026q4" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+10:30'::timestamptz AND "ts" <
-        '2027-01-01 00:00:00+11'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026q4"
-    FOR VALUES FROM ('2026-10-01 00:00:00+10:30'::timestamptz) TO ('2027-01-01 00:00:00+11'::timestamptz);
-ALTER TABLE "events_p2026q4" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026q4'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+10:30'::timestamptz,
+        '2027-01-01 00:00:00+11'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026q4 exists already as %, not as the partition [2026-10-01 00:00:00+10:30, 2027-01-01 00:00:00+11) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026q4" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026q4" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+10:30'::timestamptz AND "ts" <
+            '2027-01-01 00:00:00+11'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026q4"
+        FOR VALUES FROM ('2026-10-01 00:00:00+10:30'::timestamptz) TO ('2027-01-01 00:00:00+11'::timestamptz);
+    ALTER TABLE "events_p2026q4" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2027q1: 2027-Q1, [2027-01-01 00:00:00+11, 2027-04-01 00:00:00+11)
-CREATE TABLE "events_p2027q1" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2027q1" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+11'::timestamptz AND "ts" <
-        '2027-04-01 00:00:00+11'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2027q1"
-    FOR VALUES FROM ('2027-01-01 00:00:00+11'::timestamptz) TO ('2027-04-01 00:00:00+11'::timestamptz);
-ALTER TABLE "events_p2027q1" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2027q1'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+11'::timestamptz,
+        '2027-04-01 00:00:00+11'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2027q1 exists already as %, not as the partition [2027-01-01 00:00:00+11, 2027-04-01 00:00:00+11) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2027q1" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2027q1" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+11'::timestamptz AND "ts" <
+            '2027-04-01 00:00:00+11'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2027q1"
+        FOR VALUES FROM ('2027-01-01 00:00:00+11'::timestamptz) TO ('2027-04-01 00:00:00+11'::timestamptz);
+    ALTER TABLE "events_p2027q1" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2027q2: 2027-Q2, [2027-04-01 00:00:00+11, 2027-07-01 00:00:00+10:30)
-CREATE TABLE "events_p2027q2" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2027q2" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-04-01 00:00:00+11'::timestamptz AND "ts" <
-        '2027-07-01 00:00:00+10:30'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2027q2"
-    FOR VALUES FROM ('2027-04-01 00:00:00+11'::timestamptz) TO ('2027-07-01 00:00:00+10:30'::timestamptz);
-ALTER TABLE "events_p2027q2" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2027q2'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-04-01 00:00:00+11'::timestamptz,
+        '2027-07-01 00:00:00+10:30'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2027q2 exists already as %, not as the partition [2027-04-01 00:00:00+11, 2027-07-01 00:00:00+10:30) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2027q2" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2027q2" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-04-01 00:00:00+11'::timestamptz AND "ts" <
+            '2027-07-01 00:00:00+10:30'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2027q2"
+        FOR VALUES FROM ('2027-04-01 00:00:00+11'::timestamptz) TO ('2027-07-01 00:00:00+10:30'::timestamptz);
+    ALTER TABLE "events_p2027q2" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2027q3: 2027-Q3, [2027-07-01 00:00:00+10:30, 2027-10-01 00:00:00+10:30)
-CREATE TABLE "events_p2027q3" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2027q3" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-07-01 00:00:00+10:30'::timestamptz AND "ts" <
-        '2027-10-01 00:00:00+10:30'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2027q3"
-    FOR VALUES FROM ('2027-07-01 00:00:00+10:30'::timestamptz) TO ('2027-10-01 00:00:00+10:30'::timestamptz);
-ALTER TABLE "events_p2027q3" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2027q3'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-07-01 00:00:00+10:30'::timestamptz,
+        '2027-10-01 00:00:00+10:30'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2027q3 exists already as %, not as the partition [2027-07-01 00:00:00+10:30, 2027-10-01 00:00:00+10:30) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2027q3" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2027q3" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-07-01 00:00:00+10:30'::timestamptz AND "ts" <
+            '2027-10-01 00:00:00+10:30'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2027q3"
+        FOR VALUES FROM ('2027-07-01 00:00:00+10:30'::timestamptz) TO ('2027-10-01 00:00:00+10:30'::timestamptz);
+    ALTER TABLE "events_p2027q3" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2027q4: 2027-Q4, [2027-10-01 00:00:00+10:30, 2028-01-01 00:00:00+11)
-CREATE TABLE "events_p2027q4" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2027q4" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-10-01 00:00:00+10:30'::timestamptz AND "ts" <
-        '2028-01-01 00:00:00+11'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2027q4"
-    FOR VALUES FROM ('2027-10-01 00:00:00+10:30'::timestamptz) TO ('2028-01-01 00:00:00+11'::timestamptz);
-ALTER TABLE "events_p2027q4" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2027q4'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-10-01 00:00:00+10:30'::timestamptz,
+        '2028-01-01 00:00:00+11'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2027q4 exists already as %, not as the partition [2027-10-01 00:00:00+10:30, 2028-01-01 00:00:00+11) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2027q4" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2027q4" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-10-01 00:00:00+10:30'::timestamptz AND "ts" <
+            '2028-01-01 00:00:00+11'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2027q4"
+        FOR VALUES FROM ('2027-10-01 00:00:00+10:30'::timestamptz) TO ('2028-01-01 00:00:00+11'::timestamptz);
+    ALTER TABLE "events_p2027q4" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

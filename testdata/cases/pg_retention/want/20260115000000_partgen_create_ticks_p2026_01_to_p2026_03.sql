@@ -16,9 +16,15 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00+01:00 to=2026-04-01T00:00:00+02:00
--- partgen:checksum sha256=e6be02b896c683cbb729b6f82ece48e2fde8ee54c0179f6a8a9a8ec9c87c082c
+-- partgen:checksum sha256=2f6e188395a089f5fb8b8ba1916072c1b74a7373268ed4c08e0a653d3ef7affc
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees ticks once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260115000000 ticks'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -70,31 +76,91 @@ $partgen$;
 -- +goose StatementEnd
 
 -- ticks_p2026_01: 2026-01, [2026-01-01 00:00:00+01, 2026-02-01 00:00:00+01)
-CREATE TABLE "ticks_p2026_01" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks_p2026_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+01'::timestamptz AND "ts" <
-        '2026-02-01 00:00:00+01'::timestamptz);
-ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_01"
-    FOR VALUES FROM ('2026-01-01 00:00:00+01'::timestamptz) TO ('2026-02-01 00:00:00+01'::timestamptz);
-ALTER TABLE "ticks_p2026_01" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_01'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+01'::timestamptz,
+        '2026-02-01 00:00:00+01'::timestamptz, '"ticks"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_01 exists already as %, not as the partition [2026-01-01 00:00:00+01, 2026-02-01 00:00:00+01) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks_p2026_01" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks_p2026_01" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+01'::timestamptz AND "ts" <
+            '2026-02-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_01"
+        FOR VALUES FROM ('2026-01-01 00:00:00+01'::timestamptz) TO ('2026-02-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "ticks_p2026_01" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- ticks_p2026_02: 2026-02, [2026-02-01 00:00:00+01, 2026-03-01 00:00:00+01)
-CREATE TABLE "ticks_p2026_02" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks_p2026_02" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+01'::timestamptz AND "ts" <
-        '2026-03-01 00:00:00+01'::timestamptz);
-ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_02"
-    FOR VALUES FROM ('2026-02-01 00:00:00+01'::timestamptz) TO ('2026-03-01 00:00:00+01'::timestamptz);
-ALTER TABLE "ticks_p2026_02" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_02'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-02-01 00:00:00+01'::timestamptz,
+        '2026-03-01 00:00:00+01'::timestamptz, '"ticks"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_02 exists already as %, not as the partition [2026-02-01 00:00:00+01, 2026-03-01 00:00:00+01) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks_p2026_02" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks_p2026_02" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+01'::timestamptz AND "ts" <
+            '2026-03-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_02"
+        FOR VALUES FROM ('2026-02-01 00:00:00+01'::timestamptz) TO ('2026-03-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "ticks_p2026_02" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- ticks_p2026_03: 2026-03, [2026-03-01 00:00:00+01, 2026-04-01 00:00:00+02)
-CREATE TABLE "ticks_p2026_03" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks_p2026_03" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-03-01 00:00:00+01'::timestamptz AND "ts" <
-        '2026-04-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_03"
-    FOR VALUES FROM ('2026-03-01 00:00:00+01'::timestamptz) TO ('2026-04-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks_p2026_03" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_03'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-03-01 00:00:00+01'::timestamptz,
+        '2026-04-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_03 exists already as %, not as the partition [2026-03-01 00:00:00+01, 2026-04-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks_p2026_03" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks_p2026_03" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-03-01 00:00:00+01'::timestamptz AND "ts" <
+            '2026-04-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_03"
+        FOR VALUES FROM ('2026-03-01 00:00:00+01'::timestamptz) TO ('2026-04-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks_p2026_03" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

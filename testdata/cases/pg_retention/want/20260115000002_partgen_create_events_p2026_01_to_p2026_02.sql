@@ -15,9 +15,15 @@
 -- partgen:as-of 2026-01-15
 -- partgen:partition op=create table=events name=events_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
 -- partgen:partition op=create table=events name=events_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
--- partgen:checksum sha256=6b0de2e08303479b16d4f1e1a23977d19b187f6d8909940d5d1351dd93a87064
+-- partgen:checksum sha256=32eb6682f4d9424e15e35af27e389d0e844652806d3e38daecd72b4b1cdb3086
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees events once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260115000002 events'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -69,22 +75,62 @@ $partgen$;
 -- +goose StatementEnd
 
 -- events_p2026_01: 2026-01, [2026-01-01 00:00:00+01, 2026-02-01 00:00:00+01)
-CREATE TABLE "events_p2026_01" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_01" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+01'::timestamptz AND "ts" <
-        '2026-02-01 00:00:00+01'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_01"
-    FOR VALUES FROM ('2026-01-01 00:00:00+01'::timestamptz) TO ('2026-02-01 00:00:00+01'::timestamptz);
-ALTER TABLE "events_p2026_01" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_01'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+01'::timestamptz,
+        '2026-02-01 00:00:00+01'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_01 exists already as %, not as the partition [2026-01-01 00:00:00+01, 2026-02-01 00:00:00+01) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_01" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_01" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+01'::timestamptz AND "ts" <
+            '2026-02-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_01"
+        FOR VALUES FROM ('2026-01-01 00:00:00+01'::timestamptz) TO ('2026-02-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "events_p2026_01" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2026_02: 2026-02, [2026-02-01 00:00:00+01, 2026-03-01 00:00:00+01)
-CREATE TABLE "events_p2026_02" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026_02" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+01'::timestamptz AND "ts" <
-        '2026-03-01 00:00:00+01'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026_02"
-    FOR VALUES FROM ('2026-02-01 00:00:00+01'::timestamptz) TO ('2026-03-01 00:00:00+01'::timestamptz);
-ALTER TABLE "events_p2026_02" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026_02'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-02-01 00:00:00+01'::timestamptz,
+        '2026-03-01 00:00:00+01'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026_02 exists already as %, not as the partition [2026-02-01 00:00:00+01, 2026-03-01 00:00:00+01) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026_02" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026_02" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-02-01 00:00:00+01'::timestamptz AND "ts" <
+            '2026-03-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026_02"
+        FOR VALUES FROM ('2026-02-01 00:00:00+01'::timestamptz) TO ('2026-03-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "events_p2026_02" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -19,9 +19,15 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_07 from=2026-07-01T00:00:00+02:00 to=2026-08-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_08 from=2026-08-01T00:00:00+02:00 to=2026-09-01T00:00:00+02:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_09 from=2026-09-01T00:00:00+02:00 to=2026-10-01T00:00:00+02:00
--- partgen:checksum sha256=b2a703321f479e4d19aa7105f6a6bea998318e23c14a87731b76272e03843eb3
+-- partgen:checksum sha256=76239019f120be732ba51ab5d0f41476ffa718f3963adca75bd97e82b6965752
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees ticks once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260715000000 ticks'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -73,58 +79,178 @@ $partgen$;
 -- +goose StatementEnd
 
 -- ticks_p2026_04: 2026-04, [2026-04-01 00:00:00+02, 2026-05-01 00:00:00+02)
-CREATE TABLE "ticks_p2026_04" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks_p2026_04" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+02'::timestamptz AND "ts" <
-        '2026-05-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_04"
-    FOR VALUES FROM ('2026-04-01 00:00:00+02'::timestamptz) TO ('2026-05-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks_p2026_04" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_04'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-04-01 00:00:00+02'::timestamptz,
+        '2026-05-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_04 exists already as %, not as the partition [2026-04-01 00:00:00+02, 2026-05-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks_p2026_04" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks_p2026_04" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-04-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-05-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_04"
+        FOR VALUES FROM ('2026-04-01 00:00:00+02'::timestamptz) TO ('2026-05-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks_p2026_04" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- ticks_p2026_05: 2026-05, [2026-05-01 00:00:00+02, 2026-06-01 00:00:00+02)
-CREATE TABLE "ticks_p2026_05" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks_p2026_05" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+02'::timestamptz AND "ts" <
-        '2026-06-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_05"
-    FOR VALUES FROM ('2026-05-01 00:00:00+02'::timestamptz) TO ('2026-06-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks_p2026_05" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_05'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-05-01 00:00:00+02'::timestamptz,
+        '2026-06-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_05 exists already as %, not as the partition [2026-05-01 00:00:00+02, 2026-06-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks_p2026_05" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks_p2026_05" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-05-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-06-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_05"
+        FOR VALUES FROM ('2026-05-01 00:00:00+02'::timestamptz) TO ('2026-06-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks_p2026_05" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- ticks_p2026_06: 2026-06, [2026-06-01 00:00:00+02, 2026-07-01 00:00:00+02)
-CREATE TABLE "ticks_p2026_06" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks_p2026_06" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+02'::timestamptz AND "ts" <
-        '2026-07-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_06"
-    FOR VALUES FROM ('2026-06-01 00:00:00+02'::timestamptz) TO ('2026-07-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks_p2026_06" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_06'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-06-01 00:00:00+02'::timestamptz,
+        '2026-07-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_06 exists already as %, not as the partition [2026-06-01 00:00:00+02, 2026-07-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks_p2026_06" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks_p2026_06" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-06-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-07-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_06"
+        FOR VALUES FROM ('2026-06-01 00:00:00+02'::timestamptz) TO ('2026-07-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks_p2026_06" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- ticks_p2026_07: 2026-07, [2026-07-01 00:00:00+02, 2026-08-01 00:00:00+02)
-CREATE TABLE "ticks_p2026_07" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks_p2026_07" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" <
-        '2026-08-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_07"
-    FOR VALUES FROM ('2026-07-01 00:00:00+02'::timestamptz) TO ('2026-08-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks_p2026_07" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_07'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-07-01 00:00:00+02'::timestamptz,
+        '2026-08-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_07 exists already as %, not as the partition [2026-07-01 00:00:00+02, 2026-08-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks_p2026_07" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks_p2026_07" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-08-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_07"
+        FOR VALUES FROM ('2026-07-01 00:00:00+02'::timestamptz) TO ('2026-08-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks_p2026_07" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- ticks_p2026_08: 2026-08, [2026-08-01 00:00:00+02, 2026-09-01 00:00:00+02)
-CREATE TABLE "ticks_p2026_08" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks_p2026_08" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+02'::timestamptz AND "ts" <
-        '2026-09-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_08"
-    FOR VALUES FROM ('2026-08-01 00:00:00+02'::timestamptz) TO ('2026-09-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks_p2026_08" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_08'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-01 00:00:00+02'::timestamptz,
+        '2026-09-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_08 exists already as %, not as the partition [2026-08-01 00:00:00+02, 2026-09-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks_p2026_08" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks_p2026_08" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-08-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-09-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_08"
+        FOR VALUES FROM ('2026-08-01 00:00:00+02'::timestamptz) TO ('2026-09-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks_p2026_08" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- ticks_p2026_09: 2026-09, [2026-09-01 00:00:00+02, 2026-10-01 00:00:00+02)
-CREATE TABLE "ticks_p2026_09" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "ticks_p2026_09" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-09-01 00:00:00+02'::timestamptz AND "ts" <
-        '2026-10-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_09"
-    FOR VALUES FROM ('2026-09-01 00:00:00+02'::timestamptz) TO ('2026-10-01 00:00:00+02'::timestamptz);
-ALTER TABLE "ticks_p2026_09" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('ticks_p2026_09'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-01 00:00:00+02'::timestamptz,
+        '2026-10-01 00:00:00+02'::timestamptz, '"ticks"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table ticks_p2026_09 exists already as %, not as the partition [2026-09-01 00:00:00+02, 2026-10-01 00:00:00+02) of ticks this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "ticks_p2026_09" (LIKE "ticks" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "ticks_p2026_09" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-09-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-10-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks" ATTACH PARTITION "ticks_p2026_09"
+        FOR VALUES FROM ('2026-09-01 00:00:00+02'::timestamptz) TO ('2026-10-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "ticks_p2026_09" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

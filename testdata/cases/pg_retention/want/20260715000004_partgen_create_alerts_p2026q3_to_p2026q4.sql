@@ -16,9 +16,15 @@
 -- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=alerts name=alerts_p2026q3 from=2026-07-01T00:00:00+02:00 to=2026-10-01T00:00:00+02:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q4 from=2026-10-01T00:00:00+02:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=0eee5d7f59185d401f96a9a03f973e978caffd720371a25c5b750c3076af7df9
+-- partgen:checksum sha256=fc86f19604d08cb5955526839664ad9d3cfcfed445f62a66b6e0f9f3676514f8
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees alerts once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260715000004 alerts'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -74,17 +80,30 @@ $partgen$;
 LOCK TABLE "alerts_default" IN EXCLUSIVE MODE;
 
 -- alerts_p2026q3: 2026-Q3, [2026-07-01 00:00:00+02, 2026-10-01 00:00:00+02)
-CREATE TABLE "alerts_p2026q3" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "alerts_p2026q3" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" <
-        '2026-10-01 00:00:00+02'::timestamptz);
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
+    found text;
     n bigint;
     first_key text;
     last_key text;
 BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('alerts_p2026q3'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-07-01 00:00:00+02'::timestamptz,
+        '2026-10-01 00:00:00+02'::timestamptz, '"alerts"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table alerts_p2026q3 exists already as %, not as the partition [2026-07-01 00:00:00+02, 2026-10-01 00:00:00+02) of alerts this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "alerts_p2026q3" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "alerts_p2026q3" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" <
+            '2026-10-01 00:00:00+02'::timestamptz);
     SELECT count(*), min("ts")::text, max("ts")::text INTO n, first_key, last_key
     FROM "alerts_default"
     WHERE "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" < '2026-10-01 00:00:00+02'::timestamptz;
@@ -93,25 +112,38 @@ BEGIN
             'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q3 [2026-07-01 00:00:00+02, 2026-10-01 00:00:00+02), keys % to %. Fix: move those rows out of alerts_default, or set on_default_rows: move for alerts in partgen.yaml, delete this file and run partgen generate again',
             n, first_key, last_key;
     END IF;
+    ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q3"
+        FOR VALUES FROM ('2026-07-01 00:00:00+02'::timestamptz) TO ('2026-10-01 00:00:00+02'::timestamptz);
+    ALTER TABLE "alerts_p2026q3" DROP CONSTRAINT partgen_bounds;
 END
 $partgen$;
 -- +goose StatementEnd
-ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q3"
-    FOR VALUES FROM ('2026-07-01 00:00:00+02'::timestamptz) TO ('2026-10-01 00:00:00+02'::timestamptz);
-ALTER TABLE "alerts_p2026q3" DROP CONSTRAINT partgen_bounds;
 
 -- alerts_p2026q4: 2026-Q4, [2026-10-01 00:00:00+02, 2027-01-01 00:00:00+01)
-CREATE TABLE "alerts_p2026q4" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "alerts_p2026q4" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+02'::timestamptz AND "ts" <
-        '2027-01-01 00:00:00+01'::timestamptz);
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
+    found text;
     n bigint;
     first_key text;
     last_key text;
 BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('alerts_p2026q4'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-10-01 00:00:00+02'::timestamptz,
+        '2027-01-01 00:00:00+01'::timestamptz, '"alerts"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table alerts_p2026q4 exists already as %, not as the partition [2026-10-01 00:00:00+02, 2027-01-01 00:00:00+01) of alerts this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "alerts_p2026q4" (LIKE "alerts" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "alerts_p2026q4" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-10-01 00:00:00+02'::timestamptz AND "ts" <
+            '2027-01-01 00:00:00+01'::timestamptz);
     SELECT count(*), min("ts")::text, max("ts")::text INTO n, first_key, last_key
     FROM "alerts_default"
     WHERE "ts" >= '2026-10-01 00:00:00+02'::timestamptz AND "ts" < '2027-01-01 00:00:00+01'::timestamptz;
@@ -120,12 +152,12 @@ BEGIN
             'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q4 [2026-10-01 00:00:00+02, 2027-01-01 00:00:00+01), keys % to %. Fix: move those rows out of alerts_default, or set on_default_rows: move for alerts in partgen.yaml, delete this file and run partgen generate again',
             n, first_key, last_key;
     END IF;
+    ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q4"
+        FOR VALUES FROM ('2026-10-01 00:00:00+02'::timestamptz) TO ('2027-01-01 00:00:00+01'::timestamptz);
+    ALTER TABLE "alerts_p2026q4" DROP CONSTRAINT partgen_bounds;
 END
 $partgen$;
 -- +goose StatementEnd
-ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q4"
-    FOR VALUES FROM ('2026-10-01 00:00:00+02'::timestamptz) TO ('2027-01-01 00:00:00+01'::timestamptz);
-ALTER TABLE "alerts_p2026q4" DROP CONSTRAINT partgen_bounds;
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

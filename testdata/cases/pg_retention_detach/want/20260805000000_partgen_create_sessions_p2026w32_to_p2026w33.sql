@@ -15,9 +15,15 @@
 -- partgen:as-of 2026-08-05
 -- partgen:partition op=create table=sessions name=sessions_p2026w32 from=2026-08-03T00:00:00+05:30 to=2026-08-10T00:00:00+05:30
 -- partgen:partition op=create table=sessions name=sessions_p2026w33 from=2026-08-10T00:00:00+05:30 to=2026-08-17T00:00:00+05:30
--- partgen:checksum sha256=f0ff260153b1fd95df5b1321acf8e3c725134c2c665ee26b072b73084ad9299a
+-- partgen:checksum sha256=2ebe924f6c8010f23eecba2cbc597dc08b8f0cdf7a64150125f203cb3fb939a3
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees sessions once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260805000000 sessions'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -69,22 +75,62 @@ $partgen$;
 -- +goose StatementEnd
 
 -- sessions_p2026w32: 2026-W32, [2026-08-03 00:00:00+05:30, 2026-08-10 00:00:00+05:30)
-CREATE TABLE "sessions_p2026w32" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "sessions_p2026w32" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-03 00:00:00+05:30'::timestamptz AND "started_at" <
-        '2026-08-10 00:00:00+05:30'::timestamptz);
-ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w32"
-    FOR VALUES FROM ('2026-08-03 00:00:00+05:30'::timestamptz) TO ('2026-08-10 00:00:00+05:30'::timestamptz);
-ALTER TABLE "sessions_p2026w32" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('sessions_p2026w32'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-03 00:00:00+05:30'::timestamptz,
+        '2026-08-10 00:00:00+05:30'::timestamptz, '"sessions"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026w32 exists already as %, not as the partition [2026-08-03 00:00:00+05:30, 2026-08-10 00:00:00+05:30) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "sessions_p2026w32" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "sessions_p2026w32" ADD CONSTRAINT partgen_bounds
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-03 00:00:00+05:30'::timestamptz AND "started_at" <
+            '2026-08-10 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w32"
+        FOR VALUES FROM ('2026-08-03 00:00:00+05:30'::timestamptz) TO ('2026-08-10 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "sessions_p2026w32" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- sessions_p2026w33: 2026-W33, [2026-08-10 00:00:00+05:30, 2026-08-17 00:00:00+05:30)
-CREATE TABLE "sessions_p2026w33" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "sessions_p2026w33" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-10 00:00:00+05:30'::timestamptz AND "started_at" <
-        '2026-08-17 00:00:00+05:30'::timestamptz);
-ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w33"
-    FOR VALUES FROM ('2026-08-10 00:00:00+05:30'::timestamptz) TO ('2026-08-17 00:00:00+05:30'::timestamptz);
-ALTER TABLE "sessions_p2026w33" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('sessions_p2026w33'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-10 00:00:00+05:30'::timestamptz,
+        '2026-08-17 00:00:00+05:30'::timestamptz, '"sessions"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026w33 exists already as %, not as the partition [2026-08-10 00:00:00+05:30, 2026-08-17 00:00:00+05:30) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "sessions_p2026w33" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "sessions_p2026w33" ADD CONSTRAINT partgen_bounds
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-10 00:00:00+05:30'::timestamptz AND "started_at" <
+            '2026-08-17 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w33"
+        FOR VALUES FROM ('2026-08-10 00:00:00+05:30'::timestamptz) TO ('2026-08-17 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "sessions_p2026w33" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -16,9 +16,15 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026w34 from=2026-08-17T00:00:00+05:30 to=2026-08-24T00:00:00+05:30
 -- partgen:partition op=create table=sessions name=sessions_p2026w35 from=2026-08-24T00:00:00+05:30 to=2026-08-31T00:00:00+05:30
 -- partgen:partition op=create table=sessions name=sessions_p2026w36 from=2026-08-31T00:00:00+05:30 to=2026-09-07T00:00:00+05:30
--- partgen:checksum sha256=b82ca217ad2a2a317e5104146aebe8bc0db95bf441ba72ef8ba9e8960176f147
+-- partgen:checksum sha256=3df738c6897685c0f59bb235715c86513d80b41f16b4bfea28a4244e13de492b
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees sessions once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260826000000 sessions'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -70,31 +76,91 @@ $partgen$;
 -- +goose StatementEnd
 
 -- sessions_p2026w34: 2026-W34, [2026-08-17 00:00:00+05:30, 2026-08-24 00:00:00+05:30)
-CREATE TABLE "sessions_p2026w34" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "sessions_p2026w34" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-17 00:00:00+05:30'::timestamptz AND "started_at" <
-        '2026-08-24 00:00:00+05:30'::timestamptz);
-ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w34"
-    FOR VALUES FROM ('2026-08-17 00:00:00+05:30'::timestamptz) TO ('2026-08-24 00:00:00+05:30'::timestamptz);
-ALTER TABLE "sessions_p2026w34" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('sessions_p2026w34'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-17 00:00:00+05:30'::timestamptz,
+        '2026-08-24 00:00:00+05:30'::timestamptz, '"sessions"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026w34 exists already as %, not as the partition [2026-08-17 00:00:00+05:30, 2026-08-24 00:00:00+05:30) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "sessions_p2026w34" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "sessions_p2026w34" ADD CONSTRAINT partgen_bounds
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-17 00:00:00+05:30'::timestamptz AND "started_at" <
+            '2026-08-24 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w34"
+        FOR VALUES FROM ('2026-08-17 00:00:00+05:30'::timestamptz) TO ('2026-08-24 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "sessions_p2026w34" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- sessions_p2026w35: 2026-W35, [2026-08-24 00:00:00+05:30, 2026-08-31 00:00:00+05:30)
-CREATE TABLE "sessions_p2026w35" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "sessions_p2026w35" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-24 00:00:00+05:30'::timestamptz AND "started_at" <
-        '2026-08-31 00:00:00+05:30'::timestamptz);
-ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w35"
-    FOR VALUES FROM ('2026-08-24 00:00:00+05:30'::timestamptz) TO ('2026-08-31 00:00:00+05:30'::timestamptz);
-ALTER TABLE "sessions_p2026w35" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('sessions_p2026w35'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-24 00:00:00+05:30'::timestamptz,
+        '2026-08-31 00:00:00+05:30'::timestamptz, '"sessions"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026w35 exists already as %, not as the partition [2026-08-24 00:00:00+05:30, 2026-08-31 00:00:00+05:30) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "sessions_p2026w35" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "sessions_p2026w35" ADD CONSTRAINT partgen_bounds
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-24 00:00:00+05:30'::timestamptz AND "started_at" <
+            '2026-08-31 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w35"
+        FOR VALUES FROM ('2026-08-24 00:00:00+05:30'::timestamptz) TO ('2026-08-31 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "sessions_p2026w35" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- sessions_p2026w36: 2026-W36, [2026-08-31 00:00:00+05:30, 2026-09-07 00:00:00+05:30)
-CREATE TABLE "sessions_p2026w36" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "sessions_p2026w36" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-31 00:00:00+05:30'::timestamptz AND "started_at" <
-        '2026-09-07 00:00:00+05:30'::timestamptz);
-ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w36"
-    FOR VALUES FROM ('2026-08-31 00:00:00+05:30'::timestamptz) TO ('2026-09-07 00:00:00+05:30'::timestamptz);
-ALTER TABLE "sessions_p2026w36" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('sessions_p2026w36'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-08-31 00:00:00+05:30'::timestamptz,
+        '2026-09-07 00:00:00+05:30'::timestamptz, '"sessions"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026w36 exists already as %, not as the partition [2026-08-31 00:00:00+05:30, 2026-09-07 00:00:00+05:30) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "sessions_p2026w36" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "sessions_p2026w36" ADD CONSTRAINT partgen_bounds
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-08-31 00:00:00+05:30'::timestamptz AND "started_at" <
+            '2026-09-07 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w36"
+        FOR VALUES FROM ('2026-08-31 00:00:00+05:30'::timestamptz) TO ('2026-09-07 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "sessions_p2026w36" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

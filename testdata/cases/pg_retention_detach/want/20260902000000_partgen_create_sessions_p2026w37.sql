@@ -14,9 +14,15 @@
 --
 -- partgen:as-of 2026-09-02
 -- partgen:partition op=create table=sessions name=sessions_p2026w37 from=2026-09-07T00:00:00+05:30 to=2026-09-14T00:00:00+05:30
--- partgen:checksum sha256=6908439606f5f74b2100fe76f0d1895b1b639e253b81c6c8fcae636dfeccb2b2
+-- partgen:checksum sha256=0ba76296ac48256195dcd7a23905d0e2ab9def725639a02221b75f5b74ddb95c
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees sessions once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20260902000000 sessions'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -68,13 +74,33 @@ $partgen$;
 -- +goose StatementEnd
 
 -- sessions_p2026w37: 2026-W37, [2026-09-07 00:00:00+05:30, 2026-09-14 00:00:00+05:30)
-CREATE TABLE "sessions_p2026w37" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "sessions_p2026w37" ADD CONSTRAINT partgen_bounds
-    CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-09-07 00:00:00+05:30'::timestamptz AND "started_at" <
-        '2026-09-14 00:00:00+05:30'::timestamptz);
-ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w37"
-    FOR VALUES FROM ('2026-09-07 00:00:00+05:30'::timestamptz) TO ('2026-09-14 00:00:00+05:30'::timestamptz);
-ALTER TABLE "sessions_p2026w37" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('sessions_p2026w37'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-09-07 00:00:00+05:30'::timestamptz,
+        '2026-09-14 00:00:00+05:30'::timestamptz, '"sessions"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table sessions_p2026w37 exists already as %, not as the partition [2026-09-07 00:00:00+05:30, 2026-09-14 00:00:00+05:30) of sessions this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "sessions_p2026w37" (LIKE "sessions" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "sessions_p2026w37" ADD CONSTRAINT partgen_bounds
+        CHECK ("started_at" IS NOT NULL AND "started_at" >= '2026-09-07 00:00:00+05:30'::timestamptz AND "started_at" <
+            '2026-09-14 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026w37"
+        FOR VALUES FROM ('2026-09-07 00:00:00+05:30'::timestamptz) TO ('2026-09-14 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "sessions_p2026w37" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -16,9 +16,15 @@
 -- partgen:partition op=create table=events name=events_p2026w53 from=2026-12-28T00:00:00+05:30 to=2027-01-04T00:00:00+05:30
 -- partgen:partition op=create table=events name=events_p2027w01 from=2027-01-04T00:00:00+05:30 to=2027-01-11T00:00:00+05:30
 -- partgen:partition op=create table=events name=events_p2027w02 from=2027-01-11T00:00:00+05:30 to=2027-01-18T00:00:00+05:30
--- partgen:checksum sha256=af373e537e21804e27d962612f0b5f542ef8ad3779a2a6ec0aa41701c7dfd0a5
+-- partgen:checksum sha256=8bf6a9d4674bfe1e51fcec933d5f072915169e721fb136fdff839f2ee723b487
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees events once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261231000000 events'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -70,40 +76,120 @@ $partgen$;
 -- +goose StatementEnd
 
 -- events_p2026w52: 2026-W52, [2026-12-21 00:00:00+05:30, 2026-12-28 00:00:00+05:30)
-CREATE TABLE "events_p2026w52" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026w52" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-21 00:00:00+05:30'::timestamptz AND "ts" <
-        '2026-12-28 00:00:00+05:30'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026w52"
-    FOR VALUES FROM ('2026-12-21 00:00:00+05:30'::timestamptz) TO ('2026-12-28 00:00:00+05:30'::timestamptz);
-ALTER TABLE "events_p2026w52" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026w52'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-21 00:00:00+05:30'::timestamptz,
+        '2026-12-28 00:00:00+05:30'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026w52 exists already as %, not as the partition [2026-12-21 00:00:00+05:30, 2026-12-28 00:00:00+05:30) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026w52" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026w52" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-21 00:00:00+05:30'::timestamptz AND "ts" <
+            '2026-12-28 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026w52"
+        FOR VALUES FROM ('2026-12-21 00:00:00+05:30'::timestamptz) TO ('2026-12-28 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "events_p2026w52" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2026w53: 2026-W53, [2026-12-28 00:00:00+05:30, 2027-01-04 00:00:00+05:30)
-CREATE TABLE "events_p2026w53" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026w53" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-28 00:00:00+05:30'::timestamptz AND "ts" <
-        '2027-01-04 00:00:00+05:30'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026w53"
-    FOR VALUES FROM ('2026-12-28 00:00:00+05:30'::timestamptz) TO ('2027-01-04 00:00:00+05:30'::timestamptz);
-ALTER TABLE "events_p2026w53" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026w53'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-12-28 00:00:00+05:30'::timestamptz,
+        '2027-01-04 00:00:00+05:30'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026w53 exists already as %, not as the partition [2026-12-28 00:00:00+05:30, 2027-01-04 00:00:00+05:30) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026w53" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026w53" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-12-28 00:00:00+05:30'::timestamptz AND "ts" <
+            '2027-01-04 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026w53"
+        FOR VALUES FROM ('2026-12-28 00:00:00+05:30'::timestamptz) TO ('2027-01-04 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "events_p2026w53" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2027w01: 2027-W01, [2027-01-04 00:00:00+05:30, 2027-01-11 00:00:00+05:30)
-CREATE TABLE "events_p2027w01" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2027w01" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-04 00:00:00+05:30'::timestamptz AND "ts" <
-        '2027-01-11 00:00:00+05:30'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2027w01"
-    FOR VALUES FROM ('2027-01-04 00:00:00+05:30'::timestamptz) TO ('2027-01-11 00:00:00+05:30'::timestamptz);
-ALTER TABLE "events_p2027w01" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2027w01'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-04 00:00:00+05:30'::timestamptz,
+        '2027-01-11 00:00:00+05:30'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2027w01 exists already as %, not as the partition [2027-01-04 00:00:00+05:30, 2027-01-11 00:00:00+05:30) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2027w01" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2027w01" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-04 00:00:00+05:30'::timestamptz AND "ts" <
+            '2027-01-11 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2027w01"
+        FOR VALUES FROM ('2027-01-04 00:00:00+05:30'::timestamptz) TO ('2027-01-11 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "events_p2027w01" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2027w02: 2027-W02, [2027-01-11 00:00:00+05:30, 2027-01-18 00:00:00+05:30)
-CREATE TABLE "events_p2027w02" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2027w02" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-11 00:00:00+05:30'::timestamptz AND "ts" <
-        '2027-01-18 00:00:00+05:30'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2027w02"
-    FOR VALUES FROM ('2027-01-11 00:00:00+05:30'::timestamptz) TO ('2027-01-18 00:00:00+05:30'::timestamptz);
-ALTER TABLE "events_p2027w02" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2027w02'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-11 00:00:00+05:30'::timestamptz,
+        '2027-01-18 00:00:00+05:30'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2027w02 exists already as %, not as the partition [2027-01-11 00:00:00+05:30, 2027-01-18 00:00:00+05:30) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2027w02" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2027w02" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-11 00:00:00+05:30'::timestamptz AND "ts" <
+            '2027-01-18 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2027w02"
+        FOR VALUES FROM ('2027-01-11 00:00:00+05:30'::timestamptz) TO ('2027-01-18 00:00:00+05:30'::timestamptz);
+    ALTER TABLE "events_p2027w02" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

@@ -14,9 +14,15 @@
 -- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=events name=events_p2026 from=2026-01-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2027 from=2027-01-01T00:00:00Z to=2028-01-01T00:00:00Z
--- partgen:checksum sha256=0d4d6195982bfd79af77f63c771c9f9450ea48209a362b160541ae8956a0f026
+-- partgen:checksum sha256=00a540cc973be15f12bd88666d21868e94e340e460bd06c9e06ede93ff250ce7
 
 -- +goose Up
+-- One run of this file at a time: a second goose up running it at the same
+-- time (without goose's session locker) waits here, then finds each partition
+-- attached with its bounds and changes nothing. Each partition is made inside a
+-- DO block, which sqlc (reading this folder as its schema) does not model:
+-- sqlc sees events once and no partition of it.
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20261126000000 events'));
 SET LOCAL lock_timeout = '5000ms';
 
 -- The parent must be what the spec and the folder say: the bounds below are
@@ -68,22 +74,62 @@ $partgen$;
 -- +goose StatementEnd
 
 -- events_p2026: 2026, [2026-01-01 00:00:00+00, 2027-01-01 00:00:00+00)
-CREATE TABLE "events_p2026" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2026" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" <
-        '2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2026"
-    FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "events_p2026" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2026'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2026-01-01 00:00:00+00'::timestamptz,
+        '2027-01-01 00:00:00+00'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2026 exists already as %, not as the partition [2026-01-01 00:00:00+00, 2027-01-01 00:00:00+00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2026" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2026" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2026-01-01 00:00:00+00'::timestamptz AND "ts" <
+            '2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2026"
+        FOR VALUES FROM ('2026-01-01 00:00:00+00'::timestamptz) TO ('2027-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "events_p2026" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- events_p2027: 2027, [2027-01-01 00:00:00+00, 2028-01-01 00:00:00+00)
-CREATE TABLE "events_p2027" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "events_p2027" ADD CONSTRAINT partgen_bounds
-    CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" <
-        '2028-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "events" ATTACH PARTITION "events_p2027"
-    FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2028-01-01 00:00:00+00'::timestamptz);
-ALTER TABLE "events_p2027" DROP CONSTRAINT partgen_bounds;
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    found text;
+BEGIN
+    found := (SELECT coalesce(pg_catalog.pg_get_expr(c.relpartbound, c.oid) || ' of ' || i.inhparent::regclass::text
+                              || CASE WHEN i.inhdetachpending THEN ' (pending detach)' ELSE '' END, 'not a partition')
+                FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+               WHERE c.oid = pg_catalog.to_regclass('events_p2027'));
+    IF found = pg_catalog.format('FOR VALUES FROM (%L) TO (%L) of %s', '2027-01-01 00:00:00+00'::timestamptz,
+        '2028-01-01 00:00:00+00'::timestamptz, '"events"'::regclass) THEN
+        RETURN; -- attached by a run of this file that finished first
+    ELSIF found IS NOT NULL THEN
+        RAISE EXCEPTION
+            'partgen: table events_p2027 exists already as %, not as the partition [2027-01-01 00:00:00+00, 2028-01-01 00:00:00+00) of events this file makes. Fix: rename or drop that table if it is not partgen''s, or attach it yourself if it holds this range; then run goose up again',
+            found;
+    END IF;
+    CREATE TABLE "events_p2027" (LIKE "events" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "events_p2027" ADD CONSTRAINT partgen_bounds
+        CHECK ("ts" IS NOT NULL AND "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" <
+            '2028-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "events" ATTACH PARTITION "events_p2027"
+        FOR VALUES FROM ('2027-01-01 00:00:00+00'::timestamptz) TO ('2028-01-01 00:00:00+00'::timestamptz);
+    ALTER TABLE "events_p2027" DROP CONSTRAINT partgen_bounds;
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- +goose Down
 SET LOCAL lock_timeout = '5000ms';

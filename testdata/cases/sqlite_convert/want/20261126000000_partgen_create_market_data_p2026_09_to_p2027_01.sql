@@ -18,7 +18,7 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=f32f35c29d2f84cbff0ec930270589d37d3fcb72a38a01bb92c748cf796f3769
+-- partgen:checksum sha256=2a3be25031d7e76b0eaf392206175f6f9487eb4afd263141c2a083f1dea29419
 
 -- +goose Up
 
@@ -168,7 +168,8 @@ SELECT "instrument_id", "ts", "price", "volume" FROM "market_data" WHERE "ts" >=
 DROP TABLE "market_data";
 
 -- The view keeps the table's name: 5 partition(s).
-CREATE VIEW "market_data" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW market_data AS
 SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_09"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_10"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_11"
@@ -316,7 +317,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table market_data, with every row of every partition.

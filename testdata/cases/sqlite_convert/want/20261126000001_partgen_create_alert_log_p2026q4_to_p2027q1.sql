@@ -18,7 +18,7 @@
 -- partgen:partition op=default table=alert_log name=alert_log_default
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
--- partgen:checksum sha256=cd22588a58b5f1d0f5add61c9cf0cc8278a72684d7a60321a60782fe23e519b4
+-- partgen:checksum sha256=138113f5d02fa249f9f41a9504babfa91ce336db7e40a20470340e272bdcebb7
 
 -- +goose Up
 
@@ -128,7 +128,8 @@ WHERE "raised_at" IS NULL OR NOT (("raised_at" >= '2026-10-01 00:00:00+00:00' AN
 DROP TABLE "alert_log";
 
 -- The view keeps the table's name: 2 partition(s) and the default.
-CREATE VIEW "alert_log" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW alert_log AS
 SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2026q4"
 UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2027q1"
 UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_default";
@@ -230,7 +231,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table alert_log, with every row of every partition.

@@ -14,7 +14,7 @@
 -- partgen:as-of 2027-01-15
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_03 from=2027-03-01T00:00:00Z to=2027-04-01T00:00:00Z
--- partgen:checksum sha256=264a61f0eebffd48afb89d120d56b547332cf6c86b864108182f1d989b221d0e
+-- partgen:checksum sha256=fc737f1abc481507d5cb2d5b3dd1ef1d947493405a2b23dcea3633c480df5f3e
 
 -- +goose Up
 
@@ -55,7 +55,8 @@ CREATE INDEX "market_data_p2027_03_ts_idx" ON "market_data_p2027_03" (ts);
 DROP VIEW "market_data";
 
 -- The view keeps the table's name: 7 partition(s).
-CREATE VIEW "market_data" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW market_data AS
 SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_09"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_10"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_11"
@@ -233,7 +234,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- partgen_guard turns a check's finding into an error: SQLite can RAISE only
@@ -266,7 +269,8 @@ DROP TABLE "market_data_p2027_03";
 DROP TABLE "market_data_p2027_02";
 
 -- The view keeps the table's name: 5 partition(s).
-CREATE VIEW "market_data" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW market_data AS
 SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_09"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_10"
 UNION ALL SELECT "instrument_id", "ts", "price", "volume" FROM "market_data_p2026_11"
@@ -414,4 +418,6 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;

@@ -14,7 +14,7 @@
 --
 -- partgen:as-of 2027-01-15
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=870100a277baae63ca89ecc8d552ac6f3c5739a07ebadb50e73ad84d44141c66
+-- partgen:checksum sha256=5e5aaa796f6ae16343894341d822e454a68e52259e9c8d9d99ba9cef653c28a3
 
 -- +goose Up
 
@@ -49,7 +49,8 @@ DELETE FROM "alert_log_default" WHERE "raised_at" >= '2027-04-01 00:00:00+00:00'
 DROP VIEW "alert_log";
 
 -- The view keeps the table's name: 3 partition(s) and the default.
-CREATE VIEW "alert_log" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW alert_log AS
 SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2026q4"
 UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2027q1"
 UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2027q2"
@@ -166,7 +167,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- partgen_guard turns a check's finding into an error: SQLite can RAISE only
@@ -188,7 +191,8 @@ DROP VIEW "alert_log";
 DROP TABLE "alert_log_p2027q2";
 
 -- The view keeps the table's name: 2 partition(s) and the default.
-CREATE VIEW "alert_log" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW alert_log AS
 SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2026q4"
 UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_p2027q1"
 UNION ALL SELECT "id", "raised_at", "severity", "message" FROM "alert_log_default";
@@ -290,4 +294,6 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;

@@ -19,7 +19,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=56cf152c31588c24d43a65a178acd8f117de4e030b0a7d0eb3fb3f2cca35082a
+-- partgen:checksum sha256=b71e78c7a71e5c9c1bbfeddc3e78cc8040c6230b159303c28b40a4f48ea66499
 
 -- +goose Up
 
@@ -135,7 +135,8 @@ WHERE "started_at" IS NULL OR NOT (("started_at" >= '2026-08-01 00:00:00+00:00' 
 DROP TABLE "sessions";
 
 -- The view keeps the table's name: 3 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_08"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_09"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_10"
@@ -246,7 +247,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table sessions, with every row of every partition.

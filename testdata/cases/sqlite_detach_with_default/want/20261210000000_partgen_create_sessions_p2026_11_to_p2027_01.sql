@@ -16,7 +16,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=78b3be091ecea3ce730fdbcafa1aa33877de0c033b46d072edc7792cc7d4144c
+-- partgen:checksum sha256=14839527505c40d0517fd9d3011ffe88f65f07b6aeabcd1e0b359d061547af11
 
 -- +goose Up
 
@@ -104,7 +104,8 @@ WHERE EXISTS (SELECT 1 FROM "sessions_default" WHERE "started_at" >= '2027-01-01
 DROP VIEW "sessions";
 
 -- The view keeps the table's name: 6 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_08"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_09"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_10"
@@ -257,7 +258,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- partgen_guard turns a check's finding into an error: SQLite can RAISE only
@@ -301,7 +304,8 @@ DROP TABLE "sessions_p2026_12";
 DROP TABLE "sessions_p2026_11";
 
 -- The view keeps the table's name: 3 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_08"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_09"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_10"
@@ -412,4 +416,6 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;

@@ -19,7 +19,7 @@
 -- partgen:partition op=detach table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=detach table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=detach table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=6d6a30fce1ab98e8ab5f8108116f3073699225a108f3fc956555d4a7c7209c71
+-- partgen:checksum sha256=8327d9b60fbd2799f6ee7a16202731cab069f934c56882d110815f675d922198
 
 -- +goose Up
 
@@ -43,7 +43,8 @@ SELECT 'sessions', 'sessions_p2026_10', '2026-10-01 00:00:00+00:00', '2026-11-01
 DROP VIEW "sessions";
 
 -- The view keeps the table's name: 3 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_11"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_12"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2027_01"
@@ -163,7 +164,8 @@ DELETE FROM partgen_archive_log WHERE migration_version = 20261210000002 AND par
 DROP VIEW "sessions";
 
 -- The view keeps the table's name: 6 partition(s) and the default.
-CREATE VIEW "sessions" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW sessions AS
 SELECT "id", "started_at" FROM "sessions_p2026_08"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_09"
 UNION ALL SELECT "id", "started_at" FROM "sessions_p2026_10"

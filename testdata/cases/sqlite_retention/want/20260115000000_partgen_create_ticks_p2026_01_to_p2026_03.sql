@@ -17,7 +17,7 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
--- partgen:checksum sha256=c9454ef2629cc6ab13f5e269475c669770a6daaebed5e9a74eb72901e6a8c002
+-- partgen:checksum sha256=162f99026b16e5bc1dd2bf678e4daef922f4a6fa90a628f8e8b358e4dc14740b
 
 -- +goose Up
 
@@ -112,7 +112,8 @@ SELECT "id", "ts", "v" FROM "ticks" WHERE "ts" >= '2026-03-01 05:00:00+00:00' AN
 DROP TABLE "ticks";
 
 -- The view keeps the table's name: 3 partition(s).
-CREATE VIEW "ticks" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW ticks AS
 SELECT "id", "ts", "v" FROM "ticks_p2026_01"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_02"
 UNION ALL SELECT "id", "ts", "v" FROM "ticks_p2026_03";
@@ -226,7 +227,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table ticks, with every row of every partition.

@@ -18,7 +18,7 @@
 -- partgen:partition op=default table=alerts name=alerts_default
 -- partgen:partition op=create table=alerts name=alerts_p2026q1 from=2026-01-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q2 from=2026-04-01T00:00:00-04:00 to=2026-07-01T00:00:00-04:00
--- partgen:checksum sha256=36385de2b1e9102c4ecd108b34baeaedb6f3d10374b1edc9390b8496ac7d2fe3
+-- partgen:checksum sha256=7342d0d0973a8386a49519f8711abfae91280363053fce598a4adfd1e72396f1
 
 -- +goose Up
 
@@ -102,7 +102,8 @@ WHERE "ts" IS NULL OR NOT (("ts" >= '2026-01-01 05:00:00+00:00' AND "ts" < '2026
 DROP TABLE "alerts";
 
 -- The view keeps the table's name: 2 partition(s) and the default.
-CREATE VIEW "alerts" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW alerts AS
 SELECT "id", "ts", "v" FROM "alerts_p2026q1"
 UNION ALL SELECT "id", "ts", "v" FROM "alerts_p2026q2"
 UNION ALL SELECT "id", "ts", "v" FROM "alerts_default";
@@ -197,7 +198,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table alerts, with every row of every partition.

@@ -16,7 +16,7 @@
 -- partgen:as-of 2026-01-15
 -- partgen:partition op=create table=events name=events_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
--- partgen:checksum sha256=167063d2897b28dbabe95d6ed4d4db1946531770ed4dc5aab7109b7339ad942e
+-- partgen:checksum sha256=e9b7837545fff3639159363f33437a7884d10380d873ce35d75887f2b8194c99
 
 -- +goose Up
 
@@ -101,7 +101,8 @@ SELECT "id", "ts", "v" FROM "events" WHERE "ts" >= '2026-02-01 05:00:00+00:00' A
 DROP TABLE "events";
 
 -- The view keeps the table's name: 2 partition(s).
-CREATE VIEW "events" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW events AS
 SELECT "id", "ts", "v" FROM "events_p2026_01"
 UNION ALL SELECT "id", "ts", "v" FROM "events_p2026_02";
 
@@ -201,7 +202,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- Turn the view back into the table events, with every row of every partition.

@@ -15,7 +15,7 @@
 -- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=alerts name=alerts_p2026q3 from=2026-07-01T00:00:00-04:00 to=2026-10-01T00:00:00-04:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q4 from=2026-10-01T00:00:00-04:00 to=2027-01-01T00:00:00-05:00
--- partgen:checksum sha256=6d51c103c9d3248d12e686ab1e25cb0eb8e1d119a1224efd3313d587cf84ac7a
+-- partgen:checksum sha256=e9f593ab671204cddc16bc934d9bfd0f6afbf7c8de62e8c1902bb1d70753d1b2
 
 -- +goose Up
 
@@ -70,7 +70,8 @@ WHERE EXISTS (SELECT 1 FROM "alerts_default" WHERE "ts" >= '2026-10-01 04:00:00+
 DROP VIEW "alerts";
 
 -- The view keeps the table's name: 4 partition(s) and the default.
-CREATE VIEW "alerts" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW alerts AS
 SELECT "id", "ts", "v" FROM "alerts_p2026q1"
 UNION ALL SELECT "id", "ts", "v" FROM "alerts_p2026q2"
 UNION ALL SELECT "id", "ts", "v" FROM "alerts_p2026q3"
@@ -193,7 +194,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- partgen_guard turns a check's finding into an error: SQLite can RAISE only
@@ -226,7 +229,8 @@ DROP TABLE "alerts_p2026q4";
 DROP TABLE "alerts_p2026q3";
 
 -- The view keeps the table's name: 2 partition(s) and the default.
-CREATE VIEW "alerts" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW alerts AS
 SELECT "id", "ts", "v" FROM "alerts_p2026q1"
 UNION ALL SELECT "id", "ts", "v" FROM "alerts_p2026q2"
 UNION ALL SELECT "id", "ts", "v" FROM "alerts_default";
@@ -321,4 +325,6 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;

@@ -17,7 +17,7 @@
 -- partgen:partition op=create table=events name=events_p2026_06 from=2026-06-01T00:00:00-04:00 to=2026-07-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_07 from=2026-07-01T00:00:00-04:00 to=2026-08-01T00:00:00-04:00
 -- partgen:partition op=create table=events name=events_p2026_08 from=2026-08-01T00:00:00-04:00 to=2026-09-01T00:00:00-04:00
--- partgen:checksum sha256=ec6974ff6491f94579b2204ca0a4f97114244ad8609170c93d3d9b3159ab59a0
+-- partgen:checksum sha256=480bfb866d189d7efd1f067cb138b13f4c428c0dbe3ccc2cd7fae410de87a799
 
 -- +goose Up
 
@@ -62,7 +62,8 @@ CREATE TABLE "events_p2026_08" (id INTEGER NOT NULL, ts TEXT NOT NULL, v INTEGER
 DROP VIEW "events";
 
 -- The view keeps the table's name: 6 partition(s).
-CREATE VIEW "events" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW events AS
 SELECT "id", "ts", "v" FROM "events_p2026_01"
 UNION ALL SELECT "id", "ts", "v" FROM "events_p2026_02"
 UNION ALL SELECT "id", "ts", "v" FROM "events_p2026_05"
@@ -219,7 +220,9 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;
 
 -- +goose Down
 -- partgen_guard turns a check's finding into an error: SQLite can RAISE only
@@ -274,7 +277,8 @@ DROP TABLE "events_p2026_06";
 DROP TABLE "events_p2026_05";
 
 -- The view keeps the table's name: 2 partition(s).
-CREATE VIEW "events" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW events AS
 SELECT "id", "ts", "v" FROM "events_p2026_01"
 UNION ALL SELECT "id", "ts", "v" FROM "events_p2026_02";
 
@@ -374,4 +378,6 @@ BEGIN
 END;
 -- +goose StatementEnd
 
-DROP TABLE temp.partgen_guard;
+-- Unqualified, the name finds the temporary table first (SQLite looks in temp
+-- before main); sqlc, which has no temp schema, then follows it too.
+DROP TABLE partgen_guard;

@@ -17,7 +17,7 @@
 -- partgen:as-of 2026-07-15
 -- partgen:partition op=drop table=events name=events_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=drop table=events name=events_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
--- partgen:checksum sha256=2c3590e39f07733e62265edf4233049220083195f9b0b449c25ba395bc2103a4
+-- partgen:checksum sha256=17349dbd91978cce58a38fea37cf0236eb2c2197b64b11fb8174e25df5be3bf3
 
 -- +goose Up
 
@@ -36,7 +36,8 @@ SELECT 'events', 'events_p2026_02', '2026-02-01 05:00:00+00:00', '2026-03-01 05:
 DROP VIEW "events";
 
 -- The view keeps the table's name: 4 partition(s).
-CREATE VIEW "events" AS
+-- Its name is written unquoted for sqlc, which cannot follow a quoted view name.
+CREATE VIEW events AS
 SELECT "id", "ts", "v" FROM "events_p2026_05"
 UNION ALL SELECT "id", "ts", "v" FROM "events_p2026_06"
 UNION ALL SELECT "id", "ts", "v" FROM "events_p2026_07"
