@@ -21,6 +21,11 @@ func (postgres) Schemas() bool { return true }
 
 func (postgres) ConcurrentDetach(hasDefault bool) bool { return !hasDefault }
 
+// AdoptsInPlace: the table becomes the legacy partition FROM (MINVALUE) TO
+// (cutover) of a new partitioned table under its name (README, "Adopting an
+// existing table").
+func (postgres) AdoptsInPlace() bool { return true }
+
 func (postgres) Archived(schema, archiveSchema, partition string) (string, string) {
 	return archiveSchema, partition
 }
