@@ -176,11 +176,11 @@ type Index struct {
 	// ordering: `ts DESC NULLS LAST`, `lower(code) text_pattern_ops`. Nil
 	// for a PRIMARY KEY or UNIQUE constraint, whose elements are its
 	// Columns.
-	Elems   []string
-	Include []string
-	Method  string // "" for the default (btree)
-	Where       string // a partial index's predicate
-	Tablespace  string
+	Elems      []string
+	Include    []string
+	Method     string // "" for the default (btree)
+	Where      string // a partial index's predicate
+	Tablespace string
 }
 
 // Constraint is one table constraint.
