@@ -148,6 +148,10 @@ func (a *applier) fill(last bool) {
 			}
 			a.filled[p.Name] = true
 			edges := []time.Time{p.Period.Lower}
+			if p.Legacy {
+				// FROM (MINVALUE): a row long before the cutover.
+				edges = []time.Time{p.Period.Upper.AddDate(-3, 0, 0)}
+			}
 			if last := lastInstant(string(tbl.KeyType), p.Period); !last.Equal(p.Period.Lower) {
 				edges = append(edges, last) // a day of a date key has one value
 			}
@@ -168,7 +172,7 @@ func (a *applier) fill(last bool) {
 		if tbl.KeyType == dialect.Date {
 			before = first.AddDate(0, 0, -1)
 		}
-		if !a.filled["before:"+tbl.FullName()+first.String()] {
+		if !a.filled["before:"+tbl.FullName()+first.String()] && !ranges[0].Legacy {
 			a.filled["before:"+tbl.FullName()+first.String()] = true
 			where, err := a.insert(tbl, before)
 			switch {

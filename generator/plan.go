@@ -35,6 +35,12 @@ const (
 	kindCreate stepKind = iota // create range partitions and/or the default partition
 	kindRetire                 // detach, archive or drop one partition
 	kindPurge                  // drop a table retired earlier
+
+	// The three files that adopt an ordinary table (adopt.go), on engines
+	// that adopt in place (dialect.Dialect.AdoptsInPlace).
+	kindAdoptCheck    // add CHECK (key < cutover) NOT VALID
+	kindAdoptValidate // validate it
+	kindAdoptSwap     // the table becomes the legacy partition; partitions from the cutover
 )
 
 // step is one file's worth of work, fully decided: rendering it is a pure
@@ -55,6 +61,9 @@ type step struct {
 	// createLog: the file is the folder's first partgen file and creates
 	// partgen_archive_log.
 	createLog bool
+	// legacy is the partition an adopted table becomes, FROM (MINVALUE) TO
+	// (the cutover): set on the three adoption steps.
+	legacy *folder.PartitionState
 }
 
 func (s *step) kind() stepKind {
@@ -63,6 +72,12 @@ func (s *step) kind() stepKind {
 		return kindCreate
 	case folder.OpPurge:
 		return kindPurge
+	case folder.OpAdoptCheck:
+		return kindAdoptCheck
+	case folder.OpAdoptValidate:
+		return kindAdoptValidate
+	case folder.OpLegacy:
+		return kindAdoptSwap
 	}
 	return kindRetire
 }
@@ -122,15 +137,23 @@ type tableState struct {
 
 func planTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date) ([]step, error) {
 	st := readTable(sp, mig, t, asOf)
-	missing, err := missingPartitions(sp, t, &st)
+	steps, adopting, err := adoptSteps(sp, mig, t, asOf, &st)
 	if err != nil {
 		return nil, err
 	}
-	var steps []step
-	if s, ok := createStep(sp, mig, t, asOf, &st, missing); ok {
-		steps = append(steps, s)
-		st.attached = s.after
-		st.hasDefault = s.hasDefault
+	if adopting {
+		swap := steps[len(steps)-1]
+		st.attached, st.hasDefault = swap.after, swap.hasDefault
+	} else {
+		missing, err := missingPartitions(sp, t, &st)
+		if err != nil {
+			return nil, err
+		}
+		if s, ok := createStep(sp, mig, t, asOf, &st, missing); ok {
+			steps = append(steps, s)
+			st.attached = s.after
+			st.hasDefault = s.hasDefault
+		}
 	}
 	retire := retireSteps(sp, t, asOf, &st)
 	steps = append(steps, retire...)
@@ -155,6 +178,11 @@ func readTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.D
 				st.hasDefault = true
 			}
 			continue
+		}
+		if p.Legacy && st.first.Lower.Before(p.Period.Upper) {
+			// An adopted table's legacy partition holds every row before
+			// the cutover; partitions start there.
+			st.first = calendar.PeriodOf(t.Interval, p.Period.Upper, loc)
 		}
 		if p.Period.Upper.After(newest) {
 			newest = p.Period.Upper
@@ -243,7 +271,7 @@ func retireSteps(sp *spec.Spec, t *spec.Table, asOf calendar.Date, st *tableStat
 			why: []string{
 				fmt.Sprintf("As of %s the spec keeps %d %s period(s) before the current one (%s):", asOf, t.Retention.Keep, t.Interval, calendar.Label(t.Interval, st.current, loc)),
 				fmt.Sprintf("partitions ending at or before %s leave the live table.", st.cutoff.Format("2006-01-02 15:04:05 -07:00")),
-				fmt.Sprintf("%s covers [%s, %s), computed from the calendar, never from its name or its data.", p.Name, calendar.FormatInstant(p.Period.Lower), calendar.FormatInstant(p.Period.Upper)),
+				fmt.Sprintf("%s covers [%s, %s), computed from the calendar, never from its name or its data.", p.Name, lowerText(p), calendar.FormatInstant(p.Period.Upper)),
 			}})
 	}
 	return steps
@@ -277,10 +305,19 @@ func purgeSteps(sp *spec.Spec, t *spec.Table, st *tableState, retiring []step) [
 			why: []string{
 				fmt.Sprintf("The spec drops retired partitions drop_after: %d %s period(s) after they left the live table (keep %d + %d before %s).",
 					t.Retention.DropAfter, t.Interval, t.Retention.Keep, t.Retention.DropAfter, calendar.Label(t.Interval, st.current, loc)),
-				fmt.Sprintf("%s covers [%s, %s), which ends at or before %s.", p.Name, calendar.FormatInstant(p.Period.Lower), calendar.FormatInstant(p.Period.Upper), st.purge.Format("2006-01-02 15:04:05 -07:00")),
+				fmt.Sprintf("%s covers [%s, %s), which ends at or before %s.", p.Name, lowerText(p), calendar.FormatInstant(p.Period.Upper), st.purge.Format("2006-01-02 15:04:05 -07:00")),
 			}})
 	}
 	return steps
+}
+
+// lowerText is a partition's lower bound for prose: MINVALUE for the
+// legacy partition of an adopted table.
+func lowerText(p folder.PartitionState) string {
+	if p.Legacy {
+		return "MINVALUE"
+	}
+	return calendar.FormatInstant(p.Period.Lower)
 }
 
 func mergeAttached(a, b []folder.PartitionState) []folder.PartitionState {
@@ -325,6 +362,14 @@ func createWhy(sp *spec.Spec, t *spec.Table, asOf calendar.Date, st *tableState,
 }
 
 func fileSlug(s *step) string {
+	switch s.kind() {
+	case kindAdoptCheck:
+		return "adopt_check_" + s.table.Name
+	case kindAdoptValidate:
+		return "adopt_validate_" + s.table.Name
+	case kindAdoptSwap:
+		return "adopt_swap_" + s.table.Name
+	}
 	if s.op != folder.OpCreate {
 		return string(s.op) + "_" + s.target.Name
 	}
@@ -362,6 +407,8 @@ func purpose(sp *spec.Spec, s *step) string {
 		return fmt.Sprintf("drop %s of %s (retention keep %d)", s.target.Name, t.Name, t.Retention.Keep)
 	case folder.OpPurge:
 		return fmt.Sprintf("drop retired %s of %s (drop_after %d)", s.target.Name, t.Name, t.Retention.DropAfter)
+	case folder.OpAdoptCheck, folder.OpAdoptValidate, folder.OpLegacy:
+		return adoptPurpose(sp, s)
 	}
 	return string(s.op)
 }
