@@ -74,6 +74,21 @@ func (postgres) ReadBounds(text, _ string, kt KeyType, loc *time.Location) (cale
 	return calendar.Period{Lower: l, Upper: u}, false, true
 }
 
+// pgLegacyRE matches the bound of an adopted table's legacy partition.
+var pgLegacyRE = regexp.MustCompile(`^FOR VALUES FROM \(MINVALUE\) TO \((.+)\)$`)
+
+// ReadLegacyBound reads the upper bound of a partition FROM (MINVALUE) TO
+// (x), as pg_get_expr prints the legacy partition of an adopted table
+// (spec adopt: true); ok is false for any other bound. Like [ReadBounds],
+// timestamp and date keys are read in loc.
+func ReadLegacyBound(text string, kt KeyType, loc *time.Location) (upper time.Time, ok bool) {
+	m := pgLegacyRE.FindStringSubmatch(strings.TrimSpace(text))
+	if m == nil {
+		return time.Time{}, false
+	}
+	return pgValue(m[1], kt, loc)
+}
+
 var pgTimestamptzLayouts = []string{
 	"2006-01-02 15:04:05.999999999-07",
 	"2006-01-02 15:04:05.999999999-07:00",

@@ -344,6 +344,8 @@ func refuseDependents(sp *spec.Spec, cat *pgschema.Catalog, t *spec.Table, pt *p
 			add(d.Kind, at)
 		case pgschema.DependentForeignKey:
 			add(d.Kind, fmt.Sprintf("%s of %s (%s)", d.Name, d.Table, d.Pos))
+		case pgschema.DependentRLS:
+			add(d.Kind, fmt.Sprintf("enabled (%s)", d.Pos))
 		default:
 			add(d.Kind, at)
 		}
@@ -361,12 +363,13 @@ func refuseDependents(sp *spec.Spec, cat *pgschema.Catalog, t *spec.Table, pt *p
 }
 
 func plural(kind string, n int) string {
+	if kind == pgschema.DependentRLS {
+		return kind
+	}
 	if n == 1 {
 		return "the " + kind
 	}
 	switch kind {
-	case pgschema.DependentRLS:
-		return kind
 	case pgschema.DependentChild:
 		return "the inheritance children"
 	case pgschema.DependentPolicy:

@@ -152,7 +152,10 @@ func (a *applier) fill(last bool) {
 				// FROM (MINVALUE): a row long before the cutover.
 				edges = []time.Time{p.Period.Upper.AddDate(-3, 0, 0)}
 			}
-			if last := lastInstant(string(tbl.KeyType), p.Period); !last.Equal(p.Period.Lower) {
+			// In the spec's zone: a marker's bound has a fixed offset, and the
+			// day before it may have another (DST began on 2097-03-31).
+			inZone := calendar.Period{Lower: p.Period.Lower.In(sp.Location), Upper: p.Period.Upper.In(sp.Location)}
+			if last := lastInstant(string(tbl.KeyType), inZone); !last.Equal(p.Period.Lower) {
 				edges = append(edges, last) // a day of a date key has one value
 			}
 			for _, at := range edges {

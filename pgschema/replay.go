@@ -434,7 +434,11 @@ func (r *replayer) columnDef(t *Table, cd *pg_query.ColumnDef) (Column, []*pg_qu
 	col := Column{Name: cd.Colname, Type: ti.Type, BaseType: ti.BaseType, NotNull: cd.IsNotNull}
 	if ti.Serial {
 		col.NotNull = true
-		col.Default = fmt.Sprintf("nextval('%s'::regclass)", makeObjectName(t.Name, cd.Colname, "seq"))
+		seq := quoteIdent(makeObjectName(t.Name, cd.Colname, "seq"))
+		if t.Schema != DefaultSchema {
+			seq = quoteIdent(t.Schema) + "." + seq // as pg_get_expr prints it outside the search path
+		}
+		col.Default = fmt.Sprintf("nextval('%s'::regclass)", seq)
 	}
 	var ixc []*pg_query.Constraint
 	for _, cn := range cd.Constraints {

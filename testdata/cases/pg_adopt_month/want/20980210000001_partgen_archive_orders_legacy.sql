@@ -2,17 +2,17 @@
 --
 -- Archive orders_legacy of orders (retention keep 12).
 --
--- As of 2028-02-10 the spec keeps 12 month period(s) before the current one (2028-02):
--- partitions ending at or before 2027-02-01 00:00:00 +00:00 leave the live table.
--- orders_legacy covers [MINVALUE, 2027-01-01 00:00:00+00), computed from the calendar, never from its name or its data.
+-- As of 2098-02-10 the spec keeps 12 month period(s) before the current one (2098-02):
+-- partitions ending at or before 2097-02-01 00:00:00 +00:00 leave the live table.
+-- orders_legacy covers [MINVALUE, 2097-01-01 00:00:00+00), computed from the calendar, never from its name or its data.
 --
 -- Spec partgen.yaml: table orders, key placed_at, interval month, premake 2, timezone UTC, retention keep 12 action archive archive_schema archive
 -- DETACH ... CONCURRENTLY in a NO TRANSACTION file; every statement is safe to rerun after an
 -- interruption (a pending detach is FINALIZEd). The audit row and the archive commit together.
 -- Down: re-attaches the table with all its rows and removes the audit row.
 --
--- partgen:partition op=archive table=orders name=orders_legacy to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=a00ba35d1926593ad5d0b8d574bc1c8b8f1897764255c91b12708eba23eb33ca
+-- partgen:partition op=archive table=orders name=orders_legacy to=2097-01-01T00:00:00Z
+-- partgen:checksum sha256=ce21b466d1a24e803934cbf175650f849119e3107cbea3f246fc8c89d7f60f9d
 
 -- +goose NO TRANSACTION
 -- +goose Up
@@ -59,13 +59,13 @@ DECLARE
     estimated boolean;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20280210000001 orders_legacy'));
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20980210000001 orders_legacy'));
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('orders_legacy') AND inhdetachpending) THEN
         ALTER TABLE "orders" DETACH PARTITION "orders_legacy" FINALIZE;
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20280210000001 AND partition_name = 'orders_legacy') THEN
+    IF NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20980210000001 AND partition_name = 'orders_legacy') THEN
         IF to_regclass('orders_legacy') IS NULL THEN
-            RAISE EXCEPTION 'partgen: cannot archive orders_legacy: the table does not exist and no audit row of version 20280210000001 says it was retired; restore it, or find what removed it';
+            RAISE EXCEPTION 'partgen: cannot archive orders_legacy: the table does not exist and no audit row of version 20980210000001 says it was retired; restore it, or find what removed it';
         END IF;
         IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('orders_legacy')) THEN
             RETURN; -- attached: the DETACH below takes it
@@ -81,11 +81,11 @@ BEGIN
         END IF;
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
-        SELECT 'orders', 'orders_legacy', '-infinity'::timestamptz, '2027-01-01 00:00:00+00'::timestamptz, 'archive',
+        SELECT 'orders', 'orders_legacy', '-infinity'::timestamptz, '2097-01-01 00:00:00+00'::timestamptz, 'archive',
                'archive.orders_legacy',
-               n, estimated, pg_catalog.pg_total_relation_size('orders_legacy'), 20280210000001
+               n, estimated, pg_catalog.pg_total_relation_size('orders_legacy'), 20980210000001
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
-                          WHERE migration_version = 20280210000001 AND partition_name = 'orders_legacy');
+                          WHERE migration_version = 20980210000001 AND partition_name = 'orders_legacy');
         ALTER TABLE "orders_legacy" SET SCHEMA "archive";
     END IF;
     -- Done. The DETACH below takes a placeholder that holds and takes no row.
@@ -94,7 +94,7 @@ BEGIN
         ALTER TABLE "orders_legacy" ADD CONSTRAINT partgen_placeholder CHECK (false);
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('orders_legacy')) THEN
-        ALTER TABLE "orders" ATTACH PARTITION "orders_legacy" FOR VALUES FROM (MINVALUE) TO ('2027-01-01 00:00:00+00'::timestamptz);
+        ALTER TABLE "orders" ATTACH PARTITION "orders_legacy" FOR VALUES FROM (MINVALUE) TO ('2097-01-01 00:00:00+00'::timestamptz);
     END IF;
 END
 $partgen$;
@@ -110,12 +110,12 @@ DECLARE
     estimated boolean;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20280210000001 orders_legacy'));
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20980210000001 orders_legacy'));
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('orders_legacy')) THEN
         IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('orders_legacy') AND conname = 'partgen_placeholder') THEN
             DROP TABLE "orders_legacy";
         ELSIF to_regclass('orders_legacy') IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20280210000001 AND partition_name = 'orders_legacy') THEN
+              AND NOT EXISTS (SELECT 1 FROM partgen_archive_log WHERE migration_version = 20980210000001 AND partition_name = 'orders_legacy') THEN
         -- Rows from the planner's statistics when the partition was analysed
         -- (no scan, whatever its size); counted when it never was.
         SELECT CASE WHEN c.reltuples >= 0 THEN round(c.reltuples)::bigint END INTO n
@@ -126,11 +126,11 @@ BEGIN
         END IF;
         INSERT INTO partgen_archive_log (parent_table, partition_name, lower_bound, upper_bound, action,
                                          archived_as, row_count, rows_estimated, total_bytes, migration_version)
-        SELECT 'orders', 'orders_legacy', '-infinity'::timestamptz, '2027-01-01 00:00:00+00'::timestamptz, 'archive',
+        SELECT 'orders', 'orders_legacy', '-infinity'::timestamptz, '2097-01-01 00:00:00+00'::timestamptz, 'archive',
                'archive.orders_legacy',
-               n, estimated, pg_catalog.pg_total_relation_size('orders_legacy'), 20280210000001
+               n, estimated, pg_catalog.pg_total_relation_size('orders_legacy'), 20980210000001
         WHERE NOT EXISTS (SELECT 1 FROM partgen_archive_log
-                          WHERE migration_version = 20280210000001 AND partition_name = 'orders_legacy');
+                          WHERE migration_version = 20980210000001 AND partition_name = 'orders_legacy');
         ALTER TABLE "orders_legacy" SET SCHEMA "archive";
         END IF;
     END IF;
@@ -147,7 +147,7 @@ DECLARE
                   WHERE c.oid = to_regclass('orders'));
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20280210000001 orders_legacy'));
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('20980210000001 orders_legacy'));
     -- A placeholder an interrupted rerun left behind holds no row: drop it.
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = to_regclass('orders_legacy') AND conname = 'partgen_placeholder') THEN
         IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('orders_legacy') AND inhdetachpending) THEN
@@ -164,15 +164,15 @@ BEGIN
         EXECUTE format('ALTER TABLE %s SET SCHEMA %I', '"archive"."orders_legacy"', home);
     END IF;
     IF to_regclass('orders_legacy') IS NULL THEN
-        RAISE EXCEPTION 'partgen: cannot re-attach orders_legacy to orders: the table no longer exists; it was dropped after version 20280210000001 archived it (drop_after, or by hand)';
+        RAISE EXCEPTION 'partgen: cannot re-attach orders_legacy to orders: the table no longer exists; it was dropped after version 20980210000001 archived it (drop_after, or by hand)';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('orders_legacy')) THEN
         ALTER TABLE "orders_legacy" ADD CONSTRAINT partgen_bounds
-            CHECK ("placed_at" IS NOT NULL AND "placed_at" < '2027-01-01 00:00:00+00'::timestamptz);
-        ALTER TABLE "orders" ATTACH PARTITION "orders_legacy" FOR VALUES FROM (MINVALUE) TO ('2027-01-01 00:00:00+00'::timestamptz);
+            CHECK ("placed_at" IS NOT NULL AND "placed_at" < '2097-01-01 00:00:00+00'::timestamptz);
+        ALTER TABLE "orders" ATTACH PARTITION "orders_legacy" FOR VALUES FROM (MINVALUE) TO ('2097-01-01 00:00:00+00'::timestamptz);
         ALTER TABLE "orders_legacy" DROP CONSTRAINT partgen_bounds;
     END IF;
-    DELETE FROM partgen_archive_log WHERE migration_version = 20280210000001 AND partition_name = 'orders_legacy';
+    DELETE FROM partgen_archive_log WHERE migration_version = 20980210000001 AND partition_name = 'orders_legacy';
 END
 $partgen$;
 -- +goose StatementEnd
