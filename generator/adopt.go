@@ -178,17 +178,20 @@ func adoptHow(sp *spec.Spec, s *step) []string {
 // migrations (pgParent.Adopt). Names are quoted and schema-qualified where
 // a statement needs them so; *Bare forms are for messages and to_regclass.
 type pgAdopt struct {
-	From       string // where the folder creates the table
-	Legacy     string // quoted, qualified: the table's name once it is the legacy partition
-	LegacyBare string // qualified, unquoted
-	LegacyName string // quoted, unqualified: RENAME TO takes a bare name
-	Columns    []adoptColumn
-	Checks     []adoptCheck
-	Indexes    []adoptIndex
-	Identities []adoptColumn // columns with GENERATED ... AS IDENTITY
-	Sequenced  []adoptColumn // columns whose default calls nextval (serial): the sequence's owner moves
-	Comment    string        // a literal, "" for none
-	Grants     []string      // the folder's GRANT and REVOKE statements on the table
+	From string // where the folder creates the table
+	// Staged is where the swap builds the partitioned table before it takes
+	// the lock (quoted, in StagingSchema); StagedBare unquoted.
+	Staged, StagedBare, StagingSchema string
+	Legacy                            string // quoted, qualified: the table's name once it is the legacy partition
+	LegacyBare                        string // qualified, unquoted
+	LegacyName                        string // quoted, unqualified: RENAME TO takes a bare name
+	Columns                           []adoptColumn
+	Checks                            []adoptCheck
+	Indexes                           []adoptIndex
+	Identities                        []adoptColumn // columns with GENERATED ... AS IDENTITY
+	Sequenced                         []adoptColumn // columns whose default calls nextval (serial): the sequence's owner moves
+	Comment                           string        // a literal, "" for none
+	Grants                            []string      // the folder's GRANT and REVOKE statements on the table
 	// Signature is the table's columns as the apply-time check prints the
 	// live ones: "id bigint not null identity always, ts timestamp with
 	// time zone not null".
@@ -394,6 +397,7 @@ var dependentFix = map[string]string{
 // fillAdopt writes the table's definition as the swap file states it.
 func fillAdopt(a *pgAdopt, cat *pgschema.Catalog, t *spec.Table, pt *pgschema.Table) {
 	a.Legacy, a.LegacyBare, a.LegacyName = dialect.Qualify(t.Schema, t.LegacyName), qualifiedBare(t.Schema, t.LegacyName), dialect.QuoteIdent(t.LegacyName)
+	a.Staged, a.StagedBare, a.StagingSchema = dialect.Qualify(stagingSchema, t.Name), qualifiedBare(stagingSchema, t.Name), dialect.QuoteIdent(stagingSchema)
 	var sig []string
 	for _, c := range pt.Columns {
 		col := adoptColumn{Name: dialect.QuoteIdent(c.Name), Bare: c.Name}
@@ -463,7 +467,7 @@ func fillAdopt(a *pgAdopt, cat *pgschema.Catalog, t *spec.Table, pt *pgschema.Ta
 		a.Indexes = append(a.Indexes, adoptIndex{
 			Name: dialect.QuoteIdent(ix.Name), Bare: ix.Name, Legacy: dialect.QuoteIdent(legacy), LegacyBare: legacy,
 			Qualified: dialect.Qualify(t.Schema, ix.Name), LegacyQ: dialect.Qualify(t.Schema, legacy),
-			Create: indexStatement(t.Quoted(), ix),
+			Create: indexStatement(dialect.Qualify(stagingSchema, t.Name), ix),
 		})
 		names = append(names, ix.Name)
 	}

@@ -24,6 +24,14 @@ func (postgresEngine) funcs() template.FuncMap {
 		// adoptPhase pairs a file's data with the adoption file it is
 		// ("check" or "swap") for the pg_adopt_guard template.
 		"adoptPhase": func(d *tmplData, phase string) adoptGuard { return adoptGuard{D: d, Phase: phase} },
+		// underParent is a file's data with another (quoted, bare) parent,
+		// for pg_new_partition: the swap makes partitions of the new table
+		// while it is staged under another name.
+		"underParent": func(d *tmplData, q, bare string) *tmplData {
+			c := *d
+			c.T.Q, c.T.QBare, c.T.Bare = q, bare, bare
+			return &c
+		},
 	}
 }
 

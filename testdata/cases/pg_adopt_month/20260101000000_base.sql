@@ -13,6 +13,7 @@ CREATE INDEX ON orders (placed_at) WHERE note IS NOT NULL;
 COMMENT ON TABLE orders IS 'Orders, one row per order';
 COMMENT ON COLUMN orders.amount IS 'In EUR';
 GRANT SELECT ON orders TO PUBLIC;
+ALTER TABLE orders REPLICA IDENTITY USING INDEX orders_pkey;
 INSERT INTO orders (placed_at, customer, amount) SELECT timestamptz '2025-06-01 00:00:00+00' + i * interval '1 day', 'c' || (i % 7), i FROM generate_series(0, 400) i;
 
 -- +goose Down

@@ -14,7 +14,7 @@
 -- partgen:partition op=create table=orders name=orders_p2097_02 from=2097-02-01T00:00:00Z to=2097-03-01T00:00:00Z
 -- partgen:partition op=create table=orders name=orders_p2097_03 from=2097-03-01T00:00:00Z to=2097-04-01T00:00:00Z
 -- partgen:partition op=create table=orders name=orders_p2097_04 from=2097-04-01T00:00:00Z to=2097-05-01T00:00:00Z
--- partgen:checksum sha256=49a1bd02787cd6f224781304a6b8cfa7d1a392d302c0ed77d2ac41193c5c4496
+-- partgen:checksum sha256=fe45c306ef064ea40547a68c0b7cb0dbcfe1afefe725cdc130965873b3fbce54
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -51,8 +51,8 @@ BEGIN
       LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"orders"'::regclass;
-    IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of orders the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+    IF found IS DISTINCT FROM 'tablespace default, logged, replica identity using index orders_pkey, access method default' THEN
+        RAISE EXCEPTION 'partgen: this file gives new partitions of orders the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity using index orders_pkey, access method default', found;
     END IF;
 END
 $partgen$;
@@ -60,6 +60,7 @@ $partgen$;
 
 -- orders_p2097_02: 2097-02, [2097-02-01 00:00:00+00, 2097-03-01 00:00:00+00)
 CREATE TABLE "orders_p2097_02" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2097_02" REPLICA IDENTITY USING INDEX "orders_p2097_02_pkey";
 ALTER TABLE "orders_p2097_02" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2097-02-01 00:00:00+00'::timestamptz AND "placed_at" < '2097-03-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2097_02"
@@ -68,6 +69,7 @@ ALTER TABLE "orders_p2097_02" DROP CONSTRAINT partgen_bounds;
 
 -- orders_p2097_03: 2097-03, [2097-03-01 00:00:00+00, 2097-04-01 00:00:00+00)
 CREATE TABLE "orders_p2097_03" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2097_03" REPLICA IDENTITY USING INDEX "orders_p2097_03_pkey";
 ALTER TABLE "orders_p2097_03" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2097-03-01 00:00:00+00'::timestamptz AND "placed_at" < '2097-04-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2097_03"
@@ -76,6 +78,7 @@ ALTER TABLE "orders_p2097_03" DROP CONSTRAINT partgen_bounds;
 
 -- orders_p2097_04: 2097-04, [2097-04-01 00:00:00+00, 2097-05-01 00:00:00+00)
 CREATE TABLE "orders_p2097_04" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2097_04" REPLICA IDENTITY USING INDEX "orders_p2097_04_pkey";
 ALTER TABLE "orders_p2097_04" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2097-04-01 00:00:00+00'::timestamptz AND "placed_at" < '2097-05-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2097_04"

@@ -23,7 +23,7 @@
 -- partgen:partition op=create table=orders name=orders_p2098_02 from=2098-02-01T00:00:00Z to=2098-03-01T00:00:00Z
 -- partgen:partition op=create table=orders name=orders_p2098_03 from=2098-03-01T00:00:00Z to=2098-04-01T00:00:00Z
 -- partgen:partition op=create table=orders name=orders_p2098_04 from=2098-04-01T00:00:00Z to=2098-05-01T00:00:00Z
--- partgen:checksum sha256=b59eefb2dcff88349c64bd756c58464d4999f57bcced7a0cb55adeea78812d77
+-- partgen:checksum sha256=cbc1ef37a6612ed777ddc23501f70aa2a17cf076fdaf1865b41765ac10ac863b
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -60,8 +60,8 @@ BEGIN
       LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
      WHERE c.oid = '"orders"'::regclass;
-    IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
-        RAISE EXCEPTION 'partgen: this file gives new partitions of orders the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity default, access method default', found;
+    IF found IS DISTINCT FROM 'tablespace default, logged, replica identity using index orders_pkey, access method default' THEN
+        RAISE EXCEPTION 'partgen: this file gives new partitions of orders the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again', 'tablespace default, logged, replica identity using index orders_pkey, access method default', found;
     END IF;
 END
 $partgen$;
@@ -69,6 +69,7 @@ $partgen$;
 
 -- orders_p2097_05: 2097-05, [2097-05-01 00:00:00+00, 2097-06-01 00:00:00+00)
 CREATE TABLE "orders_p2097_05" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2097_05" REPLICA IDENTITY USING INDEX "orders_p2097_05_pkey";
 ALTER TABLE "orders_p2097_05" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2097-05-01 00:00:00+00'::timestamptz AND "placed_at" < '2097-06-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2097_05"
@@ -77,6 +78,7 @@ ALTER TABLE "orders_p2097_05" DROP CONSTRAINT partgen_bounds;
 
 -- orders_p2097_06: 2097-06, [2097-06-01 00:00:00+00, 2097-07-01 00:00:00+00)
 CREATE TABLE "orders_p2097_06" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2097_06" REPLICA IDENTITY USING INDEX "orders_p2097_06_pkey";
 ALTER TABLE "orders_p2097_06" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2097-06-01 00:00:00+00'::timestamptz AND "placed_at" < '2097-07-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2097_06"
@@ -85,6 +87,7 @@ ALTER TABLE "orders_p2097_06" DROP CONSTRAINT partgen_bounds;
 
 -- orders_p2097_07: 2097-07, [2097-07-01 00:00:00+00, 2097-08-01 00:00:00+00)
 CREATE TABLE "orders_p2097_07" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2097_07" REPLICA IDENTITY USING INDEX "orders_p2097_07_pkey";
 ALTER TABLE "orders_p2097_07" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2097-07-01 00:00:00+00'::timestamptz AND "placed_at" < '2097-08-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2097_07"
@@ -93,6 +96,7 @@ ALTER TABLE "orders_p2097_07" DROP CONSTRAINT partgen_bounds;
 
 -- orders_p2097_08: 2097-08, [2097-08-01 00:00:00+00, 2097-09-01 00:00:00+00)
 CREATE TABLE "orders_p2097_08" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2097_08" REPLICA IDENTITY USING INDEX "orders_p2097_08_pkey";
 ALTER TABLE "orders_p2097_08" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2097-08-01 00:00:00+00'::timestamptz AND "placed_at" < '2097-09-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2097_08"
@@ -101,6 +105,7 @@ ALTER TABLE "orders_p2097_08" DROP CONSTRAINT partgen_bounds;
 
 -- orders_p2097_09: 2097-09, [2097-09-01 00:00:00+00, 2097-10-01 00:00:00+00)
 CREATE TABLE "orders_p2097_09" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2097_09" REPLICA IDENTITY USING INDEX "orders_p2097_09_pkey";
 ALTER TABLE "orders_p2097_09" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2097-09-01 00:00:00+00'::timestamptz AND "placed_at" < '2097-10-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2097_09"
@@ -109,6 +114,7 @@ ALTER TABLE "orders_p2097_09" DROP CONSTRAINT partgen_bounds;
 
 -- orders_p2097_10: 2097-10, [2097-10-01 00:00:00+00, 2097-11-01 00:00:00+00)
 CREATE TABLE "orders_p2097_10" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2097_10" REPLICA IDENTITY USING INDEX "orders_p2097_10_pkey";
 ALTER TABLE "orders_p2097_10" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2097-10-01 00:00:00+00'::timestamptz AND "placed_at" < '2097-11-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2097_10"
@@ -117,6 +123,7 @@ ALTER TABLE "orders_p2097_10" DROP CONSTRAINT partgen_bounds;
 
 -- orders_p2097_11: 2097-11, [2097-11-01 00:00:00+00, 2097-12-01 00:00:00+00)
 CREATE TABLE "orders_p2097_11" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2097_11" REPLICA IDENTITY USING INDEX "orders_p2097_11_pkey";
 ALTER TABLE "orders_p2097_11" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2097-11-01 00:00:00+00'::timestamptz AND "placed_at" < '2097-12-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2097_11"
@@ -125,6 +132,7 @@ ALTER TABLE "orders_p2097_11" DROP CONSTRAINT partgen_bounds;
 
 -- orders_p2097_12: 2097-12, [2097-12-01 00:00:00+00, 2098-01-01 00:00:00+00)
 CREATE TABLE "orders_p2097_12" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2097_12" REPLICA IDENTITY USING INDEX "orders_p2097_12_pkey";
 ALTER TABLE "orders_p2097_12" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2097-12-01 00:00:00+00'::timestamptz AND "placed_at" < '2098-01-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2097_12"
@@ -133,6 +141,7 @@ ALTER TABLE "orders_p2097_12" DROP CONSTRAINT partgen_bounds;
 
 -- orders_p2098_01: 2098-01, [2098-01-01 00:00:00+00, 2098-02-01 00:00:00+00)
 CREATE TABLE "orders_p2098_01" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2098_01" REPLICA IDENTITY USING INDEX "orders_p2098_01_pkey";
 ALTER TABLE "orders_p2098_01" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2098-01-01 00:00:00+00'::timestamptz AND "placed_at" < '2098-02-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2098_01"
@@ -141,6 +150,7 @@ ALTER TABLE "orders_p2098_01" DROP CONSTRAINT partgen_bounds;
 
 -- orders_p2098_02: 2098-02, [2098-02-01 00:00:00+00, 2098-03-01 00:00:00+00)
 CREATE TABLE "orders_p2098_02" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2098_02" REPLICA IDENTITY USING INDEX "orders_p2098_02_pkey";
 ALTER TABLE "orders_p2098_02" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2098-02-01 00:00:00+00'::timestamptz AND "placed_at" < '2098-03-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2098_02"
@@ -149,6 +159,7 @@ ALTER TABLE "orders_p2098_02" DROP CONSTRAINT partgen_bounds;
 
 -- orders_p2098_03: 2098-03, [2098-03-01 00:00:00+00, 2098-04-01 00:00:00+00)
 CREATE TABLE "orders_p2098_03" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2098_03" REPLICA IDENTITY USING INDEX "orders_p2098_03_pkey";
 ALTER TABLE "orders_p2098_03" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2098-03-01 00:00:00+00'::timestamptz AND "placed_at" < '2098-04-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2098_03"
@@ -157,6 +168,7 @@ ALTER TABLE "orders_p2098_03" DROP CONSTRAINT partgen_bounds;
 
 -- orders_p2098_04: 2098-04, [2098-04-01 00:00:00+00, 2098-05-01 00:00:00+00)
 CREATE TABLE "orders_p2098_04" (LIKE "orders" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "orders_p2098_04" REPLICA IDENTITY USING INDEX "orders_p2098_04_pkey";
 ALTER TABLE "orders_p2098_04" ADD CONSTRAINT partgen_bounds
     CHECK ("placed_at" IS NOT NULL AND "placed_at" >= '2098-04-01 00:00:00+00'::timestamptz AND "placed_at" < '2098-05-01 00:00:00+00'::timestamptz);
 ALTER TABLE "orders" ATTACH PARTITION "orders_p2098_04"

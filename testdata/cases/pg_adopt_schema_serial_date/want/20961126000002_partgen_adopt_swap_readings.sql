@@ -15,41 +15,14 @@
 -- partgen:partition op=legacy table=app.readings name=readings_before_2097q2 to=2097-04-01T00:00:00+02:00
 -- partgen:partition op=default table=app.readings name=readings_default
 -- partgen:partition op=create table=app.readings name=readings_p2097q2 from=2097-04-01T00:00:00+02:00 to=2097-07-01T00:00:00+02:00
--- partgen:checksum sha256=adf16ce79ace914a151353e8c7c3c5d7c9ebb031252356406e5ee238617f70e5
+-- partgen:checksum sha256=1c3b7768831b67e02728d3da51cf96b28f47f8f984474b5e26938925211324a4
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
 
--- ACCESS EXCLUSIVE on app.readings, held to the end of this transaction: each
--- attempt waits at most 20ms, then lets the writers queued behind it
--- through and tries again.
--- +goose StatementBegin
-DO $partgen$
-DECLARE
-    deadline timestamptz := pg_catalog.clock_timestamp() + interval '5000ms';
-    attempts int := 0;
-BEGIN
-    LOOP
-        BEGIN
-            PERFORM pg_catalog.set_config('lock_timeout', '20ms', true);
-            LOCK TABLE "app"."readings" IN ACCESS EXCLUSIVE MODE;
-            EXIT;
-        EXCEPTION WHEN lock_not_available THEN
-            attempts := attempts + 1;
-            IF pg_catalog.clock_timestamp() >= deadline THEN
-                RAISE EXCEPTION 'partgen: could not lock app.readings (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 20ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use app.readings (pg_stat_activity lists them)', attempts;
-            END IF;
-            -- Let the writers that queued behind the attempt through.
-            PERFORM pg_catalog.pg_sleep(least(0.2, 0.01 * attempts));
-        END;
-    END LOOP;
-    PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-END
-$partgen$;
--- +goose StatementEnd
-
--- Everything this file assumes, checked against the live table under the lock,
--- before anything changes.
+-- Everything this file assumes, checked against the live table: first
+-- without a lock (a mistake stops the file before it waits for anything),
+-- then again under the lock, before anything changes.
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
@@ -180,28 +153,205 @@ END
 $partgen$;
 -- +goose StatementEnd
 
--- app.readings becomes readings_before_2097q2. Its indexes take names of their own, so that the
--- new table's indexes keep the names the migrations know.
-ALTER TABLE "app"."readings" RENAME TO "readings_before_2097q2";
-ALTER INDEX "app"."readings_pkey" RENAME TO "readings_before_2097q2_pkey";
-ALTER INDEX "app"."readings_sensor_day_id_key" RENAME TO "readings_before_2097q2_sensor_day_id_key";
-
--- The partitioned app.readings, as the folder's migrations define the table (20260101000000_base.sql:3:1):
--- columns, defaults, NOT NULLs, CHECKs.
-CREATE TABLE "app"."readings" (
+-- The partitioned app.readings is built first, without a lock on app.readings, as
+-- partgen_staging.readings: the columns, defaults, NOT NULLs and CHECKs the folder's
+-- migrations give the table (20260101000000_base.sql:3:1), its keys and
+-- indexes (defined as app.readings's: ATTACH then makes those of readings_before_2097q2 their
+-- partitions instead of building new ones, checked below), its comments and the
+-- partitions from the cutover on. Nobody sees any of it before the commit.
+CREATE SCHEMA IF NOT EXISTS "partgen_staging";
+CREATE TABLE "partgen_staging"."readings" (
     "id" bigint DEFAULT nextval('app.readings_id_seq'::regclass) NOT NULL,
     "day" date NOT NULL,
     "sensor" text NOT NULL,
     "value" double precision
 ) PARTITION BY RANGE ("day");
+ALTER TABLE "partgen_staging"."readings" ADD CONSTRAINT "readings_pkey" PRIMARY KEY ("id", "day");
+ALTER TABLE "partgen_staging"."readings" ADD CONSTRAINT "readings_sensor_day_id_key" UNIQUE ("sensor", "day", "id");
+ALTER TABLE "partgen_staging"."readings" REPLICA IDENTITY FULL;
 
--- Its keys and indexes, defined as readings_before_2097q2's: ATTACH then makes those of
--- readings_before_2097q2 their partitions instead of building new ones (checked below).
-ALTER TABLE "app"."readings" ADD CONSTRAINT "readings_pkey" PRIMARY KEY ("id", "day");
-ALTER TABLE "app"."readings" ADD CONSTRAINT "readings_sensor_day_id_key" UNIQUE ("sensor", "day", "id");
+-- readings_p2097q2: 2097-Q2, [2097-04-01 00:00:00+02, 2097-07-01 00:00:00+02)
+CREATE TABLE "app"."readings_p2097q2" (LIKE "partgen_staging"."readings" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "app"."readings_p2097q2" REPLICA IDENTITY FULL;
+ALTER TABLE "partgen_staging"."readings" ATTACH PARTITION "app"."readings_p2097q2"
+    FOR VALUES FROM ('2097-04-01'::date) TO ('2097-07-01'::date);
 
--- Replica identity, as the folder's migrations give it.
-ALTER TABLE "app"."readings" REPLICA IDENTITY FULL;
+-- readings_default catches rows outside every range.
+CREATE TABLE "app"."readings_default" (LIKE "partgen_staging"."readings" INCLUDING ALL EXCLUDING IDENTITY);
+ALTER TABLE "app"."readings_default" REPLICA IDENTITY FULL;
+ALTER TABLE "partgen_staging"."readings" ATTACH PARTITION "app"."readings_default" DEFAULT;
+
+-- From here to the commit, ACCESS EXCLUSIVE on app.readings: each attempt to
+-- take it waits at most 20ms, then lets the writers queued behind it
+-- through and tries again. What follows is renames, catalog work and an
+-- ATTACH that scans nothing: milliseconds.
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    deadline timestamptz := pg_catalog.clock_timestamp() + interval '5000ms';
+    attempts int := 0;
+BEGIN
+    LOOP
+        BEGIN
+            PERFORM pg_catalog.set_config('lock_timeout', '20ms', true);
+            LOCK TABLE "app"."readings" IN ACCESS EXCLUSIVE MODE;
+            EXIT;
+        EXCEPTION WHEN lock_not_available THEN
+            attempts := attempts + 1;
+            IF pg_catalog.clock_timestamp() >= deadline THEN
+                RAISE EXCEPTION 'partgen: could not lock app.readings (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 20ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use app.readings (pg_stat_activity lists them)', attempts;
+            END IF;
+            -- Let the writers that queued behind the attempt through.
+            PERFORM pg_catalog.pg_sleep(least(0.2, 0.01 * attempts));
+        END;
+    END LOOP;
+    PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
+END
+$partgen$;
+-- +goose StatementEnd
+-- +goose StatementBegin
+DO $partgen$
+DECLARE
+    rel oid := pg_catalog.to_regclass('"app"."readings"');
+    c record;
+    found text;
+    problems text[] := '{}';
+BEGIN
+    IF rel IS NULL THEN
+        RAISE EXCEPTION 'partgen: table app.readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: in partgen.yaml; then delete the adoption files and run partgen generate again';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhparent = rel AND inhrelid = pg_catalog.to_regclass('"app"."readings_before_2097q2"')) THEN
+        RAISE EXCEPTION 'partgen: app.readings is adopted already (readings_before_2097q2 is its partition): another goose up applied this file at the same time. Nothing was changed. Fix: goose up again, which finds this file applied';
+    END IF;
+    SELECT r.relkind, r.relispartition, r.relpersistence, r.reloftype, r.relrowsecurity OR r.relforcerowsecurity AS rls INTO c
+      FROM pg_catalog.pg_class r WHERE r.oid = rel;
+    IF c.relkind <> 'r' THEN
+        problems := problems || format('it is not an ordinary table (relkind %s)', c.relkind);
+    END IF;
+    IF c.relispartition THEN
+        problems := problems || 'it is a partition of another table'::text;
+    END IF;
+    IF c.relpersistence <> 'p' THEN
+        problems := problems || 'it is UNLOGGED (fix: ALTER TABLE ... SET LOGGED)'::text;
+    END IF;
+    IF c.reloftype <> 0 THEN
+        problems := problems || 'it is a typed table (OF a type)'::text;
+    END IF;
+    -- The columns this file was written for (from the folder's migrations).
+    SELECT string_agg(a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
+                      || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+                      || CASE a.attidentity WHEN 'a' THEN ' identity always' WHEN 'd' THEN ' identity by default' ELSE '' END
+                      || CASE WHEN a.attgenerated <> '' THEN ' generated' ELSE '' END
+                      || CASE WHEN a.attcollation <> ty.typcollation THEN ' collate ' || co.collname ELSE '' END,
+                      ', ' ORDER BY a.attnum) INTO found
+      FROM pg_catalog.pg_attribute a
+      JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+      LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+     WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
+    IF found IS DISTINCT FROM 'id bigint not null, day date not null, sensor text not null, value double precision' THEN
+        problems := problems || format('its columns are (%s), but the folder''s migrations say (%s), which this file copies (fix: make the migrations say what the table is)', found, 'id bigint not null, day date not null, sensor text not null, value double precision');
+    END IF;
+    SELECT string_agg(ic.relname, ',' ORDER BY ic.relname) INTO found
+      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = rel;
+    IF found IS DISTINCT FROM nullif('readings_pkey,readings_sensor_day_id_key', '') THEN
+        problems := problems || format('its indexes are %s, but the folder''s migrations give it %s, which the new table copies (fix: create or drop indexes in migrations, so that the folder shows every one)', coalesce(found, 'none'), coalesce(nullif('readings_pkey,readings_sensor_day_id_key', ''), 'none'));
+    END IF;
+    SELECT string_agg(ic.relname, ', ') INTO found
+      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = rel AND NOT i.indisvalid;
+    IF found IS NOT NULL THEN
+        problems := problems || format('index(es) %s are invalid, left by an interrupted CREATE INDEX CONCURRENTLY (fix: drop them, or REINDEX them CONCURRENTLY)', found);
+    END IF;
+    SELECT string_agg(ic.relname, ', ') INTO found
+      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+     WHERE i.indrelid = rel AND i.indisunique
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = rel AND a.attname = 'day' AND a.attnum = ANY (i.indkey::int2[]));
+    IF found IS NOT NULL THEN
+        problems := problems || format('unique index(es) %s do not include the key day, which a partitioned table requires (fix: CREATE UNIQUE INDEX CONCURRENTLY one that adds day, then drop the old one)', found);
+    END IF;
+    SELECT string_agg(conname, ',' ORDER BY conname) INTO found
+      FROM pg_catalog.pg_constraint WHERE conrelid = rel AND contype = 'c' AND conname <> 'partgen_cutover';
+    IF found IS DISTINCT FROM nullif('', '') THEN
+        problems := problems || format('its CHECK constraints are %s, but the folder''s migrations give it %s (fix: make the migrations say what the table is)', coalesce(found, 'none'), coalesce(nullif('', ''), 'none'));
+    END IF;
+    SELECT string_agg(conname, ', ') INTO found
+      FROM pg_catalog.pg_constraint WHERE conrelid = rel AND contype = 'c' AND conname <> 'partgen_cutover' AND (NOT convalidated OR connoinherit);
+    IF found IS NOT NULL THEN
+        problems := problems || format('CHECK constraint(s) %s are NOT VALID or NO INHERIT, which ATTACH refuses (fix: VALIDATE CONSTRAINT, or drop them)', found);
+    END IF;
+    SELECT string_agg(conname, ', ') INTO found
+      FROM pg_catalog.pg_constraint WHERE conrelid = rel AND contype IN ('f', 'x');
+    IF found IS NOT NULL THEN
+        problems := problems || format('its foreign key or EXCLUDE constraint(s) %s are not carried (fix: drop them before the adoption and add them to the partitioned table after it)', found);
+    END IF;
+    SELECT string_agg(conrelid::regclass::text || '.' || conname, ', ') INTO found
+      FROM pg_catalog.pg_constraint WHERE confrelid = rel AND contype = 'f';
+    IF found IS NOT NULL THEN
+        problems := problems || format('foreign key(s) %s reference it and would keep referencing the renamed table (fix: drop them before the adoption and add them again after it)', found);
+    END IF;
+    SELECT string_agg(DISTINCT v.oid::regclass::text || CASE v.relkind WHEN 'm' THEN ' (materialized)' ELSE '' END, ', ') INTO found
+      FROM pg_catalog.pg_depend d
+      JOIN pg_catalog.pg_rewrite rw ON rw.oid = d.objid
+      JOIN pg_catalog.pg_class v ON v.oid = rw.ev_class
+     WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
+       AND d.refobjid = rel AND rw.ev_class <> rel;
+    IF found IS NOT NULL THEN
+        problems := problems || format('view(s) %s read it and would keep reading the renamed table (fix: drop them before the adoption and create them again after it)', found);
+    END IF;
+    SELECT string_agg(rulename, ', ') INTO found FROM pg_catalog.pg_rewrite WHERE ev_class = rel AND rulename <> '_RETURN';
+    IF found IS NOT NULL THEN
+        problems := problems || format('rule(s) %s are on it (fix: drop them before the adoption)', found);
+    END IF;
+    SELECT string_agg(tgname, ', ') INTO found FROM pg_catalog.pg_trigger WHERE tgrelid = rel AND NOT tgisinternal;
+    IF found IS NOT NULL THEN
+        problems := problems || format('trigger(s) %s are on it and would not fire for the partitioned table (fix: drop them before the adoption and create them on the partitioned table after it)', found);
+    END IF;
+    SELECT string_agg(polname, ', ') INTO found FROM pg_catalog.pg_policy WHERE polrelid = rel;
+    IF c.rls OR found IS NOT NULL THEN
+        problems := problems || format('row level security is enabled%s, which the partitioned table would not have (fix: disable it and drop the policies before the adoption, and set them up on the partitioned table right after it)', coalesce(' with the policies ' || found, ''));
+    END IF;
+    SELECT string_agg(inhrelid::regclass::text, ', ') INTO found FROM pg_catalog.pg_inherits WHERE inhparent = rel;
+    IF found IS NOT NULL THEN
+        problems := problems || format('table(s) %s inherit from it (fix: ALTER TABLE ... NO INHERIT before the adoption)', found);
+    END IF;
+    SELECT string_agg(inhparent::regclass::text, ', ') INTO found FROM pg_catalog.pg_inherits WHERE inhrelid = rel;
+    IF found IS NOT NULL THEN
+        problems := problems || format('it inherits from %s (fix: ALTER TABLE ... NO INHERIT before the adoption)', found);
+    END IF;
+    -- A publication keeps publishing the table's changes under its name
+    -- only through the partition root, and column lists and row filters
+    -- (PostgreSQL 15 and later) are not carried.
+    SELECT string_agg(p.pubname, ', ') INTO found
+      FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid
+     WHERE pr.prrelid = rel AND (NOT p.pubviaroot OR pg_catalog.to_jsonb(pr) ->> 'prqual' IS NOT NULL OR pg_catalog.to_jsonb(pr) ->> 'prattrs' IS NOT NULL);
+    IF found IS NOT NULL THEN
+        problems := problems || format('publication(s) %s list it without publish_via_partition_root, or with a column list or row filter: subscribers would stop receiving its changes under its name (fix: ALTER PUBLICATION ... SET (publish_via_partition_root = true) without a column list or row filter before the adoption)', found);
+    END IF;
+    SELECT convalidated::text INTO found FROM pg_catalog.pg_constraint WHERE conrelid = rel AND conname = 'partgen_cutover';
+    IF found IS NULL THEN
+        problems := problems || 'its CHECK partgen_cutover is missing: the Down of the adopt_check file removed it, or the Down of this file dropped it to move back rows at or after the cutover (fix: goose down to before the adopt_check file, delete the three adoption files and run partgen generate again)'::text;
+    ELSIF found = 'false' THEN
+        problems := problems || 'its CHECK partgen_cutover is NOT VALID, so ATTACH would scan the table under ACCESS EXCLUSIVE (fix: goose up the adopt_validate file first)'::text;
+    END IF;
+    IF pg_catalog.cardinality(problems) > 0 THEN
+        RAISE EXCEPTION 'partgen: cannot adopt app.readings: %. Nothing was changed. Fix: correct each as said, in a migration that sorts before this file; then goose up again', pg_catalog.array_to_string(problems, '; ');
+    END IF;
+END
+$partgen$;
+-- +goose StatementEnd
+
+-- app.readings becomes readings_before_2097q2, its indexes take names of their own, and the new
+-- table takes the name app.readings (its indexes keep the names the migrations know).
+ALTER TABLE "app"."readings" RENAME TO "readings_before_2097q2";
+ALTER INDEX "app"."readings_pkey" RENAME TO "readings_before_2097q2_pkey";
+ALTER INDEX "app"."readings_sensor_day_id_key" RENAME TO "readings_before_2097q2_sensor_day_id_key";
+-- +goose StatementBegin
+DO $partgen$
+BEGIN
+    EXECUTE format('ALTER TABLE "partgen_staging"."readings" SET SCHEMA %I',
+        (SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = '"app"."readings_before_2097q2"'::regclass));
+END
+$partgen$;
+-- +goose StatementEnd
 
 -- The owner and privileges of readings_before_2097q2 as the database has them (grants made
 -- outside the migrations included), so that no role loses access.
@@ -285,6 +435,7 @@ ALTER TABLE "app"."readings" ATTACH PARTITION "app"."readings_before_2097q2"
 DO $partgen$
 DECLARE
     loose text;
+    p record;
 BEGIN
     SELECT string_agg(c.relname, ', ') INTO loose
       FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
@@ -292,18 +443,9 @@ BEGIN
     IF loose IS NOT NULL THEN
         RAISE EXCEPTION 'partgen: ATTACH did not take the index(es) % of readings_before_2097q2 as partitions of the new table''s: it built others. Everything is rolled back. Fix: make the migrations define the indexes as the database has them, delete the three adoption files and run partgen generate again', loose;
     END IF;
-END
-$partgen$;
--- +goose StatementEnd
-
--- Publications that list readings_before_2097q2 (each publishes via the partition root,
--- as checked above) list the new table instead: subscribers keep receiving
--- the changes under the name app.readings.
--- +goose StatementBegin
-DO $partgen$
-DECLARE
-    p record;
-BEGIN
+    -- Publications that list readings_before_2097q2 (each publishes via the partition
+    -- root, as checked above) list the new table instead: subscribers keep
+    -- receiving the changes under the name app.readings.
     FOR p IN SELECT pub.pubname FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication pub ON pub.oid = pr.prpubid
               WHERE pr.prrelid = '"app"."readings_before_2097q2"'::regclass ORDER BY 1
     LOOP
@@ -313,17 +455,6 @@ BEGIN
 END
 $partgen$;
 -- +goose StatementEnd
-
--- readings_p2097q2: 2097-Q2, [2097-04-01 00:00:00+02, 2097-07-01 00:00:00+02)
-CREATE TABLE "app"."readings_p2097q2" (LIKE "app"."readings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "app"."readings_p2097q2" REPLICA IDENTITY FULL;
-ALTER TABLE "app"."readings" ATTACH PARTITION "app"."readings_p2097q2"
-    FOR VALUES FROM ('2097-04-01'::date) TO ('2097-07-01'::date);
-
--- readings_default catches rows outside every range.
-CREATE TABLE "app"."readings_default" (LIKE "app"."readings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "app"."readings_default" REPLICA IDENTITY FULL;
-ALTER TABLE "app"."readings" ATTACH PARTITION "app"."readings_default" DEFAULT;
 
 -- +goose Down
 -- readings_before_2097q2 becomes app.readings again, with the rows written to the newer
