@@ -36,7 +36,7 @@ import (
 // EXCLUSIVE on the table: writers queue behind a waiting lock request, so
 // each wait is kept this short and retried (after a pause that lets them
 // through) until lock_timeout is spent.
-const adoptLockSlice = "20ms"
+const adoptLockSlice = "10ms"
 
 // cutoverConstraint is the CHECK the first file adds and the swap relies on.
 const cutoverConstraint = "partgen_cutover"

@@ -27,6 +27,12 @@ func (postgresEngine) funcs() template.FuncMap {
 		// underParent is a file's data with another (quoted, bare) parent,
 		// for pg_new_partition: the swap makes partitions of the new table
 		// while it is staged under another name.
+		// indent puts n spaces before every line of s: statements of a
+		// shared template written inside a DO block.
+		"indent": func(n int, s string) string {
+			pad := strings.Repeat(" ", n)
+			return pad + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+pad)
+		},
 		"underParent": func(d *tmplData, q, bare string) *tmplData {
 			c := *d
 			c.T.Q, c.T.QBare, c.T.Bare = q, bare, bare

@@ -14,7 +14,7 @@
 -- Down: makes the CHECK NOT VALID again (drops and adds it back, an instant under ACCESS EXCLUSIVE).
 --
 -- partgen:partition op=adopt_validate table=orders name=orders_legacy to=2097-01-01T00:00:00Z
--- partgen:checksum sha256=6901953f822c608d450e507c4ea6b8a1daf84cd7ecd39c8be4c86dd85adc6c10
+-- partgen:checksum sha256=a09d45af78c429f353b63ef03653998150c9d595fdc6a643840796adfa660ca4
 
 -- +goose Up
 -- The scan reads the whole table: no statement_timeout for this
@@ -48,25 +48,19 @@ DECLARE
 BEGIN
     LOOP
         BEGIN
-            PERFORM pg_catalog.set_config('lock_timeout', '20ms', true);
+            PERFORM pg_catalog.set_config('lock_timeout', '10ms', true);
             LOCK TABLE "orders" IN ACCESS EXCLUSIVE MODE;
             EXIT;
         EXCEPTION WHEN lock_not_available THEN
             attempts := attempts + 1;
             IF pg_catalog.clock_timestamp() >= deadline THEN
-                RAISE EXCEPTION 'partgen: could not lock orders (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 20ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use orders (pg_stat_activity lists them)', attempts;
+                RAISE EXCEPTION 'partgen: could not lock orders (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 10ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use orders (pg_stat_activity lists them)', attempts;
             END IF;
             -- Let the writers that queued behind the attempt through.
             PERFORM pg_catalog.pg_sleep(least(0.2, 0.01 * attempts));
         END;
     END LOOP;
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-END
-$partgen$;
--- +goose StatementEnd
--- +goose StatementBegin
-DO $partgen$
-BEGIN
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = '"orders"'::regclass AND conname = 'partgen_cutover' AND convalidated) THEN
         ALTER TABLE "orders" DROP CONSTRAINT partgen_cutover;
         ALTER TABLE "orders" ADD CONSTRAINT partgen_cutover

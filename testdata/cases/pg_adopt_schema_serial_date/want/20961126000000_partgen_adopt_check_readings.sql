@@ -8,12 +8,12 @@
 --
 -- Spec partgen.yaml: table readings, key day, interval quarter, premake 1, timezone Europe/Berlin, default_partition true (on_default_rows fail)
 -- ADD CONSTRAINT ... NOT VALID takes ACCESS EXCLUSIVE on the table for an instant and scans nothing; the lock is
--- asked for in attempts of 20ms (writers queue behind a waiting request no longer), retried for up to 5000ms.
+-- asked for in attempts of 10ms (writers queue behind a waiting request no longer), retried for up to 5000ms.
 -- From here on the table refuses rows at or after the cutover (and a NULL key) until the swap.
 -- Down: drops the CHECK.
 --
 -- partgen:partition op=adopt_check table=app.readings name=readings_before_2097q2 to=2097-04-01T00:00:00+02:00
--- partgen:checksum sha256=30a48cc919dcdc98de361f6047bfcc25824cb580c8e6aadc30c6ba77ab548dfa
+-- partgen:checksum sha256=9a8ef8e4e807a9c61b63b7ad88f89f4090aabc60e35780cc7d7290dfc08ba409
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -40,26 +40,27 @@ CREATE TABLE IF NOT EXISTS partgen_archive_log (
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
-    rel oid := pg_catalog.to_regclass('"app"."readings"');
-    c record;
-    found text;
+    rel oid;
+    rc record;
+    got text;
     problems text[] := '{}';
 BEGIN
+    rel := pg_catalog.to_regclass('"app"."readings"');
     IF rel IS NULL THEN
         RAISE EXCEPTION 'partgen: table app.readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: in partgen.yaml; then delete the adoption files and run partgen generate again';
     END IF;
-    SELECT r.relkind, r.relispartition, r.relpersistence, r.reloftype, r.relrowsecurity OR r.relforcerowsecurity AS rls INTO c
+    SELECT r.relkind, r.relispartition, r.relpersistence, r.reloftype, r.relrowsecurity OR r.relforcerowsecurity AS rls INTO rc
       FROM pg_catalog.pg_class r WHERE r.oid = rel;
-    IF c.relkind <> 'r' THEN
-        problems := problems || format('it is not an ordinary table (relkind %s)', c.relkind);
+    IF rc.relkind <> 'r' THEN
+        problems := problems || format('it is not an ordinary table (relkind %s)', rc.relkind);
     END IF;
-    IF c.relispartition THEN
+    IF rc.relispartition THEN
         problems := problems || 'it is a partition of another table'::text;
     END IF;
-    IF c.relpersistence <> 'p' THEN
+    IF rc.relpersistence <> 'p' THEN
         problems := problems || 'it is UNLOGGED (fix: ALTER TABLE ... SET LOGGED)'::text;
     END IF;
-    IF c.reloftype <> 0 THEN
+    IF rc.reloftype <> 0 THEN
         problems := problems || 'it is a typed table (OF a type)'::text;
     END IF;
     -- The columns this file was written for (from the folder's migrations).
@@ -68,88 +69,88 @@ BEGIN
                       || CASE a.attidentity WHEN 'a' THEN ' identity always' WHEN 'd' THEN ' identity by default' ELSE '' END
                       || CASE WHEN a.attgenerated <> '' THEN ' generated' ELSE '' END
                       || CASE WHEN a.attcollation <> ty.typcollation THEN ' collate ' || co.collname ELSE '' END,
-                      ', ' ORDER BY a.attnum) INTO found
+                      ', ' ORDER BY a.attnum) INTO got
       FROM pg_catalog.pg_attribute a
       JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
       LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
      WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
-    IF found IS DISTINCT FROM 'id bigint not null, day date not null, sensor text not null, value double precision' THEN
-        problems := problems || format('its columns are (%s), but the folder''s migrations say (%s), which this file copies (fix: make the migrations say what the table is)', found, 'id bigint not null, day date not null, sensor text not null, value double precision');
+    IF got IS DISTINCT FROM 'id bigint not null, day date not null, sensor text not null, value double precision' THEN
+        problems := problems || format('its columns are (%s), but the folder''s migrations say (%s), which this file copies (fix: make the migrations say what the table is)', got, 'id bigint not null, day date not null, sensor text not null, value double precision');
     END IF;
-    SELECT string_agg(ic.relname, ',' ORDER BY ic.relname) INTO found
+    SELECT string_agg(ic.relname, ',' ORDER BY ic.relname) INTO got
       FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = rel;
-    IF found IS DISTINCT FROM nullif('readings_pkey,readings_sensor_day_id_key', '') THEN
-        problems := problems || format('its indexes are %s, but the folder''s migrations give it %s, which the new table copies (fix: create or drop indexes in migrations, so that the folder shows every one)', coalesce(found, 'none'), coalesce(nullif('readings_pkey,readings_sensor_day_id_key', ''), 'none'));
+    IF got IS DISTINCT FROM nullif('readings_pkey,readings_sensor_day_id_key', '') THEN
+        problems := problems || format('its indexes are %s, but the folder''s migrations give it %s, which the new table copies (fix: create or drop indexes in migrations, so that the folder shows every one)', coalesce(got, 'none'), coalesce(nullif('readings_pkey,readings_sensor_day_id_key', ''), 'none'));
     END IF;
-    SELECT string_agg(ic.relname, ', ') INTO found
+    SELECT string_agg(ic.relname, ', ') INTO got
       FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = rel AND NOT i.indisvalid;
-    IF found IS NOT NULL THEN
-        problems := problems || format('index(es) %s are invalid, left by an interrupted CREATE INDEX CONCURRENTLY (fix: drop them, or REINDEX them CONCURRENTLY)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('index(es) %s are invalid, left by an interrupted CREATE INDEX CONCURRENTLY (fix: drop them, or REINDEX them CONCURRENTLY)', got);
     END IF;
-    SELECT string_agg(ic.relname, ', ') INTO found
+    SELECT string_agg(ic.relname, ', ') INTO got
       FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
      WHERE i.indrelid = rel AND i.indisunique
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = rel AND a.attname = 'day' AND a.attnum = ANY (i.indkey::int2[]));
-    IF found IS NOT NULL THEN
-        problems := problems || format('unique index(es) %s do not include the key day, which a partitioned table requires (fix: CREATE UNIQUE INDEX CONCURRENTLY one that adds day, then drop the old one)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('unique index(es) %s do not include the key day, which a partitioned table requires (fix: CREATE UNIQUE INDEX CONCURRENTLY one that adds day, then drop the old one)', got);
     END IF;
-    SELECT string_agg(conname, ',' ORDER BY conname) INTO found
+    SELECT string_agg(conname, ',' ORDER BY conname) INTO got
       FROM pg_catalog.pg_constraint WHERE conrelid = rel AND contype = 'c' AND conname <> 'partgen_cutover';
-    IF found IS DISTINCT FROM nullif('', '') THEN
-        problems := problems || format('its CHECK constraints are %s, but the folder''s migrations give it %s (fix: make the migrations say what the table is)', coalesce(found, 'none'), coalesce(nullif('', ''), 'none'));
+    IF got IS DISTINCT FROM nullif('', '') THEN
+        problems := problems || format('its CHECK constraints are %s, but the folder''s migrations give it %s (fix: make the migrations say what the table is)', coalesce(got, 'none'), coalesce(nullif('', ''), 'none'));
     END IF;
-    SELECT string_agg(conname, ', ') INTO found
+    SELECT string_agg(conname, ', ') INTO got
       FROM pg_catalog.pg_constraint WHERE conrelid = rel AND contype = 'c' AND conname <> 'partgen_cutover' AND (NOT convalidated OR connoinherit);
-    IF found IS NOT NULL THEN
-        problems := problems || format('CHECK constraint(s) %s are NOT VALID or NO INHERIT, which ATTACH refuses (fix: VALIDATE CONSTRAINT, or drop them)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('CHECK constraint(s) %s are NOT VALID or NO INHERIT, which ATTACH refuses (fix: VALIDATE CONSTRAINT, or drop them)', got);
     END IF;
-    SELECT string_agg(conname, ', ') INTO found
+    SELECT string_agg(conname, ', ') INTO got
       FROM pg_catalog.pg_constraint WHERE conrelid = rel AND contype IN ('f', 'x');
-    IF found IS NOT NULL THEN
-        problems := problems || format('its foreign key or EXCLUDE constraint(s) %s are not carried (fix: drop them before the adoption and add them to the partitioned table after it)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('its foreign key or EXCLUDE constraint(s) %s are not carried (fix: drop them before the adoption and add them to the partitioned table after it)', got);
     END IF;
-    SELECT string_agg(conrelid::regclass::text || '.' || conname, ', ') INTO found
+    SELECT string_agg(conrelid::regclass::text || '.' || conname, ', ') INTO got
       FROM pg_catalog.pg_constraint WHERE confrelid = rel AND contype = 'f';
-    IF found IS NOT NULL THEN
-        problems := problems || format('foreign key(s) %s reference it and would keep referencing the renamed table (fix: drop them before the adoption and add them again after it)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('foreign key(s) %s reference it and would keep referencing the renamed table (fix: drop them before the adoption and add them again after it)', got);
     END IF;
-    SELECT string_agg(DISTINCT v.oid::regclass::text || CASE v.relkind WHEN 'm' THEN ' (materialized)' ELSE '' END, ', ') INTO found
+    SELECT string_agg(DISTINCT v.oid::regclass::text || CASE v.relkind WHEN 'm' THEN ' (materialized)' ELSE '' END, ', ') INTO got
       FROM pg_catalog.pg_depend d
       JOIN pg_catalog.pg_rewrite rw ON rw.oid = d.objid
       JOIN pg_catalog.pg_class v ON v.oid = rw.ev_class
      WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
        AND d.refobjid = rel AND rw.ev_class <> rel;
-    IF found IS NOT NULL THEN
-        problems := problems || format('view(s) %s read it and would keep reading the renamed table (fix: drop them before the adoption and create them again after it)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('view(s) %s read it and would keep reading the renamed table (fix: drop them before the adoption and create them again after it)', got);
     END IF;
-    SELECT string_agg(rulename, ', ') INTO found FROM pg_catalog.pg_rewrite WHERE ev_class = rel AND rulename <> '_RETURN';
-    IF found IS NOT NULL THEN
-        problems := problems || format('rule(s) %s are on it (fix: drop them before the adoption)', found);
+    SELECT string_agg(rulename, ', ') INTO got FROM pg_catalog.pg_rewrite WHERE ev_class = rel AND rulename <> '_RETURN';
+    IF got IS NOT NULL THEN
+        problems := problems || format('rule(s) %s are on it (fix: drop them before the adoption)', got);
     END IF;
-    SELECT string_agg(tgname, ', ') INTO found FROM pg_catalog.pg_trigger WHERE tgrelid = rel AND NOT tgisinternal;
-    IF found IS NOT NULL THEN
-        problems := problems || format('trigger(s) %s are on it and would not fire for the partitioned table (fix: drop them before the adoption and create them on the partitioned table after it)', found);
+    SELECT string_agg(tgname, ', ') INTO got FROM pg_catalog.pg_trigger WHERE tgrelid = rel AND NOT tgisinternal;
+    IF got IS NOT NULL THEN
+        problems := problems || format('trigger(s) %s are on it and would not fire for the partitioned table (fix: drop them before the adoption and create them on the partitioned table after it)', got);
     END IF;
-    SELECT string_agg(polname, ', ') INTO found FROM pg_catalog.pg_policy WHERE polrelid = rel;
-    IF c.rls OR found IS NOT NULL THEN
-        problems := problems || format('row level security is enabled%s, which the partitioned table would not have (fix: disable it and drop the policies before the adoption, and set them up on the partitioned table right after it)', coalesce(' with the policies ' || found, ''));
+    SELECT string_agg(polname, ', ') INTO got FROM pg_catalog.pg_policy WHERE polrelid = rel;
+    IF rc.rls OR got IS NOT NULL THEN
+        problems := problems || format('row level security is enabled%s, which the partitioned table would not have (fix: disable it and drop the policies before the adoption, and set them up on the partitioned table right after it)', coalesce(' with the policies ' || got, ''));
     END IF;
-    SELECT string_agg(inhrelid::regclass::text, ', ') INTO found FROM pg_catalog.pg_inherits WHERE inhparent = rel;
-    IF found IS NOT NULL THEN
-        problems := problems || format('table(s) %s inherit from it (fix: ALTER TABLE ... NO INHERIT before the adoption)', found);
+    SELECT string_agg(inhrelid::regclass::text, ', ') INTO got FROM pg_catalog.pg_inherits WHERE inhparent = rel;
+    IF got IS NOT NULL THEN
+        problems := problems || format('table(s) %s inherit from it (fix: ALTER TABLE ... NO INHERIT before the adoption)', got);
     END IF;
-    SELECT string_agg(inhparent::regclass::text, ', ') INTO found FROM pg_catalog.pg_inherits WHERE inhrelid = rel;
-    IF found IS NOT NULL THEN
-        problems := problems || format('it inherits from %s (fix: ALTER TABLE ... NO INHERIT before the adoption)', found);
+    SELECT string_agg(inhparent::regclass::text, ', ') INTO got FROM pg_catalog.pg_inherits WHERE inhrelid = rel;
+    IF got IS NOT NULL THEN
+        problems := problems || format('it inherits from %s (fix: ALTER TABLE ... NO INHERIT before the adoption)', got);
     END IF;
     -- A publication keeps publishing the table's changes under its name
     -- only through the partition root, and column lists and row filters
     -- (PostgreSQL 15 and later) are not carried.
-    SELECT string_agg(p.pubname, ', ') INTO found
+    SELECT string_agg(p.pubname, ', ') INTO got
       FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid
      WHERE pr.prrelid = rel AND (NOT p.pubviaroot OR pg_catalog.to_jsonb(pr) ->> 'prqual' IS NOT NULL OR pg_catalog.to_jsonb(pr) ->> 'prattrs' IS NOT NULL);
-    IF found IS NOT NULL THEN
-        problems := problems || format('publication(s) %s list it without publish_via_partition_root, or with a column list or row filter: subscribers would stop receiving its changes under its name (fix: ALTER PUBLICATION ... SET (publish_via_partition_root = true) without a column list or row filter before the adoption)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('publication(s) %s list it without publish_via_partition_root, or with a column list or row filter: subscribers would stop receiving its changes under its name (fix: ALTER PUBLICATION ... SET (publish_via_partition_root = true) without a column list or row filter before the adoption)', got);
     END IF;
     IF pg_catalog.now() >= '2097-04-01 00:00:00+02'::timestamptz THEN
         problems := problems || 'the cutover 2097-04-01 00:00:00+02 has passed: rows the application writes now would be refused (fix: delete the three adoption files and run partgen generate again for today, or set a later cutover: in the spec)'::text;
@@ -162,7 +163,10 @@ $partgen$;
 -- +goose StatementEnd
 
 -- ACCESS EXCLUSIVE on app.readings for an instant: each attempt waits at most
--- 20ms, then lets the writers queued behind it through and tries again.
+-- 10ms, then lets the writers queued behind it through and tries again.
+-- NOT VALID: existing rows are not scanned (adopt_validate does that without
+-- blocking anyone); new rows must satisfy it from now on. A rerun finds the
+-- constraint and changes nothing.
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
@@ -171,29 +175,19 @@ DECLARE
 BEGIN
     LOOP
         BEGIN
-            PERFORM pg_catalog.set_config('lock_timeout', '20ms', true);
+            PERFORM pg_catalog.set_config('lock_timeout', '10ms', true);
             LOCK TABLE "app"."readings" IN ACCESS EXCLUSIVE MODE;
             EXIT;
         EXCEPTION WHEN lock_not_available THEN
             attempts := attempts + 1;
             IF pg_catalog.clock_timestamp() >= deadline THEN
-                RAISE EXCEPTION 'partgen: could not lock app.readings (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 20ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use app.readings (pg_stat_activity lists them)', attempts;
+                RAISE EXCEPTION 'partgen: could not lock app.readings (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 10ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use app.readings (pg_stat_activity lists them)', attempts;
             END IF;
             -- Let the writers that queued behind the attempt through.
             PERFORM pg_catalog.pg_sleep(least(0.2, 0.01 * attempts));
         END;
     END LOOP;
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-END
-$partgen$;
--- +goose StatementEnd
-
--- NOT VALID: existing rows are not scanned (adopt_validate does that without
--- blocking anyone); new rows must satisfy it from now on. A rerun finds the
--- constraint and changes nothing.
--- +goose StatementBegin
-DO $partgen$
-BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = '"app"."readings"'::regclass AND conname = 'partgen_cutover') THEN
         ALTER TABLE "app"."readings" ADD CONSTRAINT partgen_cutover
             CHECK ("day" IS NOT NULL AND "day" < '2097-04-01'::date) NOT VALID;
@@ -212,20 +206,20 @@ DECLARE
 BEGIN
     LOOP
         BEGIN
-            PERFORM pg_catalog.set_config('lock_timeout', '20ms', true);
+            PERFORM pg_catalog.set_config('lock_timeout', '10ms', true);
             LOCK TABLE "app"."readings" IN ACCESS EXCLUSIVE MODE;
             EXIT;
         EXCEPTION WHEN lock_not_available THEN
             attempts := attempts + 1;
             IF pg_catalog.clock_timestamp() >= deadline THEN
-                RAISE EXCEPTION 'partgen: could not lock app.readings (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 20ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use app.readings (pg_stat_activity lists them)', attempts;
+                RAISE EXCEPTION 'partgen: could not lock app.readings (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 10ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use app.readings (pg_stat_activity lists them)', attempts;
             END IF;
             -- Let the writers that queued behind the attempt through.
             PERFORM pg_catalog.pg_sleep(least(0.2, 0.01 * attempts));
         END;
     END LOOP;
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
+    ALTER TABLE "app"."readings" DROP CONSTRAINT IF EXISTS partgen_cutover;
 END
 $partgen$;
 -- +goose StatementEnd
-ALTER TABLE "app"."readings" DROP CONSTRAINT IF EXISTS partgen_cutover;

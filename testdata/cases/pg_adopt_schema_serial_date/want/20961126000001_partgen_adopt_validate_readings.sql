@@ -13,7 +13,7 @@
 -- Down: makes the CHECK NOT VALID again (drops and adds it back, an instant under ACCESS EXCLUSIVE).
 --
 -- partgen:partition op=adopt_validate table=app.readings name=readings_before_2097q2 to=2097-04-01T00:00:00+02:00
--- partgen:checksum sha256=7643dfad8fc1e33ae4646ac9050096ff241197498952628f4e7785648c139c46
+-- partgen:checksum sha256=73cec940ae7594c399c549de295022d12006dca3b1d0eed105400773964d3a09
 
 -- +goose Up
 -- The scan reads the whole table: no statement_timeout for this
@@ -47,25 +47,19 @@ DECLARE
 BEGIN
     LOOP
         BEGIN
-            PERFORM pg_catalog.set_config('lock_timeout', '20ms', true);
+            PERFORM pg_catalog.set_config('lock_timeout', '10ms', true);
             LOCK TABLE "app"."readings" IN ACCESS EXCLUSIVE MODE;
             EXIT;
         EXCEPTION WHEN lock_not_available THEN
             attempts := attempts + 1;
             IF pg_catalog.clock_timestamp() >= deadline THEN
-                RAISE EXCEPTION 'partgen: could not lock app.readings (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 20ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use app.readings (pg_stat_activity lists them)', attempts;
+                RAISE EXCEPTION 'partgen: could not lock app.readings (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 10ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use app.readings (pg_stat_activity lists them)', attempts;
             END IF;
             -- Let the writers that queued behind the attempt through.
             PERFORM pg_catalog.pg_sleep(least(0.2, 0.01 * attempts));
         END;
     END LOOP;
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-END
-$partgen$;
--- +goose StatementEnd
--- +goose StatementBegin
-DO $partgen$
-BEGIN
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = '"app"."readings"'::regclass AND conname = 'partgen_cutover' AND convalidated) THEN
         ALTER TABLE "app"."readings" DROP CONSTRAINT partgen_cutover;
         ALTER TABLE "app"."readings" ADD CONSTRAINT partgen_cutover

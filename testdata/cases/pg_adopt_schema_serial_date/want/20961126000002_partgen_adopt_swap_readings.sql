@@ -7,7 +7,7 @@
 -- The cutover is the spec's cutover: 2097-04-01.
 --
 -- Spec partgen.yaml: table readings, key day, interval quarter, premake 1, timezone Europe/Berlin, default_partition true (on_default_rows fail)
--- One transaction. ACCESS EXCLUSIVE on the table, in attempts of 20ms retried for up to 5000ms, is held while
+-- One transaction. ACCESS EXCLUSIVE on the table, in attempts of 10ms retried for up to 5000ms, is held while
 -- it is renamed, a partitioned table takes its name and it is ATTACHed: no scan (the CHECK is validated), and its
 -- indexes become the new ones' partitions instead of being built again. Every assumption is checked first.
 -- Down: detaches it, moves the rows written to the newer partitions back into it and gives it its name back.
@@ -15,40 +15,44 @@
 -- partgen:partition op=legacy table=app.readings name=readings_before_2097q2 to=2097-04-01T00:00:00+02:00
 -- partgen:partition op=default table=app.readings name=readings_default
 -- partgen:partition op=create table=app.readings name=readings_p2097q2 from=2097-04-01T00:00:00+02:00 to=2097-07-01T00:00:00+02:00
--- partgen:checksum sha256=1c3b7768831b67e02728d3da51cf96b28f47f8f984474b5e26938925211324a4
+-- partgen:checksum sha256=5a374a7dbe08bee46bd4584515ac299c4223f5fca398cc8f9a80ef62328edb24
 
 -- +goose Up
+-- Every statement of this file is in a DO block, so that tools that read the
+-- folder's DDL to learn the schema (sqlc) see app.readings as it was: the same
+-- name, the same columns.
 SET LOCAL lock_timeout = '5000ms';
 
--- Everything this file assumes, checked against the live table: first
+-- Everything this file assumes, checked against the live table: first here,
 -- without a lock (a mistake stops the file before it waits for anything),
 -- then again under the lock, before anything changes.
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
-    rel oid := pg_catalog.to_regclass('"app"."readings"');
-    c record;
-    found text;
+    rel oid;
+    rc record;
+    got text;
     problems text[] := '{}';
 BEGIN
+    rel := pg_catalog.to_regclass('"app"."readings"');
     IF rel IS NULL THEN
         RAISE EXCEPTION 'partgen: table app.readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: in partgen.yaml; then delete the adoption files and run partgen generate again';
     END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhparent = rel AND inhrelid = pg_catalog.to_regclass('"app"."readings_before_2097q2"')) THEN
         RAISE EXCEPTION 'partgen: app.readings is adopted already (readings_before_2097q2 is its partition): another goose up applied this file at the same time. Nothing was changed. Fix: goose up again, which finds this file applied';
     END IF;
-    SELECT r.relkind, r.relispartition, r.relpersistence, r.reloftype, r.relrowsecurity OR r.relforcerowsecurity AS rls INTO c
+    SELECT r.relkind, r.relispartition, r.relpersistence, r.reloftype, r.relrowsecurity OR r.relforcerowsecurity AS rls INTO rc
       FROM pg_catalog.pg_class r WHERE r.oid = rel;
-    IF c.relkind <> 'r' THEN
-        problems := problems || format('it is not an ordinary table (relkind %s)', c.relkind);
+    IF rc.relkind <> 'r' THEN
+        problems := problems || format('it is not an ordinary table (relkind %s)', rc.relkind);
     END IF;
-    IF c.relispartition THEN
+    IF rc.relispartition THEN
         problems := problems || 'it is a partition of another table'::text;
     END IF;
-    IF c.relpersistence <> 'p' THEN
+    IF rc.relpersistence <> 'p' THEN
         problems := problems || 'it is UNLOGGED (fix: ALTER TABLE ... SET LOGGED)'::text;
     END IF;
-    IF c.reloftype <> 0 THEN
+    IF rc.reloftype <> 0 THEN
         problems := problems || 'it is a typed table (OF a type)'::text;
     END IF;
     -- The columns this file was written for (from the folder's migrations).
@@ -57,93 +61,93 @@ BEGIN
                       || CASE a.attidentity WHEN 'a' THEN ' identity always' WHEN 'd' THEN ' identity by default' ELSE '' END
                       || CASE WHEN a.attgenerated <> '' THEN ' generated' ELSE '' END
                       || CASE WHEN a.attcollation <> ty.typcollation THEN ' collate ' || co.collname ELSE '' END,
-                      ', ' ORDER BY a.attnum) INTO found
+                      ', ' ORDER BY a.attnum) INTO got
       FROM pg_catalog.pg_attribute a
       JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
       LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
      WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
-    IF found IS DISTINCT FROM 'id bigint not null, day date not null, sensor text not null, value double precision' THEN
-        problems := problems || format('its columns are (%s), but the folder''s migrations say (%s), which this file copies (fix: make the migrations say what the table is)', found, 'id bigint not null, day date not null, sensor text not null, value double precision');
+    IF got IS DISTINCT FROM 'id bigint not null, day date not null, sensor text not null, value double precision' THEN
+        problems := problems || format('its columns are (%s), but the folder''s migrations say (%s), which this file copies (fix: make the migrations say what the table is)', got, 'id bigint not null, day date not null, sensor text not null, value double precision');
     END IF;
-    SELECT string_agg(ic.relname, ',' ORDER BY ic.relname) INTO found
+    SELECT string_agg(ic.relname, ',' ORDER BY ic.relname) INTO got
       FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = rel;
-    IF found IS DISTINCT FROM nullif('readings_pkey,readings_sensor_day_id_key', '') THEN
-        problems := problems || format('its indexes are %s, but the folder''s migrations give it %s, which the new table copies (fix: create or drop indexes in migrations, so that the folder shows every one)', coalesce(found, 'none'), coalesce(nullif('readings_pkey,readings_sensor_day_id_key', ''), 'none'));
+    IF got IS DISTINCT FROM nullif('readings_pkey,readings_sensor_day_id_key', '') THEN
+        problems := problems || format('its indexes are %s, but the folder''s migrations give it %s, which the new table copies (fix: create or drop indexes in migrations, so that the folder shows every one)', coalesce(got, 'none'), coalesce(nullif('readings_pkey,readings_sensor_day_id_key', ''), 'none'));
     END IF;
-    SELECT string_agg(ic.relname, ', ') INTO found
+    SELECT string_agg(ic.relname, ', ') INTO got
       FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = rel AND NOT i.indisvalid;
-    IF found IS NOT NULL THEN
-        problems := problems || format('index(es) %s are invalid, left by an interrupted CREATE INDEX CONCURRENTLY (fix: drop them, or REINDEX them CONCURRENTLY)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('index(es) %s are invalid, left by an interrupted CREATE INDEX CONCURRENTLY (fix: drop them, or REINDEX them CONCURRENTLY)', got);
     END IF;
-    SELECT string_agg(ic.relname, ', ') INTO found
+    SELECT string_agg(ic.relname, ', ') INTO got
       FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
      WHERE i.indrelid = rel AND i.indisunique
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = rel AND a.attname = 'day' AND a.attnum = ANY (i.indkey::int2[]));
-    IF found IS NOT NULL THEN
-        problems := problems || format('unique index(es) %s do not include the key day, which a partitioned table requires (fix: CREATE UNIQUE INDEX CONCURRENTLY one that adds day, then drop the old one)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('unique index(es) %s do not include the key day, which a partitioned table requires (fix: CREATE UNIQUE INDEX CONCURRENTLY one that adds day, then drop the old one)', got);
     END IF;
-    SELECT string_agg(conname, ',' ORDER BY conname) INTO found
+    SELECT string_agg(conname, ',' ORDER BY conname) INTO got
       FROM pg_catalog.pg_constraint WHERE conrelid = rel AND contype = 'c' AND conname <> 'partgen_cutover';
-    IF found IS DISTINCT FROM nullif('', '') THEN
-        problems := problems || format('its CHECK constraints are %s, but the folder''s migrations give it %s (fix: make the migrations say what the table is)', coalesce(found, 'none'), coalesce(nullif('', ''), 'none'));
+    IF got IS DISTINCT FROM nullif('', '') THEN
+        problems := problems || format('its CHECK constraints are %s, but the folder''s migrations give it %s (fix: make the migrations say what the table is)', coalesce(got, 'none'), coalesce(nullif('', ''), 'none'));
     END IF;
-    SELECT string_agg(conname, ', ') INTO found
+    SELECT string_agg(conname, ', ') INTO got
       FROM pg_catalog.pg_constraint WHERE conrelid = rel AND contype = 'c' AND conname <> 'partgen_cutover' AND (NOT convalidated OR connoinherit);
-    IF found IS NOT NULL THEN
-        problems := problems || format('CHECK constraint(s) %s are NOT VALID or NO INHERIT, which ATTACH refuses (fix: VALIDATE CONSTRAINT, or drop them)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('CHECK constraint(s) %s are NOT VALID or NO INHERIT, which ATTACH refuses (fix: VALIDATE CONSTRAINT, or drop them)', got);
     END IF;
-    SELECT string_agg(conname, ', ') INTO found
+    SELECT string_agg(conname, ', ') INTO got
       FROM pg_catalog.pg_constraint WHERE conrelid = rel AND contype IN ('f', 'x');
-    IF found IS NOT NULL THEN
-        problems := problems || format('its foreign key or EXCLUDE constraint(s) %s are not carried (fix: drop them before the adoption and add them to the partitioned table after it)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('its foreign key or EXCLUDE constraint(s) %s are not carried (fix: drop them before the adoption and add them to the partitioned table after it)', got);
     END IF;
-    SELECT string_agg(conrelid::regclass::text || '.' || conname, ', ') INTO found
+    SELECT string_agg(conrelid::regclass::text || '.' || conname, ', ') INTO got
       FROM pg_catalog.pg_constraint WHERE confrelid = rel AND contype = 'f';
-    IF found IS NOT NULL THEN
-        problems := problems || format('foreign key(s) %s reference it and would keep referencing the renamed table (fix: drop them before the adoption and add them again after it)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('foreign key(s) %s reference it and would keep referencing the renamed table (fix: drop them before the adoption and add them again after it)', got);
     END IF;
-    SELECT string_agg(DISTINCT v.oid::regclass::text || CASE v.relkind WHEN 'm' THEN ' (materialized)' ELSE '' END, ', ') INTO found
+    SELECT string_agg(DISTINCT v.oid::regclass::text || CASE v.relkind WHEN 'm' THEN ' (materialized)' ELSE '' END, ', ') INTO got
       FROM pg_catalog.pg_depend d
       JOIN pg_catalog.pg_rewrite rw ON rw.oid = d.objid
       JOIN pg_catalog.pg_class v ON v.oid = rw.ev_class
      WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
        AND d.refobjid = rel AND rw.ev_class <> rel;
-    IF found IS NOT NULL THEN
-        problems := problems || format('view(s) %s read it and would keep reading the renamed table (fix: drop them before the adoption and create them again after it)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('view(s) %s read it and would keep reading the renamed table (fix: drop them before the adoption and create them again after it)', got);
     END IF;
-    SELECT string_agg(rulename, ', ') INTO found FROM pg_catalog.pg_rewrite WHERE ev_class = rel AND rulename <> '_RETURN';
-    IF found IS NOT NULL THEN
-        problems := problems || format('rule(s) %s are on it (fix: drop them before the adoption)', found);
+    SELECT string_agg(rulename, ', ') INTO got FROM pg_catalog.pg_rewrite WHERE ev_class = rel AND rulename <> '_RETURN';
+    IF got IS NOT NULL THEN
+        problems := problems || format('rule(s) %s are on it (fix: drop them before the adoption)', got);
     END IF;
-    SELECT string_agg(tgname, ', ') INTO found FROM pg_catalog.pg_trigger WHERE tgrelid = rel AND NOT tgisinternal;
-    IF found IS NOT NULL THEN
-        problems := problems || format('trigger(s) %s are on it and would not fire for the partitioned table (fix: drop them before the adoption and create them on the partitioned table after it)', found);
+    SELECT string_agg(tgname, ', ') INTO got FROM pg_catalog.pg_trigger WHERE tgrelid = rel AND NOT tgisinternal;
+    IF got IS NOT NULL THEN
+        problems := problems || format('trigger(s) %s are on it and would not fire for the partitioned table (fix: drop them before the adoption and create them on the partitioned table after it)', got);
     END IF;
-    SELECT string_agg(polname, ', ') INTO found FROM pg_catalog.pg_policy WHERE polrelid = rel;
-    IF c.rls OR found IS NOT NULL THEN
-        problems := problems || format('row level security is enabled%s, which the partitioned table would not have (fix: disable it and drop the policies before the adoption, and set them up on the partitioned table right after it)', coalesce(' with the policies ' || found, ''));
+    SELECT string_agg(polname, ', ') INTO got FROM pg_catalog.pg_policy WHERE polrelid = rel;
+    IF rc.rls OR got IS NOT NULL THEN
+        problems := problems || format('row level security is enabled%s, which the partitioned table would not have (fix: disable it and drop the policies before the adoption, and set them up on the partitioned table right after it)', coalesce(' with the policies ' || got, ''));
     END IF;
-    SELECT string_agg(inhrelid::regclass::text, ', ') INTO found FROM pg_catalog.pg_inherits WHERE inhparent = rel;
-    IF found IS NOT NULL THEN
-        problems := problems || format('table(s) %s inherit from it (fix: ALTER TABLE ... NO INHERIT before the adoption)', found);
+    SELECT string_agg(inhrelid::regclass::text, ', ') INTO got FROM pg_catalog.pg_inherits WHERE inhparent = rel;
+    IF got IS NOT NULL THEN
+        problems := problems || format('table(s) %s inherit from it (fix: ALTER TABLE ... NO INHERIT before the adoption)', got);
     END IF;
-    SELECT string_agg(inhparent::regclass::text, ', ') INTO found FROM pg_catalog.pg_inherits WHERE inhrelid = rel;
-    IF found IS NOT NULL THEN
-        problems := problems || format('it inherits from %s (fix: ALTER TABLE ... NO INHERIT before the adoption)', found);
+    SELECT string_agg(inhparent::regclass::text, ', ') INTO got FROM pg_catalog.pg_inherits WHERE inhrelid = rel;
+    IF got IS NOT NULL THEN
+        problems := problems || format('it inherits from %s (fix: ALTER TABLE ... NO INHERIT before the adoption)', got);
     END IF;
     -- A publication keeps publishing the table's changes under its name
     -- only through the partition root, and column lists and row filters
     -- (PostgreSQL 15 and later) are not carried.
-    SELECT string_agg(p.pubname, ', ') INTO found
+    SELECT string_agg(p.pubname, ', ') INTO got
       FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid
      WHERE pr.prrelid = rel AND (NOT p.pubviaroot OR pg_catalog.to_jsonb(pr) ->> 'prqual' IS NOT NULL OR pg_catalog.to_jsonb(pr) ->> 'prattrs' IS NOT NULL);
-    IF found IS NOT NULL THEN
-        problems := problems || format('publication(s) %s list it without publish_via_partition_root, or with a column list or row filter: subscribers would stop receiving its changes under its name (fix: ALTER PUBLICATION ... SET (publish_via_partition_root = true) without a column list or row filter before the adoption)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('publication(s) %s list it without publish_via_partition_root, or with a column list or row filter: subscribers would stop receiving its changes under its name (fix: ALTER PUBLICATION ... SET (publish_via_partition_root = true) without a column list or row filter before the adoption)', got);
     END IF;
-    SELECT convalidated::text INTO found FROM pg_catalog.pg_constraint WHERE conrelid = rel AND conname = 'partgen_cutover';
-    IF found IS NULL THEN
+    SELECT convalidated::text INTO got FROM pg_catalog.pg_constraint WHERE conrelid = rel AND conname = 'partgen_cutover';
+    IF got IS NULL THEN
         problems := problems || 'its CHECK partgen_cutover is missing: the Down of the adopt_check file removed it, or the Down of this file dropped it to move back rows at or after the cutover (fix: goose down to before the adopt_check file, delete the three adoption files and run partgen generate again)'::text;
-    ELSIF found = 'false' THEN
+    ELSIF got = 'false' THEN
         problems := problems || 'its CHECK partgen_cutover is NOT VALID, so ATTACH would scan the table under ACCESS EXCLUSIVE (fix: goose up the adopt_validate file first)'::text;
     END IF;
     IF pg_catalog.cardinality(problems) > 0 THEN
@@ -156,85 +160,97 @@ $partgen$;
 -- The partitioned app.readings is built first, without a lock on app.readings, as
 -- partgen_staging.readings: the columns, defaults, NOT NULLs and CHECKs the folder's
 -- migrations give the table (20260101000000_base.sql:3:1), its keys and
--- indexes (defined as app.readings's: ATTACH then makes those of readings_before_2097q2 their
+-- indexes (defined as those of app.readings: ATTACH then makes readings_before_2097q2's their
 -- partitions instead of building new ones, checked below), its comments and the
 -- partitions from the cutover on. Nobody sees any of it before the commit.
-CREATE SCHEMA IF NOT EXISTS "partgen_staging";
-CREATE TABLE "partgen_staging"."readings" (
-    "id" bigint DEFAULT nextval('app.readings_id_seq'::regclass) NOT NULL,
-    "day" date NOT NULL,
-    "sensor" text NOT NULL,
-    "value" double precision
-) PARTITION BY RANGE ("day");
-ALTER TABLE "partgen_staging"."readings" ADD CONSTRAINT "readings_pkey" PRIMARY KEY ("id", "day");
-ALTER TABLE "partgen_staging"."readings" ADD CONSTRAINT "readings_sensor_day_id_key" UNIQUE ("sensor", "day", "id");
-ALTER TABLE "partgen_staging"."readings" REPLICA IDENTITY FULL;
+-- +goose StatementBegin
+DO $partgen$
+BEGIN
+    CREATE SCHEMA IF NOT EXISTS "partgen_staging";
+    CREATE TABLE "partgen_staging"."readings" (
+        "id" bigint DEFAULT nextval('app.readings_id_seq'::regclass) NOT NULL,
+        "day" date NOT NULL,
+        "sensor" text NOT NULL,
+        "value" double precision
+    ) PARTITION BY RANGE ("day");
+    ALTER TABLE "partgen_staging"."readings" ADD CONSTRAINT "readings_pkey" PRIMARY KEY ("id", "day");
+    ALTER TABLE "partgen_staging"."readings" ADD CONSTRAINT "readings_sensor_day_id_key" UNIQUE ("sensor", "day", "id");
+    ALTER TABLE "partgen_staging"."readings" REPLICA IDENTITY FULL;
 
--- readings_p2097q2: 2097-Q2, [2097-04-01 00:00:00+02, 2097-07-01 00:00:00+02)
-CREATE TABLE "app"."readings_p2097q2" (LIKE "partgen_staging"."readings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "app"."readings_p2097q2" REPLICA IDENTITY FULL;
-ALTER TABLE "partgen_staging"."readings" ATTACH PARTITION "app"."readings_p2097q2"
-    FOR VALUES FROM ('2097-04-01'::date) TO ('2097-07-01'::date);
+    -- readings_p2097q2: 2097-Q2, [2097-04-01 00:00:00+02, 2097-07-01 00:00:00+02)
+    CREATE TABLE "app"."readings_p2097q2" (LIKE "partgen_staging"."readings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "app"."readings_p2097q2" REPLICA IDENTITY FULL;
+    ALTER TABLE "partgen_staging"."readings" ATTACH PARTITION "app"."readings_p2097q2"
+        FOR VALUES FROM ('2097-04-01'::date) TO ('2097-07-01'::date);
 
--- readings_default catches rows outside every range.
-CREATE TABLE "app"."readings_default" (LIKE "partgen_staging"."readings" INCLUDING ALL EXCLUDING IDENTITY);
-ALTER TABLE "app"."readings_default" REPLICA IDENTITY FULL;
-ALTER TABLE "partgen_staging"."readings" ATTACH PARTITION "app"."readings_default" DEFAULT;
+    -- readings_default catches rows outside every range.
+    CREATE TABLE "app"."readings_default" (LIKE "partgen_staging"."readings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "app"."readings_default" REPLICA IDENTITY FULL;
+    ALTER TABLE "partgen_staging"."readings" ATTACH PARTITION "app"."readings_default" DEFAULT;
+END
+$partgen$;
+-- +goose StatementEnd
 
--- From here to the commit, ACCESS EXCLUSIVE on app.readings: each attempt to
--- take it waits at most 20ms, then lets the writers queued behind it
--- through and tries again. What follows is renames, catalog work and an
--- ATTACH that scans nothing: milliseconds.
+-- The swap, in one statement. From the lock to the commit, ACCESS EXCLUSIVE
+-- on app.readings: each attempt to take it waits at most 10ms, then lets the
+-- writers queued behind it through and tries again. What follows the lock is
+-- the check again, renames, catalog work and an ATTACH that scans nothing:
+-- milliseconds.
 -- +goose StatementBegin
 DO $partgen$
 DECLARE
     deadline timestamptz := pg_catalog.clock_timestamp() + interval '5000ms';
     attempts int := 0;
+    rel oid;
+    rc record;
+    got text;
+    problems text[] := '{}';
+    seq text;
+    s record;
+    last bigint;
+    called boolean;
+    owner text;
+    g record;
+    m record;
+    bad text[] := '{}';
+    loose text;
 BEGIN
     LOOP
         BEGIN
-            PERFORM pg_catalog.set_config('lock_timeout', '20ms', true);
+            PERFORM pg_catalog.set_config('lock_timeout', '10ms', true);
             LOCK TABLE "app"."readings" IN ACCESS EXCLUSIVE MODE;
             EXIT;
         EXCEPTION WHEN lock_not_available THEN
             attempts := attempts + 1;
             IF pg_catalog.clock_timestamp() >= deadline THEN
-                RAISE EXCEPTION 'partgen: could not lock app.readings (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 20ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use app.readings (pg_stat_activity lists them)', attempts;
+                RAISE EXCEPTION 'partgen: could not lock app.readings (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 10ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use app.readings (pg_stat_activity lists them)', attempts;
             END IF;
             -- Let the writers that queued behind the attempt through.
             PERFORM pg_catalog.pg_sleep(least(0.2, 0.01 * attempts));
         END;
     END LOOP;
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-END
-$partgen$;
--- +goose StatementEnd
--- +goose StatementBegin
-DO $partgen$
-DECLARE
-    rel oid := pg_catalog.to_regclass('"app"."readings"');
-    c record;
-    found text;
-    problems text[] := '{}';
-BEGIN
+
+    -- Everything this file assumes, checked again under the lock.
+    rel := pg_catalog.to_regclass('"app"."readings"');
     IF rel IS NULL THEN
         RAISE EXCEPTION 'partgen: table app.readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: in partgen.yaml; then delete the adoption files and run partgen generate again';
     END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhparent = rel AND inhrelid = pg_catalog.to_regclass('"app"."readings_before_2097q2"')) THEN
         RAISE EXCEPTION 'partgen: app.readings is adopted already (readings_before_2097q2 is its partition): another goose up applied this file at the same time. Nothing was changed. Fix: goose up again, which finds this file applied';
     END IF;
-    SELECT r.relkind, r.relispartition, r.relpersistence, r.reloftype, r.relrowsecurity OR r.relforcerowsecurity AS rls INTO c
+    SELECT r.relkind, r.relispartition, r.relpersistence, r.reloftype, r.relrowsecurity OR r.relforcerowsecurity AS rls INTO rc
       FROM pg_catalog.pg_class r WHERE r.oid = rel;
-    IF c.relkind <> 'r' THEN
-        problems := problems || format('it is not an ordinary table (relkind %s)', c.relkind);
+    IF rc.relkind <> 'r' THEN
+        problems := problems || format('it is not an ordinary table (relkind %s)', rc.relkind);
     END IF;
-    IF c.relispartition THEN
+    IF rc.relispartition THEN
         problems := problems || 'it is a partition of another table'::text;
     END IF;
-    IF c.relpersistence <> 'p' THEN
+    IF rc.relpersistence <> 'p' THEN
         problems := problems || 'it is UNLOGGED (fix: ALTER TABLE ... SET LOGGED)'::text;
     END IF;
-    IF c.reloftype <> 0 THEN
+    IF rc.reloftype <> 0 THEN
         problems := problems || 'it is a typed table (OF a type)'::text;
     END IF;
     -- The columns this file was written for (from the folder's migrations).
@@ -243,124 +259,110 @@ BEGIN
                       || CASE a.attidentity WHEN 'a' THEN ' identity always' WHEN 'd' THEN ' identity by default' ELSE '' END
                       || CASE WHEN a.attgenerated <> '' THEN ' generated' ELSE '' END
                       || CASE WHEN a.attcollation <> ty.typcollation THEN ' collate ' || co.collname ELSE '' END,
-                      ', ' ORDER BY a.attnum) INTO found
+                      ', ' ORDER BY a.attnum) INTO got
       FROM pg_catalog.pg_attribute a
       JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
       LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
      WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
-    IF found IS DISTINCT FROM 'id bigint not null, day date not null, sensor text not null, value double precision' THEN
-        problems := problems || format('its columns are (%s), but the folder''s migrations say (%s), which this file copies (fix: make the migrations say what the table is)', found, 'id bigint not null, day date not null, sensor text not null, value double precision');
+    IF got IS DISTINCT FROM 'id bigint not null, day date not null, sensor text not null, value double precision' THEN
+        problems := problems || format('its columns are (%s), but the folder''s migrations say (%s), which this file copies (fix: make the migrations say what the table is)', got, 'id bigint not null, day date not null, sensor text not null, value double precision');
     END IF;
-    SELECT string_agg(ic.relname, ',' ORDER BY ic.relname) INTO found
+    SELECT string_agg(ic.relname, ',' ORDER BY ic.relname) INTO got
       FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = rel;
-    IF found IS DISTINCT FROM nullif('readings_pkey,readings_sensor_day_id_key', '') THEN
-        problems := problems || format('its indexes are %s, but the folder''s migrations give it %s, which the new table copies (fix: create or drop indexes in migrations, so that the folder shows every one)', coalesce(found, 'none'), coalesce(nullif('readings_pkey,readings_sensor_day_id_key', ''), 'none'));
+    IF got IS DISTINCT FROM nullif('readings_pkey,readings_sensor_day_id_key', '') THEN
+        problems := problems || format('its indexes are %s, but the folder''s migrations give it %s, which the new table copies (fix: create or drop indexes in migrations, so that the folder shows every one)', coalesce(got, 'none'), coalesce(nullif('readings_pkey,readings_sensor_day_id_key', ''), 'none'));
     END IF;
-    SELECT string_agg(ic.relname, ', ') INTO found
+    SELECT string_agg(ic.relname, ', ') INTO got
       FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = rel AND NOT i.indisvalid;
-    IF found IS NOT NULL THEN
-        problems := problems || format('index(es) %s are invalid, left by an interrupted CREATE INDEX CONCURRENTLY (fix: drop them, or REINDEX them CONCURRENTLY)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('index(es) %s are invalid, left by an interrupted CREATE INDEX CONCURRENTLY (fix: drop them, or REINDEX them CONCURRENTLY)', got);
     END IF;
-    SELECT string_agg(ic.relname, ', ') INTO found
+    SELECT string_agg(ic.relname, ', ') INTO got
       FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
      WHERE i.indrelid = rel AND i.indisunique
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = rel AND a.attname = 'day' AND a.attnum = ANY (i.indkey::int2[]));
-    IF found IS NOT NULL THEN
-        problems := problems || format('unique index(es) %s do not include the key day, which a partitioned table requires (fix: CREATE UNIQUE INDEX CONCURRENTLY one that adds day, then drop the old one)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('unique index(es) %s do not include the key day, which a partitioned table requires (fix: CREATE UNIQUE INDEX CONCURRENTLY one that adds day, then drop the old one)', got);
     END IF;
-    SELECT string_agg(conname, ',' ORDER BY conname) INTO found
+    SELECT string_agg(conname, ',' ORDER BY conname) INTO got
       FROM pg_catalog.pg_constraint WHERE conrelid = rel AND contype = 'c' AND conname <> 'partgen_cutover';
-    IF found IS DISTINCT FROM nullif('', '') THEN
-        problems := problems || format('its CHECK constraints are %s, but the folder''s migrations give it %s (fix: make the migrations say what the table is)', coalesce(found, 'none'), coalesce(nullif('', ''), 'none'));
+    IF got IS DISTINCT FROM nullif('', '') THEN
+        problems := problems || format('its CHECK constraints are %s, but the folder''s migrations give it %s (fix: make the migrations say what the table is)', coalesce(got, 'none'), coalesce(nullif('', ''), 'none'));
     END IF;
-    SELECT string_agg(conname, ', ') INTO found
+    SELECT string_agg(conname, ', ') INTO got
       FROM pg_catalog.pg_constraint WHERE conrelid = rel AND contype = 'c' AND conname <> 'partgen_cutover' AND (NOT convalidated OR connoinherit);
-    IF found IS NOT NULL THEN
-        problems := problems || format('CHECK constraint(s) %s are NOT VALID or NO INHERIT, which ATTACH refuses (fix: VALIDATE CONSTRAINT, or drop them)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('CHECK constraint(s) %s are NOT VALID or NO INHERIT, which ATTACH refuses (fix: VALIDATE CONSTRAINT, or drop them)', got);
     END IF;
-    SELECT string_agg(conname, ', ') INTO found
+    SELECT string_agg(conname, ', ') INTO got
       FROM pg_catalog.pg_constraint WHERE conrelid = rel AND contype IN ('f', 'x');
-    IF found IS NOT NULL THEN
-        problems := problems || format('its foreign key or EXCLUDE constraint(s) %s are not carried (fix: drop them before the adoption and add them to the partitioned table after it)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('its foreign key or EXCLUDE constraint(s) %s are not carried (fix: drop them before the adoption and add them to the partitioned table after it)', got);
     END IF;
-    SELECT string_agg(conrelid::regclass::text || '.' || conname, ', ') INTO found
+    SELECT string_agg(conrelid::regclass::text || '.' || conname, ', ') INTO got
       FROM pg_catalog.pg_constraint WHERE confrelid = rel AND contype = 'f';
-    IF found IS NOT NULL THEN
-        problems := problems || format('foreign key(s) %s reference it and would keep referencing the renamed table (fix: drop them before the adoption and add them again after it)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('foreign key(s) %s reference it and would keep referencing the renamed table (fix: drop them before the adoption and add them again after it)', got);
     END IF;
-    SELECT string_agg(DISTINCT v.oid::regclass::text || CASE v.relkind WHEN 'm' THEN ' (materialized)' ELSE '' END, ', ') INTO found
+    SELECT string_agg(DISTINCT v.oid::regclass::text || CASE v.relkind WHEN 'm' THEN ' (materialized)' ELSE '' END, ', ') INTO got
       FROM pg_catalog.pg_depend d
       JOIN pg_catalog.pg_rewrite rw ON rw.oid = d.objid
       JOIN pg_catalog.pg_class v ON v.oid = rw.ev_class
      WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
        AND d.refobjid = rel AND rw.ev_class <> rel;
-    IF found IS NOT NULL THEN
-        problems := problems || format('view(s) %s read it and would keep reading the renamed table (fix: drop them before the adoption and create them again after it)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('view(s) %s read it and would keep reading the renamed table (fix: drop them before the adoption and create them again after it)', got);
     END IF;
-    SELECT string_agg(rulename, ', ') INTO found FROM pg_catalog.pg_rewrite WHERE ev_class = rel AND rulename <> '_RETURN';
-    IF found IS NOT NULL THEN
-        problems := problems || format('rule(s) %s are on it (fix: drop them before the adoption)', found);
+    SELECT string_agg(rulename, ', ') INTO got FROM pg_catalog.pg_rewrite WHERE ev_class = rel AND rulename <> '_RETURN';
+    IF got IS NOT NULL THEN
+        problems := problems || format('rule(s) %s are on it (fix: drop them before the adoption)', got);
     END IF;
-    SELECT string_agg(tgname, ', ') INTO found FROM pg_catalog.pg_trigger WHERE tgrelid = rel AND NOT tgisinternal;
-    IF found IS NOT NULL THEN
-        problems := problems || format('trigger(s) %s are on it and would not fire for the partitioned table (fix: drop them before the adoption and create them on the partitioned table after it)', found);
+    SELECT string_agg(tgname, ', ') INTO got FROM pg_catalog.pg_trigger WHERE tgrelid = rel AND NOT tgisinternal;
+    IF got IS NOT NULL THEN
+        problems := problems || format('trigger(s) %s are on it and would not fire for the partitioned table (fix: drop them before the adoption and create them on the partitioned table after it)', got);
     END IF;
-    SELECT string_agg(polname, ', ') INTO found FROM pg_catalog.pg_policy WHERE polrelid = rel;
-    IF c.rls OR found IS NOT NULL THEN
-        problems := problems || format('row level security is enabled%s, which the partitioned table would not have (fix: disable it and drop the policies before the adoption, and set them up on the partitioned table right after it)', coalesce(' with the policies ' || found, ''));
+    SELECT string_agg(polname, ', ') INTO got FROM pg_catalog.pg_policy WHERE polrelid = rel;
+    IF rc.rls OR got IS NOT NULL THEN
+        problems := problems || format('row level security is enabled%s, which the partitioned table would not have (fix: disable it and drop the policies before the adoption, and set them up on the partitioned table right after it)', coalesce(' with the policies ' || got, ''));
     END IF;
-    SELECT string_agg(inhrelid::regclass::text, ', ') INTO found FROM pg_catalog.pg_inherits WHERE inhparent = rel;
-    IF found IS NOT NULL THEN
-        problems := problems || format('table(s) %s inherit from it (fix: ALTER TABLE ... NO INHERIT before the adoption)', found);
+    SELECT string_agg(inhrelid::regclass::text, ', ') INTO got FROM pg_catalog.pg_inherits WHERE inhparent = rel;
+    IF got IS NOT NULL THEN
+        problems := problems || format('table(s) %s inherit from it (fix: ALTER TABLE ... NO INHERIT before the adoption)', got);
     END IF;
-    SELECT string_agg(inhparent::regclass::text, ', ') INTO found FROM pg_catalog.pg_inherits WHERE inhrelid = rel;
-    IF found IS NOT NULL THEN
-        problems := problems || format('it inherits from %s (fix: ALTER TABLE ... NO INHERIT before the adoption)', found);
+    SELECT string_agg(inhparent::regclass::text, ', ') INTO got FROM pg_catalog.pg_inherits WHERE inhrelid = rel;
+    IF got IS NOT NULL THEN
+        problems := problems || format('it inherits from %s (fix: ALTER TABLE ... NO INHERIT before the adoption)', got);
     END IF;
     -- A publication keeps publishing the table's changes under its name
     -- only through the partition root, and column lists and row filters
     -- (PostgreSQL 15 and later) are not carried.
-    SELECT string_agg(p.pubname, ', ') INTO found
+    SELECT string_agg(p.pubname, ', ') INTO got
       FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid
      WHERE pr.prrelid = rel AND (NOT p.pubviaroot OR pg_catalog.to_jsonb(pr) ->> 'prqual' IS NOT NULL OR pg_catalog.to_jsonb(pr) ->> 'prattrs' IS NOT NULL);
-    IF found IS NOT NULL THEN
-        problems := problems || format('publication(s) %s list it without publish_via_partition_root, or with a column list or row filter: subscribers would stop receiving its changes under its name (fix: ALTER PUBLICATION ... SET (publish_via_partition_root = true) without a column list or row filter before the adoption)', found);
+    IF got IS NOT NULL THEN
+        problems := problems || format('publication(s) %s list it without publish_via_partition_root, or with a column list or row filter: subscribers would stop receiving its changes under its name (fix: ALTER PUBLICATION ... SET (publish_via_partition_root = true) without a column list or row filter before the adoption)', got);
     END IF;
-    SELECT convalidated::text INTO found FROM pg_catalog.pg_constraint WHERE conrelid = rel AND conname = 'partgen_cutover';
-    IF found IS NULL THEN
+    SELECT convalidated::text INTO got FROM pg_catalog.pg_constraint WHERE conrelid = rel AND conname = 'partgen_cutover';
+    IF got IS NULL THEN
         problems := problems || 'its CHECK partgen_cutover is missing: the Down of the adopt_check file removed it, or the Down of this file dropped it to move back rows at or after the cutover (fix: goose down to before the adopt_check file, delete the three adoption files and run partgen generate again)'::text;
-    ELSIF found = 'false' THEN
+    ELSIF got = 'false' THEN
         problems := problems || 'its CHECK partgen_cutover is NOT VALID, so ATTACH would scan the table under ACCESS EXCLUSIVE (fix: goose up the adopt_validate file first)'::text;
     END IF;
     IF pg_catalog.cardinality(problems) > 0 THEN
         RAISE EXCEPTION 'partgen: cannot adopt app.readings: %. Nothing was changed. Fix: correct each as said, in a migration that sorts before this file; then goose up again', pg_catalog.array_to_string(problems, '; ');
     END IF;
-END
-$partgen$;
--- +goose StatementEnd
 
--- app.readings becomes readings_before_2097q2, its indexes take names of their own, and the new
--- table takes the name app.readings (its indexes keep the names the migrations know).
-ALTER TABLE "app"."readings" RENAME TO "readings_before_2097q2";
-ALTER INDEX "app"."readings_pkey" RENAME TO "readings_before_2097q2_pkey";
-ALTER INDEX "app"."readings_sensor_day_id_key" RENAME TO "readings_before_2097q2_sensor_day_id_key";
--- +goose StatementBegin
-DO $partgen$
-BEGIN
+    -- app.readings becomes readings_before_2097q2; its indexes take names of their own, and the
+    -- new table takes the name app.readings in app.readings's schema (its indexes
+    -- keep the names the migrations know).
+    ALTER TABLE "app"."readings" RENAME TO "readings_before_2097q2";
+    ALTER INDEX "app"."readings_pkey" RENAME TO "readings_before_2097q2_pkey";
+    ALTER INDEX "app"."readings_sensor_day_id_key" RENAME TO "readings_before_2097q2_sensor_day_id_key";
     EXECUTE format('ALTER TABLE "partgen_staging"."readings" SET SCHEMA %I',
         (SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = '"app"."readings_before_2097q2"'::regclass));
-END
-$partgen$;
--- +goose StatementEnd
 
--- The owner and privileges of readings_before_2097q2 as the database has them (grants made
--- outside the migrations included), so that no role loses access.
--- +goose StatementBegin
-DO $partgen$
-DECLARE
-    owner text;
-    g record;
-BEGIN
+    -- The owner and privileges of readings_before_2097q2 as the database has them (grants
+    -- made outside the migrations included), so that no role loses access.
     SELECT pg_catalog.pg_get_userbyid(relowner) INTO owner FROM pg_catalog.pg_class WHERE oid = '"app"."readings_before_2097q2"'::regclass;
     IF owner <> current_user THEN
         EXECUTE format('ALTER TABLE %s OWNER TO %I', '"app"."readings"', owner);
@@ -379,34 +381,17 @@ BEGIN
                        CASE WHEN g.is_grantable AND g.verb = 'GRANT' THEN ' WITH GRANT OPTION' ELSE '' END);
         RAISE NOTICE 'partgen: % % on app.readings for %, as readings_before_2097q2 has it', g.verb, g.privilege_type, CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(g.grantee)::text END;
     END LOOP;
-END
-$partgen$;
--- +goose StatementEnd
 
--- The sequences readings_before_2097q2 owns (serial columns) keep numbering for the new
--- table, which owns them from now on.
--- +goose StatementBegin
-DO $partgen$
-DECLARE
-    seq text;
-BEGIN
+    -- The sequences readings_before_2097q2 owns (serial columns) keep numbering for the
+    -- new table, which owns them from now on.
     seq := pg_catalog.pg_get_serial_sequence('"app"."readings_before_2097q2"', 'id');
     IF seq IS NOT NULL THEN
         EXECUTE format('ALTER SEQUENCE %s OWNED BY %s.%s', seq, '"app"."readings"', '"id"');
     END IF;
-END
-$partgen$;
--- +goose StatementEnd
 
--- ATTACH attaches an index of readings_before_2097q2 to the new table's only when both are
--- defined alike; otherwise it would build a new one over every row, under the
--- lock. Make sure it does not have to.
--- +goose StatementBegin
-DO $partgen$
-DECLARE
-    m record;
-    bad text[] := '{}';
-BEGIN
+    -- ATTACH attaches an index of readings_before_2097q2 to the new table's only when both
+    -- are defined alike; otherwise it would build a new one over every row,
+    -- under the lock. Make sure it does not have to.
     FOR m IN
         SELECT v.legacy, v.parent,
                (SELECT i.indisunique::text || ' ' || i.indisprimary::text || substring(pg_catalog.pg_get_indexdef(i.indexrelid) FROM ' USING .*$')
@@ -424,33 +409,25 @@ BEGIN
     IF pg_catalog.cardinality(bad) > 0 THEN
         RAISE EXCEPTION 'partgen: cannot adopt app.readings: ATTACH would build indexes over every row of it: %. Nothing was changed. Fix: make the migrations define these indexes as the database has them (partgen copies them from the folder), delete the three adoption files and run partgen generate again', pg_catalog.array_to_string(bad, '; ');
     END IF;
-END
-$partgen$;
--- +goose StatementEnd
 
--- No scan: the validated CHECK partgen_cutover proves every row fits.
-ALTER TABLE "app"."readings" ATTACH PARTITION "app"."readings_before_2097q2"
-    FOR VALUES FROM (MINVALUE) TO ('2097-04-01'::date);
--- +goose StatementBegin
-DO $partgen$
-DECLARE
-    loose text;
-    p record;
-BEGIN
+    -- No scan: the validated CHECK partgen_cutover proves every row fits.
+    ALTER TABLE "app"."readings" ATTACH PARTITION "app"."readings_before_2097q2"
+        FOR VALUES FROM (MINVALUE) TO ('2097-04-01'::date);
     SELECT string_agg(c.relname, ', ') INTO loose
       FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
      WHERE i.indrelid = '"app"."readings_before_2097q2"'::regclass AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid);
     IF loose IS NOT NULL THEN
         RAISE EXCEPTION 'partgen: ATTACH did not take the index(es) % of readings_before_2097q2 as partitions of the new table''s: it built others. Everything is rolled back. Fix: make the migrations define the indexes as the database has them, delete the three adoption files and run partgen generate again', loose;
     END IF;
+
     -- Publications that list readings_before_2097q2 (each publishes via the partition
     -- root, as checked above) list the new table instead: subscribers keep
     -- receiving the changes under the name app.readings.
-    FOR p IN SELECT pub.pubname FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication pub ON pub.oid = pr.prpubid
+    FOR g IN SELECT pub.pubname FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication pub ON pub.oid = pr.prpubid
               WHERE pr.prrelid = '"app"."readings_before_2097q2"'::regclass ORDER BY 1
     LOOP
-        EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s', p.pubname, '"app"."readings"');
-        EXECUTE format('ALTER PUBLICATION %I DROP TABLE %s', p.pubname, '"app"."readings_before_2097q2"');
+        EXECUTE format('ALTER PUBLICATION %I ADD TABLE %s', g.pubname, '"app"."readings"');
+        EXECUTE format('ALTER PUBLICATION %I DROP TABLE %s', g.pubname, '"app"."readings_before_2097q2"');
     END LOOP;
 END
 $partgen$;
@@ -468,13 +445,13 @@ DECLARE
 BEGIN
     LOOP
         BEGIN
-            PERFORM pg_catalog.set_config('lock_timeout', '20ms', true);
+            PERFORM pg_catalog.set_config('lock_timeout', '10ms', true);
             LOCK TABLE "app"."readings" IN ACCESS EXCLUSIVE MODE;
             EXIT;
         EXCEPTION WHEN lock_not_available THEN
             attempts := attempts + 1;
             IF pg_catalog.clock_timestamp() >= deadline THEN
-                RAISE EXCEPTION 'partgen: could not lock app.readings (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 20ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use app.readings (pg_stat_activity lists them)', attempts;
+                RAISE EXCEPTION 'partgen: could not lock app.readings (ACCESS EXCLUSIVE) within lock_timeout 5000ms: % attempt(s) of 10ms found other transactions holding it. Nothing was changed. Fix: run goose again when fewer long transactions use app.readings (pg_stat_activity lists them)', attempts;
             END IF;
             -- Let the writers that queued behind the attempt through.
             PERFORM pg_catalog.pg_sleep(least(0.2, 0.01 * attempts));
