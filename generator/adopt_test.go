@@ -340,3 +340,47 @@ func relfilenodes(t *testing.T, db *sql.DB, table string) map[string]int64 {
 	must(t, rows.Err())
 	return out
 }
+
+// A serial column (a sequence the table owns through a default) keeps its
+// sequence: ids go on after the swap, the new table owns the sequence, and
+// the swap's Down gives it back.
+func TestAdoptKeepsASerialSequence(t *testing.T) {
+	base := `-- +goose Up
+CREATE TABLE orders (id bigserial, placed_at timestamptz NOT NULL, customer text NOT NULL, amount numeric(12,2) NOT NULL, PRIMARY KEY (id, placed_at));
+INSERT INTO orders (placed_at, customer, amount) SELECT timestamptz '2096-01-01 00:00:00+00' + i * interval '1 hour', 'c', 1 FROM generate_series(1, 300) i;
+-- +goose Down
+DROP TABLE orders;
+`
+	w := newWorkspace(t, adoptSpec(""), base)
+	db := pgDatabase(t)
+	w.generate(adoptAsOf)
+	w.up(db, goose.DialectPostgres)
+	owner := func() string {
+		t.Helper()
+		var o string
+		must(t, db.QueryRow(`SELECT d.refobjid::regclass::text FROM pg_depend d
+			WHERE d.objid = pg_get_serial_sequence('orders', 'id')::regclass AND d.classid = 'pg_class'::regclass AND d.deptype = 'a'`).Scan(&o))
+		return o
+	}
+	if o := owner(); o != "orders" {
+		t.Errorf("after the swap the sequence belongs to %s", o)
+	}
+	var id int64
+	for _, at := range []string{"2096-12-01 00:00:00+00", adoptCutover} {
+		must(t, db.QueryRow("INSERT INTO orders (placed_at, customer, amount) VALUES ($1, 'after', 1) RETURNING id", at).Scan(&id))
+		if id <= 300 {
+			t.Errorf("a row at %s got id %d, which the table had given before", at, id)
+		}
+	}
+	_, err := db.Exec("DELETE FROM orders WHERE placed_at >= $1", adoptCutover)
+	must(t, err)
+	_, err = w.provider(db, goose.DialectPostgres).Down(context.Background())
+	must(t, err)
+	if relkind(t, db, "orders") != "r" || owner() != "orders" {
+		t.Errorf("after the swap's Down orders is of kind %s and the sequence belongs to %s", relkind(t, db, "orders"), owner())
+	}
+	must(t, db.QueryRow("INSERT INTO orders (placed_at, customer, amount) VALUES ('2096-12-02', 'down', 1) RETURNING id").Scan(&id))
+	if id <= 302 {
+		t.Errorf("after the swap's Down a row got id %d", id)
+	}
+}
