@@ -180,18 +180,20 @@ func adoptHow(sp *spec.Spec, s *step) []string {
 type pgAdopt struct {
 	From string // where the folder creates the table
 	// Staged is where the swap builds the partitioned table before it takes
-	// the lock (quoted, in StagingSchema); StagedBare unquoted.
-	Staged, StagedBare, StagingSchema string
-	Legacy                            string // quoted, qualified: the table's name once it is the legacy partition
-	LegacyBare                        string // qualified, unquoted
-	LegacyName                        string // quoted, unqualified: RENAME TO takes a bare name
-	Columns                           []adoptColumn
-	Checks                            []adoptCheck
-	Indexes                           []adoptIndex
-	Identities                        []adoptColumn // columns with GENERATED ... AS IDENTITY
-	Sequenced                         []adoptColumn // columns whose default calls nextval (serial): the sequence's owner moves
-	Comment                           string        // a literal, "" for none
-	Grants                            []string      // the folder's GRANT and REVOKE statements on the table
+	// the lock (quoted, in StagingSchema, itself quoted); StagedBare unquoted.
+	Staged        string
+	StagedBare    string
+	StagingSchema string
+	Legacy        string // quoted, qualified: the table's name once it is the legacy partition
+	LegacyBare    string // qualified, unquoted
+	LegacyName    string // quoted, unqualified: RENAME TO takes a bare name
+	Columns       []adoptColumn
+	Checks        []adoptCheck
+	Indexes       []adoptIndex
+	Identities    []adoptColumn // columns with GENERATED ... AS IDENTITY
+	Sequenced     []adoptColumn // columns whose default calls nextval (serial): the sequence's owner moves
+	Comment       string        // a literal, "" for none
+	Grants        []string      // the folder's GRANT and REVOKE statements on the table
 	// Signature is the table's columns as the apply-time check prints the
 	// live ones: "id bigint not null identity always, ts timestamp with
 	// time zone not null".
@@ -283,8 +285,6 @@ func adoptDef(sp *spec.Spec, cat *pgschema.Catalog, t *spec.Table, pt *pgschema.
 			}
 			return nil, refuse(fix, "its %s %s (%s) does not include the partition key %s, which PostgreSQL requires of a partitioned table",
 				what, ix.Name, strings.Join(ix.Columns, ", "), t.Key)
-		case ix.Expressions != nil && ix.Constraint == "" && ix.Elems == nil:
-			return nil, refuse("write the index with CREATE INDEX in a migration", "the folder does not show the elements of index %s", ix.Name)
 		}
 	}
 	for _, c := range pt.Constraints {

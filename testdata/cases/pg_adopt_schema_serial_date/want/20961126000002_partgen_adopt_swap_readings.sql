@@ -15,7 +15,7 @@
 -- partgen:partition op=legacy table=app.readings name=readings_before_2097q2 to=2097-04-01T00:00:00+02:00
 -- partgen:partition op=default table=app.readings name=readings_default
 -- partgen:partition op=create table=app.readings name=readings_p2097q2 from=2097-04-01T00:00:00+02:00 to=2097-07-01T00:00:00+02:00
--- partgen:checksum sha256=5a374a7dbe08bee46bd4584515ac299c4223f5fca398cc8f9a80ef62328edb24
+-- partgen:checksum sha256=ae50ac6e1677f9c9cebaf64a63a9ebfedf9acc11a19e7b5d51024b8959a972d0
 
 -- +goose Up
 -- Every statement of this file is in a DO block, so that tools that read the
@@ -422,7 +422,8 @@ BEGIN
 
     -- Publications that list readings_before_2097q2 (each publishes via the partition
     -- root, as checked above) list the new table instead: subscribers keep
-    -- receiving the changes under the name app.readings.
+    -- receiving the changes under the name app.readings. The folder's
+    -- migrations add it to readings_pub.
     FOR g IN SELECT pub.pubname FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication pub ON pub.oid = pr.prpubid
               WHERE pr.prrelid = '"app"."readings_before_2097q2"'::regclass ORDER BY 1
     LOOP
