@@ -101,7 +101,7 @@ DROP TABLE orders;
 	found := false
 	for _, a := range r.ArchiveLog {
 		if a.PartitionName == "orders_legacy" {
-			found = a.Action == "archive" && a.ArchivedAs == "old.orders_legacy" && a.Upper.Equal(ts("2097-01-01T00:00:00Z"))
+			found = a.Action == "archive" && a.ArchivedAs == "old.orders_legacy" && a.Lower.IsZero() && a.Upper.Equal(ts("2097-01-01T00:00:00Z"))
 		}
 	}
 	if !found {
