@@ -38,7 +38,8 @@ type Dependent struct {
 	// list or a row filter (PostgreSQL 15 and later).
 	ViaRoot, Filtered bool
 	Pos               Pos
-	on                qname
+	// onSchema and onName are the table it depends on.
+	onSchema, onName string
 }
 
 // Dependents lists what the folder makes depend on schema.name ("" is
@@ -49,7 +50,7 @@ func (c *Catalog) Dependents(schema, name string) []Dependent {
 	}
 	var out []Dependent
 	for _, d := range c.deps {
-		if d.on.schema == schema && d.on.name == name {
+		if d.onSchema == schema && d.onName == name {
 			out = append(out, d)
 		}
 	}

@@ -94,7 +94,7 @@ func (r *replayer) reads(kind, name string, query *pg_query.Node, st stmt) {
 }
 
 func (r *replayer) depend(d Dependent, t *Table) {
-	d.on = qname{t.Schema, t.Name}
+	d.onSchema, d.onName = t.Schema, t.Name
 	r.cat.deps = append(r.cat.deps, d)
 }
 
@@ -103,7 +103,7 @@ func (r *replayer) depend(d Dependent, t *Table) {
 func (r *replayer) forget(kind, name, on string) {
 	var keep []Dependent
 	for _, d := range r.cat.deps {
-		if d.Kind == kind && d.Name == name && (on == "" || d.on.schema+"."+d.on.name == on || d.Table == on) {
+		if d.Kind == kind && d.Name == name && (on == "" || d.onSchema+"."+d.onName == on || d.Table == on) {
 			continue
 		}
 		keep = append(keep, d)
@@ -299,7 +299,7 @@ func (r *replayer) dropDeps(ds *pg_query.DropStmt) {
 			for _, on := range tables {
 				var keep []Dependent
 				for _, d := range r.cat.deps {
-					if d.Kind == kind && d.Name == ns[len(ns)-1] && d.on.schema+"."+d.on.name == on {
+					if d.Kind == kind && d.Name == ns[len(ns)-1] && d.onSchema+"."+d.onName == on {
 						continue
 					}
 					keep = append(keep, d)
