@@ -72,6 +72,11 @@ type Dialect interface {
 	// writers, in a file of its own outside a transaction. A default
 	// partition rules it out on PostgreSQL.
 	ConcurrentDetach(hasDefault bool) bool
+	// AdoptsInPlace reports whether an ordinary table can become the first
+	// partition of a new partitioned table without copying its rows (spec
+	// `adopt: true`; PostgreSQL: ATTACH behind a validated CHECK). An
+	// engine that does not converts the table in its first file instead.
+	AdoptsInPlace() bool
 }
 
 var registry = map[Name]Dialect{

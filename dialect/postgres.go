@@ -21,6 +21,11 @@ func (postgres) Schemas() bool { return true }
 
 func (postgres) ConcurrentDetach(hasDefault bool) bool { return !hasDefault }
 
+// AdoptsInPlace: the table becomes the legacy partition FROM (MINVALUE) TO
+// (cutover) of a new partitioned table under its name (README, "Adopting an
+// existing table").
+func (postgres) AdoptsInPlace() bool { return true }
+
 func (postgres) Archived(schema, archiveSchema, partition string) (string, string) {
 	return archiveSchema, partition
 }
@@ -71,6 +76,21 @@ func (postgres) ReadBounds(text, _ string, kt KeyType, loc *time.Location) (cale
 		return calendar.Period{}, false, false
 	}
 	return calendar.Period{Lower: l, Upper: u}, false, true
+}
+
+// pgLegacyRE matches the bound of an adopted table's legacy partition.
+var pgLegacyRE = regexp.MustCompile(`^FOR VALUES FROM \(MINVALUE\) TO \((.+)\)$`)
+
+// ReadLegacyBound reads the upper bound of a partition FROM (MINVALUE) TO
+// (x), as pg_get_expr prints the legacy partition of an adopted table
+// (spec adopt: true); ok is false for any other bound. Like [ReadBounds],
+// timestamp and date keys are read in loc.
+func ReadLegacyBound(text string, kt KeyType, loc *time.Location) (upper time.Time, ok bool) {
+	m := pgLegacyRE.FindStringSubmatch(strings.TrimSpace(text))
+	if m == nil {
+		return time.Time{}, false
+	}
+	return pgValue(m[1], kt, loc)
 }
 
 var pgTimestamptzLayouts = []string{

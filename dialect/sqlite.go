@@ -28,6 +28,11 @@ func (sqlite) Schemas() bool { return false }
 // transaction, which SQLite serialises anyway.
 func (sqlite) ConcurrentDetach(bool) bool { return false }
 
+// AdoptsInPlace is false: the table's first partgen file converts an
+// ordinary table by copying its rows into the partition tables (SQLite has
+// no ATTACH), with no setting needed.
+func (sqlite) AdoptsInPlace() bool { return false }
+
 // Archived renames: SQLite has no schemas to move a table into, so an
 // archived partition becomes archive_partition in the same file.
 func (sqlite) Archived(_, archiveSchema, partition string) (string, string) {

@@ -47,14 +47,22 @@ const (
 	OpArchive Op = "archive" // detaches and moves it to the archive schema (or name)
 	OpDrop    Op = "drop"    // detaches and drops: the rows are gone
 	OpPurge   Op = "purge"   // drops a table detached or archived earlier
+
+	// Adopting an ordinary PostgreSQL table (spec adopt: true) takes three
+	// files. Their markers name the legacy partition the table becomes and
+	// its upper bound, the cutover, with no lower bound (from= is left out:
+	// the legacy partition starts at MINVALUE).
+	OpAdoptCheck    Op = "adopt_check"    // adds CHECK (key < cutover) NOT VALID to the table
+	OpAdoptValidate Op = "adopt_validate" // validates it
+	OpLegacy        Op = "legacy"         // the swap: the table becomes the legacy partition of a new parent
 )
 
 // Marker is one machine-readable line of a generated file.
 type Marker struct {
 	Op    Op
-	Table string // qualified as in the spec: name or schema.name
-	Name  string // partition
-	From  time.Time
+	Table string    // qualified as in the spec: name or schema.name
+	Name  string    // partition
+	From  time.Time // zero for the legacy partition (MINVALUE), left out of the line
 	To    time.Time
 	Line  int
 }
@@ -121,9 +129,13 @@ func (f *Folder) MaxVersion() int64 {
 
 // PartitionState is what the folder's markers say about one partition.
 type PartitionState struct {
-	Table     string
-	Name      string
-	Period    calendar.Period // zero for the default partition
+	Table  string
+	Name   string
+	Period calendar.Period // zero for the default partition; a zero Lower for the legacy one
+	// Legacy: the partition is an adopted table, FROM (MINVALUE) TO
+	// (Period.Upper, the cutover). Its zero Period.Lower sorts before every
+	// other bound and contains every earlier instant.
+	Legacy    bool
 	Default   bool
 	State     State
 	CreatedBy string // file name
@@ -266,9 +278,18 @@ func parseMarker(s string) (Marker, error) {
 		}
 	}
 	switch m.Op {
-	case OpCreate, OpDetach, OpArchive, OpDrop, OpPurge:
+	case OpCreate:
 		if m.From.IsZero() || m.To.IsZero() || !m.From.Before(m.To) {
 			return m, fmt.Errorf("op %s needs from < to", m.Op)
+		}
+	case OpDetach, OpArchive, OpDrop, OpPurge:
+		// No from: the legacy partition, which starts at MINVALUE.
+		if m.To.IsZero() || !m.From.Before(m.To) {
+			return m, fmt.Errorf("op %s needs from < to (or to alone)", m.Op)
+		}
+	case OpAdoptCheck, OpAdoptValidate, OpLegacy:
+		if !m.From.IsZero() || m.To.IsZero() {
+			return m, fmt.Errorf("op %s needs to (the cutover) and no from", m.Op)
 		}
 	case OpDefault:
 	default:
@@ -282,10 +303,13 @@ func parseMarker(s string) (Marker, error) {
 
 func (m Marker) String() string {
 	s := fmt.Sprintf("%sop=%s table=%s name=%s", markerPrefix, m.Op, m.Table, m.Name)
-	if m.Op != OpDefault {
-		s += fmt.Sprintf(" from=%s to=%s", m.From.Format(time.RFC3339), m.To.Format(time.RFC3339))
+	if m.Op == OpDefault {
+		return s
 	}
-	return s
+	if !m.From.IsZero() {
+		s += " from=" + m.From.Format(time.RFC3339)
+	}
+	return s + " to=" + m.To.Format(time.RFC3339)
 }
 
 // Checksum hashes a generated file without its checksum line, so the line
@@ -339,6 +363,10 @@ func (f *Folder) Partitions(table string) []PartitionState {
 		switch m.Op {
 		case OpCreate:
 			ps.Period, ps.State, ps.CreatedBy = m.Period(), StateAttached, file
+		case OpLegacy:
+			ps.Period, ps.State, ps.CreatedBy, ps.Legacy = m.Period(), StateAttached, file, true
+		case OpAdoptCheck, OpAdoptValidate:
+			continue // the table is not partitioned yet: see Adoption
 		case OpDefault:
 			ps.Default, ps.State, ps.CreatedBy = true, StateAttached, file
 		case OpDetach:
@@ -353,7 +381,9 @@ func (f *Folder) Partitions(table string) []PartitionState {
 	}
 	out := make([]PartitionState, 0, len(order))
 	for _, n := range order {
-		out = append(out, *byName[n])
+		if ps := byName[n]; ps.State != "" {
+			out = append(out, *ps)
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Default != out[j].Default {
@@ -362,6 +392,41 @@ func (f *Folder) Partitions(table string) []PartitionState {
 		return out[i].Period.Lower.Before(out[j].Period.Lower)
 	})
 	return out
+}
+
+// Adoption is what the folder says about the adoption of an ordinary
+// table (spec adopt: true): its three files, as far as they exist.
+type Adoption struct {
+	Legacy   string    // the name the table keeps as the legacy partition
+	Cutover  time.Time // the legacy partition's upper bound
+	Check    string    // the file that adds the NOT VALID CHECK ("" when missing)
+	Validate string    // the file that validates it
+	Swap     string    // the file that makes the table the legacy partition
+}
+
+// Adoption returns the adoption of table recorded in the folder's markers,
+// nil when no partgen file adopts it.
+func (f *Folder) Adoption(table string) *Adoption {
+	var a *Adoption
+	for _, fm := range f.markers(table) {
+		op := fm.m.Op
+		if op != OpAdoptCheck && op != OpAdoptValidate && op != OpLegacy {
+			continue
+		}
+		if a == nil {
+			a = &Adoption{}
+		}
+		a.Legacy, a.Cutover = fm.m.Name, fm.m.To
+		switch op {
+		case OpAdoptCheck:
+			a.Check = fm.file
+		case OpAdoptValidate:
+			a.Validate = fm.file
+		case OpLegacy:
+			a.Swap = fm.file
+		}
+	}
+	return a
 }
 
 // HasPartgenFiles reports whether any file of the folder was written by partgen.

@@ -15,6 +15,8 @@ import (
 func FuzzReadFolder(f *testing.F) {
 	f.Add([]byte("--\n-- partgen:partition op=create table=ev name=ev_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z\n-- partgen:checksum sha256=00\n\n-- +goose Up\nSELECT 1;\n"))
 	f.Add([]byte("-- partgen:partition op=default table=s.ev name=ev_default\n"))
+	f.Add([]byte("-- partgen:partition op=legacy table=ev name=ev_legacy to=2027-01-01T00:00:00Z\n"))
+	f.Add([]byte("-- partgen:partition op=archive table=ev name=ev_legacy to=2027-01-01T00:00:00Z\n"))
 	f.Add([]byte("-- partgen:partition op=archive table=ev name=ev_p2026_01 from=2026-01-01T00:00:00+05:30 to=2026-02-01T00:00:00+05:30\n"))
 	f.Add([]byte("-- partgen:partition op=create table=ev name=x from=2026-12-01T00:00:00Z to=2026-11-01T00:00:00Z\n"))
 	f.Add([]byte("-- partgen:partition op=create table=ev name=x from=yesterday\n"))

@@ -174,7 +174,18 @@ func (a *applier) fill(last bool) {
 			}
 			a.filled[p.Name] = true
 			edges := []time.Time{p.Period.Lower}
-			if last := lastInstant(string(tbl.KeyType), p.Period); !last.Equal(p.Period.Lower) {
+			if p.Legacy {
+				// FROM (MINVALUE): a row long before the cutover.
+				edges = []time.Time{p.Period.Upper.AddDate(-3, 0, 0)}
+			}
+			period := p.Period
+			if tbl.KeyType == dialect.Date {
+				// The day before the upper bound, in the spec's zone: a marker's
+				// bound has a fixed offset, and the day before it may have
+				// another (DST began on 2097-03-31).
+				period = calendar.Period{Lower: p.Period.Lower.In(sp.Location), Upper: p.Period.Upper.In(sp.Location)}
+			}
+			if last := lastInstant(string(tbl.KeyType), period); !last.Equal(p.Period.Lower) {
 				edges = append(edges, last) // a day of a date key has one value
 			}
 			for _, at := range edges {
@@ -194,7 +205,7 @@ func (a *applier) fill(last bool) {
 		if tbl.KeyType == dialect.Date {
 			before = first.AddDate(0, 0, -1)
 		}
-		if !a.filled["before:"+tbl.FullName()+first.String()] {
+		if !a.filled["before:"+tbl.FullName()+first.String()] && !ranges[0].Legacy {
 			a.filled["before:"+tbl.FullName()+first.String()] = true
 			where, err := a.insert(tbl, before)
 			switch {

@@ -53,6 +53,23 @@ var templateNames = map[stepKind]string{
 	kindLog:    "log.sql.tmpl",
 }
 
+// adoptTemplateNames are the files of the three adoption steps, which the
+// directory of an engine that adopts in place
+// ([dialect.Dialect.AdoptsInPlace]) must have too.
+var adoptTemplateNames = map[stepKind]string{
+	kindAdoptCheck:    "adopt_check.sql.tmpl",
+	kindAdoptValidate: "adopt_validate.sql.tmpl",
+	kindAdoptSwap:     "adopt_swap.sql.tmpl",
+}
+
+// templateName is the template a kind of step renders with.
+func templateName(k stepKind) string {
+	if n, ok := templateNames[k]; ok {
+		return n
+	}
+	return adoptTemplateNames[k]
+}
+
 func init() {
 	for _, n := range dialect.Names() {
 		if engines[n] == nil {
@@ -72,6 +89,10 @@ func parseTemplates(eng engine) (*template.Template, error) {
 		"each":         each,
 		"targetNames":  targetNames,
 		"retiredNames": retiredNames,
+		// include renders a defined template to a string, so that its
+		// output can be indented into a DO block; bound below, once the
+		// templates it names are parsed.
+		"include": func(string, any) (string, error) { return "", nil },
 	}
 	for k, f := range eng.funcs() {
 		funcs[k] = f
@@ -81,7 +102,22 @@ func parseTemplates(eng engine) (*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse the %s templates: %w", eng.Name(), err)
 	}
-	for _, name := range templateNames {
+	t.Funcs(template.FuncMap{"include": func(name string, data any) (string, error) {
+		var b strings.Builder
+		err := t.ExecuteTemplate(&b, name, data)
+		return b.String(), err
+	}})
+	required := templateNames
+	if eng.AdoptsInPlace() {
+		required = map[stepKind]string{}
+		for k, n := range templateNames {
+			required[k] = n
+		}
+		for k, n := range adoptTemplateNames {
+			required[k] = n
+		}
+	}
+	for _, name := range required {
 		if t.Lookup(name) == nil {
 			return nil, fmt.Errorf("%s/%s is missing", dir, name)
 		}

@@ -37,6 +37,12 @@ const (
 	kindRetire                 // detach, archive or drop one partition
 	kindPurge                  // drop a table retired earlier
 	kindLog                    // create partgen_archive_log (a file of its own)
+
+	// The three files that adopt an ordinary table (adopt.go), on engines
+	// that adopt in place (dialect.Dialect.AdoptsInPlace).
+	kindAdoptCheck    // add CHECK (key < cutover) NOT VALID
+	kindAdoptValidate // validate it
+	kindAdoptSwap     // the table becomes the legacy partition; partitions from the cutover
 )
 
 // step is one file's worth of work, fully decided: rendering it is a pure
@@ -55,6 +61,9 @@ type step struct {
 	// (created by an earlier file, or by this one).
 	hasDefault bool
 	asOf       calendar.Date
+	// legacy is the partition an adopted table becomes, FROM (MINVALUE) TO
+	// (the cutover): set on the three adoption steps.
+	legacy *folder.PartitionState
 }
 
 func (s *step) kind() stepKind {
@@ -63,6 +72,12 @@ func (s *step) kind() stepKind {
 		return kindCreate
 	case folder.OpPurge:
 		return kindPurge
+	case folder.OpAdoptCheck:
+		return kindAdoptCheck
+	case folder.OpAdoptValidate:
+		return kindAdoptValidate
+	case folder.OpLegacy:
+		return kindAdoptSwap
 	}
 	return kindRetire
 }
@@ -161,16 +176,24 @@ func (st *tableState) newestAsOf() (calendar.Date, bool) {
 
 func planTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date) ([]step, error) {
 	st := readTable(sp, mig, t, asOf)
-	missing, notes, err := missingPartitions(sp, t, &st)
+	steps, adopting, err := adoptSteps(sp, mig, t, asOf, &st)
 	if err != nil {
 		return nil, err
 	}
-	var steps []step
-	if s, ok := createStep(sp, mig, t, asOf, &st, missing); ok {
-		s.why = append(s.why, notes...)
-		steps = append(steps, splitForCitus(t, s)...)
-		st.attached = s.after
-		st.hasDefault = s.hasDefault
+	if adopting {
+		swap := steps[len(steps)-1]
+		st.attached, st.hasDefault = swap.after, swap.hasDefault
+	} else {
+		missing, notes, err := missingPartitions(sp, t, &st)
+		if err != nil {
+			return nil, err
+		}
+		if s, ok := createStep(sp, mig, t, asOf, &st, missing); ok {
+			s.why = append(s.why, notes...)
+			steps = append(steps, splitForCitus(t, s)...)
+			st.attached = s.after
+			st.hasDefault = s.hasDefault
+		}
 	}
 	retire := retireSteps(sp, t, asOf, &st)
 	steps = append(steps, retire...)
@@ -197,6 +220,11 @@ func readTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.D
 				st.hasDefault = true
 			}
 			continue
+		}
+		if p.Legacy && st.first.Lower.Before(p.Period.Upper) {
+			// An adopted table's legacy partition holds every row before
+			// the cutover; partitions start there.
+			st.first = calendar.PeriodOf(t.Interval, p.Period.Upper, loc)
 		}
 		if p.State == folder.StateAttached {
 			st.attached = append(st.attached, p)
@@ -479,7 +507,7 @@ func retireSteps(sp *spec.Spec, t *spec.Table, asOf calendar.Date, st *tableStat
 func coverLines(ps []folder.PartitionState) []string {
 	var out []string
 	for _, p := range ps {
-		out = append(out, fmt.Sprintf("%s covers [%s, %s).", p.Name, calendar.FormatInstant(p.Period.Lower), calendar.FormatInstant(p.Period.Upper)))
+		out = append(out, fmt.Sprintf("%s covers [%s, %s).", p.Name, lowerText(p), calendar.FormatInstant(p.Period.Upper)))
 	}
 	return out
 }
@@ -521,6 +549,15 @@ func purgeSteps(sp *spec.Spec, t *spec.Table, st *tableState, retiring []step) [
 	}
 	return []step{{table: t, op: folder.OpPurge, targets: targets, before: st.attached, after: st.attached, hasDefault: st.hasDefault,
 		why: append(why, coverLines(targets)...)}}
+}
+
+// lowerText is a partition's lower bound for prose: MINVALUE for the
+// legacy partition of an adopted table.
+func lowerText(p folder.PartitionState) string {
+	if p.Legacy {
+		return "MINVALUE"
+	}
+	return calendar.FormatInstant(p.Period.Lower)
 }
 
 func mergeAttached(a, b []folder.PartitionState) []folder.PartitionState {
@@ -565,6 +602,14 @@ func createWhy(sp *spec.Spec, t *spec.Table, asOf calendar.Date, st *tableState,
 }
 
 func fileSlug(s *step) string {
+	switch s.kind() {
+	case kindAdoptCheck:
+		return "adopt_check_" + s.table.Name
+	case kindAdoptValidate:
+		return "adopt_validate_" + s.table.Name
+	case kindAdoptSwap:
+		return "adopt_swap_" + s.table.Name
+	}
 	if s.op != folder.OpCreate {
 		first, last := s.targets[0].Name, s.targets[len(s.targets)-1].Name
 		if first == last {
@@ -615,6 +660,8 @@ func purpose(sp *spec.Spec, s *step) string {
 		return fmt.Sprintf("drop %s of %s (retention keep %d)", names(s.targets), t.Name, t.Retention.Keep)
 	case folder.OpPurge:
 		return fmt.Sprintf("drop retired %s of %s (drop_after %d)", names(s.targets), t.Name, t.Retention.DropAfter)
+	case folder.OpAdoptCheck, folder.OpAdoptValidate, folder.OpLegacy:
+		return adoptPurpose(sp, s)
 	}
 	return string(s.op)
 }

@@ -25,6 +25,23 @@ func (postgresEngine) funcs() template.FuncMap {
 		"pgBound": func(d *tmplData, p tmplPart, dflt bool) pgPartitionBound {
 			return pgPartitionBound{D: d, P: p, Default: dflt}
 		},
+		// adoptPhase pairs a file's data with the adoption file it is
+		// ("check" or "swap") for the pg_adopt_guard template.
+		"adoptPhase": func(d *tmplData, phase string) adoptGuard { return adoptGuard{D: d, Phase: phase} },
+		// indent puts n spaces before every line of s: statements of a
+		// shared template written inside a DO block.
+		"indent": func(n int, s string) string {
+			pad := strings.Repeat(" ", n)
+			return pad + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+pad)
+		},
+		// underParent is a file's data with another (quoted, bare) parent,
+		// for pg_new_partition: the swap makes partitions of the new table
+		// while it is staged under another name.
+		"underParent": func(d *tmplData, q, bare string) *tmplData {
+			c := *d
+			c.T.Q, c.T.QBare, c.T.Bare = q, bare, bare
+			return &c
+		},
 	}
 }
 
@@ -34,6 +51,12 @@ type pgPartitionBound struct {
 	D       *tmplData
 	P       tmplPart
 	Default bool
+}
+
+// adoptGuard is the argument of the pg_adopt_guard template.
+type adoptGuard struct {
+	D     *tmplData
+	Phase string
 }
 
 // pgNewPartition is the argument of the pg_new_partition template.
@@ -63,7 +86,11 @@ type pgParent struct {
 	// ReplicaIdentity is "FULL", "NOTHING", "USING INDEX" or "" (DEFAULT,
 	// which a new table has already).
 	ReplicaIdentity string
-	table           *pgschema.Table
+	// Adopt is set while the table is being adopted (spec adopt: true, an
+	// ordinary table, no adoption in the folder yet): what the three
+	// adoption files write (adopt.go).
+	Adopt *pgAdopt
+	table *pgschema.Table
 }
 
 // Assumed is the live parent the file is written for, as the apply-time
@@ -104,6 +131,10 @@ func (p *pgParent) ReplicaIndexOf(partition string) string {
 	return dialect.QuoteIdent(p.table.ReplicaIndex)
 }
 
+// ReplicaIndexName is the quoted name of the parent's replica identity
+// index.
+func (p *pgParent) ReplicaIndexName() string { return dialect.QuoteIdent(p.table.ReplicaIndex) }
+
 // Copies reports whether the file sets any property on new partitions.
 func (p *pgParent) Copies() bool {
 	return p.Tablespace != "" || p.Unlogged || p.AccessMethod != "" || p.ReplicaIdentity != ""
@@ -124,17 +155,32 @@ func (postgresEngine) definition(sp *spec.Spec, mig *folder.Folder, t *spec.Tabl
 	if !ok {
 		if len(cat.Opaque) > 0 {
 			o := cat.Opaque[len(cat.Opaque)-1]
+			if t.Adopt && mig.Adoption(t.FullName()) == nil {
+				return nil, sp.ErrorAt(t, "adopt", "create the table in a migration partgen can read (plain SQL, no DO block), or recreate it PARTITION BY RANGE ("+t.Key+") yourself and remove `adopt:`",
+					"partgen cannot adopt %s: the folder does not create it, but %s may (%s); the swap file writes the table's columns, keys and indexes from the folder", t.FullName(), o.Reason, o.Pos)
+			}
 			return &pgParent{Unknown: fmt.Sprintf("the folder does not create %s, but %s may (%s)", t.FullName(), o.Reason, o.Pos)}, nil
 		}
 		return nil, notFound(sp, mig, cat, t)
 	}
+	var adopt *pgAdopt
+	adopted := mig.Adoption(t.FullName()) != nil
+	switch {
+	case pt.PartitionBy == nil && t.Adopt && !adopted:
+		if adopt, err = adoptDef(sp, cat, t, pt); err != nil {
+			return nil, err
+		}
+	case pt.PartitionBy != nil && t.Adopt && !adopted:
+		return nil, sp.ErrorAt(t, "adopt", "remove `adopt: true`: partgen adds partitions to a partitioned table as it is",
+			"table %s is partitioned already (%s): there is no ordinary table to adopt", t.FullName(), pt.Set["partition by"])
+	}
 	if pt.Unknown != "" {
 		return &pgParent{Unknown: pt.Unknown}, nil
 	}
-	if err := checkParent(sp, mig, t, pt); err != nil {
+	if err := checkParent(sp, mig, t, pt, adopted || adopt != nil); err != nil {
 		return nil, err
 	}
-	p := &pgParent{From: pt.Created.String(), table: pt, Unlogged: pt.Unlogged}
+	p := &pgParent{From: pt.Created.String(), table: pt, Unlogged: pt.Unlogged, Adopt: adopt}
 	if pt.Tablespace != "" {
 		p.Tablespace = dialect.QuoteIdent(pt.Tablespace)
 	}
@@ -207,13 +253,19 @@ var keyTypeOf = map[string]dialect.KeyType{
 	"date":                        dialect.Date,
 }
 
-func checkParent(sp *spec.Spec, mig *folder.Folder, t *spec.Table, pt *pgschema.Table) error {
+// checkParent checks the folder's parent against the spec. adopted: the
+// folder shows an ordinary table that partgen's adoption files partition
+// (or are about to) by the spec's key.
+func checkParent(sp *spec.Spec, mig *folder.Folder, t *spec.Table, pt *pgschema.Table, adopted bool) error {
 	name := t.FullName()
 	created := pt.Created.String()
 	pk := pt.PartitionBy
+	if adopted {
+		pk = &pgschema.PartitionKey{Strategy: pgschema.StrategyRange, Columns: []string{t.Key}, Expressions: []bool{false}}
+	}
 	if pk == nil {
-		return sp.ErrorAt(t, "name", fmt.Sprintf("create %s with PARTITION BY RANGE (%s) (an existing ordinary table has to be recreated as a partitioned one; partgen does not convert it on PostgreSQL)", name, t.Key),
-			"table %s is not partitioned (%s creates it without PARTITION BY): partgen adds range partitions to a partitioned table", name, created)
+		return sp.ErrorAt(t, "name", fmt.Sprintf("set `adopt: true` for %s: partgen then makes the table the first partition of a partitioned %s without copying it and without stopping writers (README, \"Adopting an existing table\"); or recreate it in a migration with PARTITION BY RANGE (%s)", name, name, t.Key),
+			"table %s is an ordinary table (%s creates it without PARTITION BY): partgen adds range partitions to a partitioned table, and adopts an ordinary one only when the spec says so", name, created)
 	}
 	at := pt.Set["partition by"].String()
 	if pk.Strategy != pgschema.StrategyRange {
@@ -224,7 +276,7 @@ func checkParent(sp *spec.Spec, mig *folder.Folder, t *spec.Table, pt *pgschema.
 		return sp.ErrorAt(t, "key", fmt.Sprintf("partition %s BY RANGE (%s): one column, no expression", name, t.Key),
 			"table %s is PARTITION BY RANGE (%s) (%s): partgen needs a single key column", name, strings.Join(pk.Columns, ", "), at)
 	}
-	if key := pk.Columns[0]; key != t.Key {
+	if key := pk.Columns[0]; key != t.Key && !adopted {
 		return sp.ErrorAt(t, "key", fmt.Sprintf("set `key: %s`, the column %s is partitioned by", key, name),
 			"table %s is partitioned by %s (%s), not by %s", name, key, at, t.Key)
 	}
@@ -307,6 +359,8 @@ func (e postgresEngine) how(sp *spec.Spec, s *step) []string {
 		return append(how, "Down: drops these partitions only while they are empty; it never drops rows.")
 	case kindPurge:
 		return purgeHow
+	case kindAdoptCheck, kindAdoptValidate, kindAdoptSwap:
+		return adoptHow(sp, s)
 	}
 	var how []string
 	switch {

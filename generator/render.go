@@ -18,6 +18,7 @@ import (
 type tmplTable struct {
 	Bare    string // market_data or schema.market_data
 	Q       string // quoted, qualified
+	QName   string // quoted, unqualified: what RENAME TO takes
 	QBare   string // qualified without quotes, for to_regclass and messages
 	Key     string // quoted key column
 	KeyBare string
@@ -42,6 +43,12 @@ type tmplPart struct {
 	LowerText    string // bound as PostgreSQL prints a timestamptz, for comments and messages
 	UpperText    string
 	Label        string
+	// Legacy: an adopted table, FROM (MINVALUE) TO (the cutover); Lower is
+	// MINVALUE, LowerTZ '-infinity'::timestamptz.
+	Legacy bool
+	// Check is the CHECK expression that matches the bounds (without the
+	// lower one for the legacy partition), for an ATTACH that scans nothing.
+	Check string
 }
 
 // tmplData is everything a template sees of one step.
@@ -92,6 +99,13 @@ type tmplData struct {
 	// Def is what the engine read of the table from the folder (SQLite:
 	// *sqliteschema.Table); nil when it reads nothing.
 	Def any
+
+	// Legacy is the partition an adopted table becomes (the adoption
+	// files); LockSlice bounds each attempt to lock the table, and
+	// CutoverConstraint names the CHECK of the first file.
+	Legacy            *tmplPart
+	LockSlice         string
+	CutoverConstraint string
 }
 
 // renderer renders the steps of one plan. It caches each table's
@@ -129,7 +143,7 @@ func (r *renderer) definition(t *spec.Table) (any, error) {
 
 func tableData(t *spec.Table) tmplTable {
 	bare := t.FullName()
-	return tmplTable{Bare: bare, Q: t.Quoted(), QBare: bare, Key: dialect.QuoteIdent(t.Key), KeyBare: t.Key}
+	return tmplTable{Bare: bare, Q: t.Quoted(), QName: dialect.QuoteIdent(t.Name), QBare: bare, Key: dialect.QuoteIdent(t.Key), KeyBare: t.Key}
 }
 
 func (r *renderer) part(t *spec.Table, p folder.PartitionState) tmplPart {
@@ -150,7 +164,11 @@ func (r *renderer) part(t *spec.Table, p folder.PartitionState) tmplPart {
 	if p.Default {
 		return tp
 	}
-	tp.Label = calendar.Label(partitionInterval(t, p.Period, loc), p.Period, loc)
+	if p.Legacy {
+		tp.Legacy, tp.LowerText, tp.Label = true, "MINVALUE", "before "+tp.UpperText
+	} else {
+		tp.Label = calendar.Label(partitionInterval(t, p.Period, loc), p.Period, loc)
+	}
 	tp.Retired, tp.RetiredBare = tp.Q, tp.QBare
 	tp.StagedQ, tp.Staged = dialect.Qualify(stagingSchema, p.Name), qualifiedBare(stagingSchema, p.Name)
 	if ret := t.Retention; ret != nil && ret.Action == spec.ActionArchive {
@@ -165,6 +183,12 @@ func (r *renderer) part(t *spec.Table, p folder.PartitionState) tmplPart {
 	}
 	tp.Lower, tp.Upper = r.eng.Literal(t.KeyType, lower), r.eng.Literal(t.KeyType, upper)
 	tp.LowerTZ, tp.UpperTZ = r.eng.Literal(dialect.Timestamptz, lower), r.eng.Literal(dialect.Timestamptz, upper)
+	key := dialect.QuoteIdent(t.Key)
+	tp.Check = fmt.Sprintf("%s IS NOT NULL AND %s >= %s AND %s < %s", key, key, tp.Lower, key, tp.Upper)
+	if p.Legacy {
+		tp.Lower, tp.LowerTZ = "MINVALUE", "'-infinity'::timestamptz"
+		tp.Check = fmt.Sprintf("%s IS NOT NULL AND %s < %s", key, key, tp.Upper)
+	}
 	return tp
 }
 
@@ -279,6 +303,23 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 		for i := len(d.Targets) - 1; i >= 0; i-- {
 			d.TargetsReversed = append(d.TargetsReversed, d.Targets[i])
 		}
+	case kindAdoptCheck, kindAdoptValidate, kindAdoptSwap:
+		lp := r.part(t, *s.legacy)
+		d.Legacy, d.LockSlice, d.CutoverConstraint = &lp, adoptLockSlice, cutoverConstraint
+		markers = append(markers, folder.Marker{Op: s.op, Table: key, Name: s.legacy.Name, To: s.legacy.Period.Upper})
+		if s.kind() == kindAdoptSwap {
+			d.CreateDefault = s.dflt
+			if s.dflt {
+				markers = append(markers, folder.Marker{Op: folder.OpDefault, Table: key, Name: t.DefaultPartitionName()})
+			}
+			for _, p := range s.creates {
+				d.Creates = append(d.Creates, r.part(t, p))
+				markers = append(markers, folder.Marker{Op: folder.OpCreate, Table: key, Name: p.Name, From: p.Period.Lower, To: p.Period.Upper})
+			}
+			for i := len(d.Creates) - 1; i >= 0; i-- {
+				d.CreatesReversed = append(d.CreatesReversed, d.Creates[i])
+			}
+		}
 	}
 	def, err := r.definition(t)
 	if err != nil {
@@ -289,7 +330,7 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 		d.Markers = append(d.Markers, localMarker(m, r.sp.Location).String())
 	}
 	var buf bytes.Buffer
-	name := templateNames[s.kind()]
+	name := templateName(s.kind())
 	if err := r.tmpl.ExecuteTemplate(&buf, name, d); err != nil {
 		return nil, fmt.Errorf("render %s for %s: %w", name, t.Name, err)
 	}
@@ -323,6 +364,9 @@ func localMarker(m folder.Marker, loc *time.Location) folder.Marker {
 	m.From, m.To = m.From.In(loc), m.To.In(loc)
 	_, off1 := m.From.Zone()
 	_, off2 := m.To.Zone()
+	if m.From.IsZero() { // the legacy partition has no lower bound
+		m.From, off1 = time.Time{}, 0
+	}
 	if off1%60 != 0 || off2%60 != 0 {
 		// RFC 3339 has no seconds in offsets: such instants go in UTC.
 		m.From, m.To = m.From.UTC(), m.To.UTC()

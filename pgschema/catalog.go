@@ -145,6 +145,8 @@ type Column struct {
 	// Generated is the expression of a GENERATED ALWAYS AS (...) STORED
 	// column.
 	Generated string
+	// Comment is the column's COMMENT ON COLUMN.
+	Comment string
 }
 
 // PartitionKey is a table's PARTITION BY clause.
@@ -169,15 +171,21 @@ type Index struct {
 	Columns []string
 	// Expressions[i] tells that Columns[i] is an expression.
 	Expressions []bool
-	Include     []string
-	Method      string // "" for the default (btree)
-	Where       string // a partial index's predicate
-	Tablespace  string
+	// Elems are the key elements of a CREATE INDEX as PostgreSQL's
+	// deparser writes them back, with collation, operator class and
+	// ordering: `ts DESC NULLS LAST`, `lower(code) text_pattern_ops`. Nil
+	// for a PRIMARY KEY or UNIQUE constraint, whose elements are its
+	// Columns.
+	Elems      []string
+	Include    []string
+	Method     string // "" for the default (btree)
+	Where      string // a partial index's predicate
+	Tablespace string
 }
 
 // Constraint is one table constraint.
 type Constraint struct {
-	Name    string // as PostgreSQL names it (given, or chosen like PostgreSQL for PRIMARY KEY and UNIQUE; "" when not predictable)
+	Name    string // as PostgreSQL names it (given, or chosen like PostgreSQL: PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY; "" when not predictable)
 	Kind    string // "primary key", "unique", "check", "foreign key", "exclude"
 	Columns []string
 	Expr    string // CHECK expression
@@ -194,6 +202,8 @@ type Catalog struct {
 	Opaque []Note
 	// Schemas created by CREATE SCHEMA (and not dropped).
 	Schemas []string
+	// deps are the objects that depend on tables ([Catalog.Dependents]).
+	deps []Dependent
 }
 
 // Table returns the table named name in schema ("" means [DefaultSchema]).

@@ -103,6 +103,7 @@ var ignored = map[string]bool{
 
 // statement applies one statement.
 func (r *replayer) statement(st stmt) {
+	r.observe(st) // dependents and column comments (observe.go)
 	switch n := st.node.Node.(type) {
 	case *pg_query.Node_CreateStmt:
 		r.createTable(n.CreateStmt, st)
@@ -433,7 +434,11 @@ func (r *replayer) columnDef(t *Table, cd *pg_query.ColumnDef) (Column, []*pg_qu
 	col := Column{Name: cd.Colname, Type: ti.Type, BaseType: ti.BaseType, NotNull: cd.IsNotNull}
 	if ti.Serial {
 		col.NotNull = true
-		col.Default = fmt.Sprintf("nextval('%s'::regclass)", makeObjectName(t.Name, cd.Colname, "seq"))
+		seq := quoteIdent(makeObjectName(t.Name, cd.Colname, "seq"))
+		if t.Schema != DefaultSchema {
+			seq = quoteIdent(t.Schema) + "." + seq // as pg_get_expr prints it outside the search path
+		}
+		col.Default = fmt.Sprintf("nextval('%s'::regclass)", seq)
 	}
 	var ixc []*pg_query.Constraint
 	for _, cn := range cd.Constraints {
@@ -455,9 +460,9 @@ func (r *replayer) columnDef(t *Table, cd *pg_query.ColumnDef) (Column, []*pg_qu
 		case pg_query.ConstrType_CONSTR_GENERATED:
 			col.Generated = exprText(con.RawExpr)
 		case pg_query.ConstrType_CONSTR_CHECK:
-			t.Constraints = append(t.Constraints, Constraint{Name: con.Conname, Kind: "check", Columns: []string{cd.Colname}, Expr: exprText(con.RawExpr)})
+			t.Constraints = append(t.Constraints, Constraint{Name: constraintName(t, con.Conname, cd.Colname, "check"), Kind: "check", Columns: []string{cd.Colname}, Expr: exprText(con.RawExpr)})
 		case pg_query.ConstrType_CONSTR_FOREIGN:
-			t.Constraints = append(t.Constraints, Constraint{Name: con.Conname, Kind: "foreign key", Columns: []string{cd.Colname}})
+			t.Constraints = append(t.Constraints, Constraint{Name: constraintName(t, con.Conname, cd.Colname, "fkey"), Kind: "foreign key", Columns: []string{cd.Colname}})
 		case pg_query.ConstrType_CONSTR_PRIMARY, pg_query.ConstrType_CONSTR_UNIQUE:
 			cp := proto.Clone(con).(*pg_query.Constraint)
 			cp.Keys = []*pg_query.Node{pg_query.MakeStrNode(cd.Colname)}
@@ -482,9 +487,9 @@ func identityWhen(w string) string {
 func tableConstraint(t *Table, con *pg_query.Constraint) *pg_query.Constraint {
 	switch con.Contype {
 	case pg_query.ConstrType_CONSTR_CHECK:
-		t.Constraints = append(t.Constraints, Constraint{Name: con.Conname, Kind: "check", Expr: exprText(con.RawExpr)})
+		t.Constraints = append(t.Constraints, Constraint{Name: constraintName(t, con.Conname, checkColumn(con.RawExpr), "check"), Kind: "check", Expr: exprText(con.RawExpr)})
 	case pg_query.ConstrType_CONSTR_FOREIGN:
-		t.Constraints = append(t.Constraints, Constraint{Name: con.Conname, Kind: "foreign key", Columns: names(con.FkAttrs)})
+		t.Constraints = append(t.Constraints, Constraint{Name: constraintName(t, con.Conname, strings.Join(names(con.FkAttrs), "_"), "fkey"), Kind: "foreign key", Columns: names(con.FkAttrs)})
 	case pg_query.ConstrType_CONSTR_PRIMARY, pg_query.ConstrType_CONSTR_UNIQUE, pg_query.ConstrType_CONSTR_EXCLUSION:
 		return con
 	}
@@ -578,6 +583,7 @@ func (r *replayer) constraintIndex(t *Table, con *pg_query.Constraint) {
 }
 
 func addIndexElem(ix *Index, ie *pg_query.IndexElem) {
+	ix.Elems = append(ix.Elems, elemText(ie))
 	if ie.Name != "" {
 		ix.Columns = append(ix.Columns, ie.Name)
 		ix.Expressions = append(ix.Expressions, false)

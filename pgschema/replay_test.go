@@ -262,7 +262,7 @@ CREATE INDEX ON a (ts);
 	tb := table(t, c, "", "a")
 	eq(t, "indexes", indexNames(tb), []string{"a_pkey", "a_ts_id_key", "a_ts_idx", "a_expr_expr1_idx", "a_named", "a_ts_idx1"})
 	named, _ := tb.Index("a_named")
-	eq(t, "a_named", *named, Index{Name: "a_named", Columns: []string{"ts"}, Expressions: []bool{false}, Include: []string{"id"}, Method: "brin", Where: "id > 0"})
+	eq(t, "a_named", *named, Index{Name: "a_named", Columns: []string{"ts"}, Expressions: []bool{false}, Elems: []string{"ts"}, Include: []string{"id"}, Method: "brin", Where: "id > 0"})
 	expr, _ := tb.Index("a_expr_expr1_idx")
 	eq(t, "expression columns", expr.Columns, []string{"id + 1", "lower(ts::text)"})
 	eq(t, "tables", len(c.Tables()), 1)

@@ -219,7 +219,13 @@ var loaderOnly = map[string]string{
 	"day naming without the day":           "what a pattern names needs the calendar",
 	"naming that starts with a digit":      "what a pattern names needs the calendar",
 	"archive_schema is the table's schema": "a rule between two values",
+	"adopt with citus":                     "a rule between two values (citus: may come from the top level)",
 	"sqlite archived name over 63 bytes":   "depends on the prefix and the naming",
+	"cutover mid-month":                    "whether a date starts a period needs the calendar",
+	"cutover on a Sunday for weeks":        "whether a date starts a period needs the calendar",
+	"legacy_name is the table's name":      "a rule between two values",
+	"legacy name over 63 bytes":            "depends on the suffix",
+	"legacy name taken by a partition":     "depends on the naming pattern",
 }
 
 func TestSchemaRejectsWhatTheLoaderRejects(t *testing.T) {
@@ -286,6 +292,7 @@ func TestSchemaRejectsMisspellings(t *testing.T) {
 		pgTable + "    retention: { keep: 2, action: detach, drop_after: 4 }\n",
 		pgTable + "    premake: 0\n    schema: ticks\n    key_type: date\n",
 		pgTable + "    default_partition: true\n    on_default_rows: move\n",
+		pgTable + "    adopt: true\n    cutover: 2027-01-01\n    legacy_name: ev_before_2027\n",
 		"version: 1\ndialect: postgres\nmigrations: .\nlock_timeout: 1500ms\ntimezone: America/Argentina/Buenos_Aires\ntables:\n" + entry,
 	} {
 		if _, err := spec.Parse("partgen.yaml", []byte(text)); err != nil {

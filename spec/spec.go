@@ -76,12 +76,25 @@ type Table struct {
 	OnDefaultRows    DefaultRows
 	Naming           string // partition name pattern
 	Retention        *Retention
-	Line             int // line of the table's entry in the spec, for messages
 	// Citus makes the table's files safe on a Citus cluster (the table is
 	// distributed): no DETACH ... CONCURRENTLY, lock_timeout propagated to
 	// the workers, one partition per creation file (README, "Citus").
 	// From the spec's top-level citus:, or the table's own.
 	Citus bool
+	// Adopt: the table is an ordinary PostgreSQL table of the user's, which
+	// partgen turns into a partitioned one without copying it: the table
+	// becomes the legacy partition FROM (MINVALUE) TO (the cutover) of a new
+	// partitioned table under its name (README, "Adopting an existing
+	// table"). Only where [dialect.Dialect.AdoptsInPlace].
+	Adopt bool
+	// Cutover is the first instant (the start of a period) the legacy
+	// partition does not hold; nil means the default the generator derives
+	// from the as-of date ([DefaultCutover]).
+	Cutover *calendar.Date
+	// LegacyName is the name the adopted table keeps as a partition
+	// (default <name>_legacy).
+	LegacyName string
+	Line       int // line of the table's entry in the spec, for messages
 
 	pos map[string][2]int // field -> line, column in the spec
 }
@@ -148,6 +161,9 @@ type rawTable struct {
 	Naming           *string       `yaml:"naming"`
 	Retention        *rawRetention `yaml:"retention"`
 	Citus            *bool         `yaml:"citus"`
+	Adopt            *bool         `yaml:"adopt"`
+	Cutover          *string       `yaml:"cutover"`
+	LegacyName       *string       `yaml:"legacy_name"`
 }
 
 type rawRetention struct {
@@ -471,12 +487,19 @@ func (v *validator) distinctNames(s *Spec) error {
 	for i := range s.Tables {
 		t := &s.Tables[i]
 		names := []string{}
+		if t.Adopt {
+			names = append(names, t.LegacyName)
+		}
 		if t.DefaultPartition {
 			names = append(names, t.DefaultPartitionName())
 		}
 		p := calendar.PeriodOfDate(t.Interval, calendar.Date{Year: 2026, Month: time.January, Day: 1}, time.UTC)
 		for end := p.Lower.AddDate(2, 0, 0); p.Lower.Before(end); p = calendar.Shift(t.Interval, p, 1, time.UTC) {
 			names = append(names, t.PartitionName(p))
+		}
+		if t.Adopt && slices.Contains(names[1:], t.LegacyName) {
+			return v.errf(fmt.Sprintf("$.tables[%d].legacy_name", i), "name the legacy partition otherwise, such as "+t.Name+"_legacy",
+				"table %s would name a partition %q, the legacy_name", t.Name, t.LegacyName)
 		}
 		for _, n := range names {
 			key := t.Schema + "." + n
@@ -658,7 +681,87 @@ func (v *validator) table(s *Spec, i int, r *rawTable) (*Table, error) {
 		}
 		t.Retention = ret
 	}
+	if err := v.adopt(base, t, r); err != nil {
+		return nil, err
+	}
 	return t, nil
+}
+
+// adopt reads adopt, cutover and legacy_name. Adoption is an engine's rule
+// ([dialect.Dialect.AdoptsInPlace]); the cutover must start a period of
+// the table's interval in the spec's zone, so that the partitions after it
+// are whole periods; start has no meaning beside it (the legacy partition
+// holds everything before the cutover).
+func (v *validator) adopt(base string, t *Table, r *rawTable) error {
+	if r.Adopt != nil {
+		t.Adopt = *r.Adopt
+	}
+	if t.Adopt && !v.dialect.AdoptsInPlace() {
+		return v.errf(base+".adopt", "remove `adopt:`; the table's first partgen file converts an ordinary "+v.dialect.Title()+" table by itself",
+			"adopt is not a %s setting", v.dialect.Title())
+	}
+	if r.Cutover != nil {
+		if !t.Adopt {
+			return v.errf(base+".cutover", "set `adopt: true`, or remove cutover", "cutover only applies to an adopted table (adopt: true)")
+		}
+		d, err := calendar.ParseDate(*r.Cutover)
+		if err != nil {
+			return v.errf(base+".cutover", "write the cutover as YYYY-MM-DD, the first day of a "+string(t.Interval), "cutover: %v", err)
+		}
+		if p := calendar.PeriodOfDate(t.Interval, d, time.UTC); calendar.DateOf(p.Lower, time.UTC) != d {
+			next := calendar.Shift(t.Interval, p, 1, time.UTC)
+			return v.errf(base+".cutover", fmt.Sprintf("use %s or %s, the start of a %s", calendar.DateOf(p.Lower, time.UTC), calendar.DateOf(next.Lower, time.UTC), t.Interval),
+				"cutover %s is not the first day of a %s: the partitions after the legacy one are whole periods", d, t.Interval)
+		}
+		t.Cutover = &d
+	}
+	if r.LegacyName != nil {
+		if !t.Adopt {
+			return v.errf(base+".legacy_name", "set `adopt: true`, or remove legacy_name", "legacy_name only applies to an adopted table (adopt: true)")
+		}
+		t.LegacyName = *r.LegacyName
+		if err := v.ident(base+".legacy_name", "legacy name", t.LegacyName); err != nil {
+			return err
+		}
+		if t.LegacyName == t.Name {
+			return v.errf(base+".legacy_name", "name the legacy partition otherwise, such as "+t.Name+"_legacy", "legacy_name is the table's own name")
+		}
+	} else if t.Adopt {
+		t.LegacyName = t.Name + "_legacy"
+		if err := v.ident(base+".name", "legacy partition name", t.LegacyName); err != nil {
+			return v.errf(base+".name", "set `legacy_name:` to a name of at most 63 bytes", "table name %q: the legacy partition %q would be %d bytes long, over the limit of 63",
+				t.Name, t.LegacyName, len(t.LegacyName))
+		}
+	}
+	if t.Adopt && t.Citus {
+		return v.errf(base+".adopt", "adopt the table on PostgreSQL first (without citus:), distribute it with create_distributed_table after the swap, then set citus: true",
+			"adopt does not apply to a Citus table: the swap renames and attaches tables Citus would have to distribute")
+	}
+	if t.Adopt && t.Start != nil {
+		return v.errf(base+".start", "remove start:; the legacy partition holds every row before the cutover, and partitions start there",
+			"start does not apply to an adopted table")
+	}
+	return nil
+}
+
+// DefaultCutover is the cutover of an adopted table without `cutover:`:
+// the start of the period after the as-of period plus one (as of
+// 2026-11-26, monthly: 2027-01-01). The adoption's first file makes the
+// table refuse rows at or after the cutover until the swap makes them go to
+// partitions of their own, so the cutover must lie after every key the
+// application writes until the files are deployed: the rest of the as-of
+// period and one whole period more leave time to review and deploy them.
+func DefaultCutover(t *Table, asOf calendar.Date, loc *time.Location) time.Time {
+	return calendar.Shift(t.Interval, calendar.PeriodOfDate(t.Interval, asOf, loc), 2, loc).Lower
+}
+
+// CutoverAt is the cutover of an adopted table as an instant: the spec's
+// cutover date at the start of its period in loc, or [DefaultCutover].
+func CutoverAt(t *Table, asOf calendar.Date, loc *time.Location) time.Time {
+	if t.Cutover != nil {
+		return calendar.PeriodOfDate(t.Interval, *t.Cutover, loc).Lower
+	}
+	return DefaultCutover(t, asOf, loc)
 }
 
 func (v *validator) retention(s *Spec, p string, t *Table, r *rawRetention) (*Retention, error) {
@@ -776,7 +879,7 @@ func (s *Spec) Archived(t *Table, partition string) (schema, name string) {
 // can point at.
 var tableFields = []string{"name", "schema", "key", "key_type", "interval", "premake", "start",
 	"default_partition", "on_default_rows", "naming", "retention", "retention.keep", "retention.action",
-	"retention.archive_schema", "retention.drop_after", "retention.exact_row_count", "citus"}
+	"retention.archive_schema", "retention.drop_after", "retention.exact_row_count", "citus", "adopt", "cutover", "legacy_name"}
 
 // At is the line and column of a field of the table's entry ("key",
 // "retention.keep"), or of the entry itself when the field is not written.

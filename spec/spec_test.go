@@ -164,6 +164,21 @@ var brokenSpecs = []brokenSpec{
 	{"archive_schema is the table's schema", pgTable + "    schema: ticks\n    retention:\n      keep: 3\n      action: archive\n      archive_schema: ticks\n", 12, 23, "archive_schema is the table's own schema"},
 	{"injected archive_schema", pgTable + "    retention:\n      keep: 3\n      action: archive\n      archive_schema: \"x; DROP TABLE y\"\n", 11, 23, "archive schema"},
 	{"sqlite archived name over 63 bytes", sqliteHead + "  - name: " + long56[:45] + "\n    key: ts\n    interval: month\n    retention:\n      keep: 3\n      action: archive\n      archive_schema: archive_tables\n", 9, 11, "archived table name"},
+
+	// Adoption.
+	{"adopt on sqlite", sqliteTbl + "    adopt: true\n", 8, 12, "adopt is not a SQLite setting"},
+	{"adopt with citus", pgTable + "    adopt: true\n    citus: true\n", 8, 12, "adopt does not apply to a Citus table"},
+	{"adopt is a word", pgTable + "    adopt: yes\n", 8, 12, "adopt must be true or false"},
+	{"cutover without adopt", pgTable + "    cutover: 2027-01-01\n", 8, 14, "cutover only applies to an adopted table"},
+	{"cutover is not a date", pgTable + "    adopt: true\n    cutover: soon\n", 9, 14, `"soon" is not a date`},
+	{"cutover mid-month", pgTable + "    adopt: true\n    cutover: 2027-01-15\n", 9, 14, "cutover 2027-01-15 is not the first day of a month"},
+	{"cutover on a Sunday for weeks", pgHead + "  - name: ev\n    key: ts\n    interval: week\n    adopt: true\n    cutover: 2027-01-03\n", 9, 14, "is not the first day of a week"},
+	{"legacy_name without adopt", pgTable + "    legacy_name: ev_old\n", 8, 18, "legacy_name only applies to an adopted table"},
+	{"legacy_name is the table's name", pgTable + "    adopt: true\n    legacy_name: ev\n", 9, 18, "legacy_name is the table's own name"},
+	{"injected legacy_name", pgTable + "    adopt: true\n    legacy_name: \"x; DROP TABLE y\"\n", 9, 18, "legacy name"},
+	{"legacy name over 63 bytes", pgHead + "  - name: " + long56 + "a\n    key: ts\n    interval: year\n    adopt: true\n", 5, 11, "the legacy partition"},
+	{"start with adopt", pgTable + "    adopt: true\n    start: 2026-01-01\n", 9, 12, "start does not apply to an adopted table"},
+	{"legacy name taken by a partition", pgTable + "    adopt: true\n    legacy_name: ev_p2026_03\n", 9, 18, "would name a partition"},
 }
 
 func TestParseSpecRejectsBrokenSpecs(t *testing.T) {

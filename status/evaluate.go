@@ -59,6 +59,9 @@ type partFact struct {
 	detachPending bool
 	state         State  // retired partitions: StateDetached or StateArchived
 	partition     string // retired partitions: the name it had while attached
+	// legacy: the bound is FROM (MINVALUE) TO (upper), an adopted table's
+	// legacy partition (lower is nil, bound holds the text).
+	legacy bool
 }
 
 // evaluate applies every rule. mig may be nil (then nothing is known about
@@ -236,7 +239,11 @@ func ruleAttached(e *tableEval) {
 				e.add(rules.SevWarning, rules.CodeRowsInDefault, pf.name,
 					"the default partition %s holds %d row(s) that match no range partition: the runway or the start date is too short for them; %s", pf.name, n, then)
 			}
+		case pf.legacy && e.legacy(pf.name):
+			p.State, p.Bound = StateLegacy, ""
+			e.ranges = append(e.ranges, p)
 		case pf.lower == nil || pf.upper == nil:
+			p.Upper = nil
 			p.State = StateUnknown
 			e.add(rules.SevWarning, rules.CodeUnreadableBound, pf.name,
 				"partition %s has bounds partgen cannot read (%s); it is left out of the runway, gap and overlap checks", pf.name, pf.bound)
@@ -272,6 +279,20 @@ func ruleNotPartitioned(e *tableEval) {
 	if what == "" {
 		what = "not partitioned"
 	}
+	if e.mig != nil {
+		if ad := e.mig.Adoption(e.out.Name); ad != nil && ad.Swap != "" {
+			var files []string
+			for _, f := range []string{ad.Check, ad.Validate, ad.Swap} {
+				if f != "" && (e.pending == nil || e.pending.has(f)) {
+					files = append(files, f)
+				}
+			}
+			e.add(rules.SevCritical, rules.CodeNotPartitioned, "",
+				"table %s is %s: its adoption is not applied yet; goose up applies %s, which make it the partition %s before %s (until the swap, the table refuses rows at or after that cutover once the first file is applied)",
+				e.out.Name, what, strings.Join(files, ", "), ad.Legacy, fmtTime(ad.Cutover, e.loc))
+			return
+		}
+	}
 	e.add(rules.SevCritical, rules.CodeNotPartitioned, "",
 		"table %s is %s: no partition exists yet; apply the partgen migrations (goose up)", e.out.Name, what)
 }
@@ -305,9 +326,28 @@ func ruleKey(e *tableEval) {
 func (e *tableEval) rangeList() []rules.Range {
 	out := make([]rules.Range, len(e.ranges))
 	for i, p := range e.ranges {
-		out[i] = rules.Range{Name: p.Name, Period: calendar.Period{Lower: *p.Lower, Upper: *p.Upper}}
+		out[i] = rules.Range{Name: p.Name, Period: calendar.Period{Upper: *p.Upper}}
+		if p.Lower != nil { // nil for the legacy partition: MINVALUE, before every instant
+			out[i].Period.Lower = *p.Lower
+		}
 	}
 	return out
+}
+
+// legacy reports whether a partition FROM (MINVALUE) is the legacy
+// partition of an adopted table: the folder's marker says so, or there is
+// no folder to ask. One the folder does not know was made by hand, and its
+// bound stays unreadable.
+func (e *tableEval) legacy(name string) bool {
+	if e.mig == nil {
+		return true
+	}
+	for _, p := range e.mig.Partitions(e.out.Name) {
+		if p.Name == name {
+			return p.Legacy
+		}
+	}
+	return false
 }
 
 // ruleGapsAndOverlaps sweeps the attached range partitions in bound order.
@@ -462,7 +502,7 @@ func partitionOf(pf partFact, created map[string]string) Partition {
 	if pf.partition != "" && pf.partition != pf.name {
 		p.AttachedName = pf.partition
 	}
-	if pf.lower != nil {
+	if pf.lower != nil && !pf.lower.IsZero() { // zero: a retired legacy partition, FROM (MINVALUE)
 		l := pf.lower.UTC()
 		p.Lower = &l
 	}
@@ -500,6 +540,9 @@ func sortPartitions(ps []Partition) {
 		gi, gj := group(ps[i]), group(ps[j])
 		if gi != gj {
 			return gi < gj
+		}
+		if li, lj := ps[i].State == StateLegacy, ps[j].State == StateLegacy; li != lj {
+			return li // FROM (MINVALUE): before every other bound
 		}
 		if ps[i].Lower != nil && ps[j].Lower != nil && !ps[i].Lower.Equal(*ps[j].Lower) {
 			return ps[i].Lower.Before(*ps[j].Lower)

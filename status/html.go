@@ -222,8 +222,11 @@ func htmlTableOf(r *Report, t Table) htmlTable {
 	}
 	var maxRows int64
 	for _, p := range t.Partitions {
-		if p.Lower != nil && p.Upper != nil {
+		switch {
+		case p.Lower != nil && p.Upper != nil:
 			widen(*p.Lower, *p.Upper)
+		case p.Upper != nil && p.State == StateLegacy:
+			widen(*p.Upper, *p.Upper) // FROM (MINVALUE): drawn from the axis' start
 		}
 		if p.Rows != nil && *p.Rows > maxRows {
 			maxRows = *p.Rows
@@ -253,7 +256,7 @@ func htmlTableOf(r *Report, t Table) htmlTable {
 	var retired []htmlPart
 	for _, p := range t.Partitions {
 		hp := htmlPart{Name: p.Name, Short: shortName(t.Name, p), State: string(p.State), Lower: rfc(p.Lower), Upper: rfc(p.Upper),
-			LowerText: bound(p.Lower, loc), UpperText: bound(p.Upper, loc),
+			LowerText: lowerBound(p, loc), UpperText: bound(p.Upper, loc),
 			Rows: rowsText(p), Bytes: bytesText(p.Bytes), Partgen: partgenText(p.CreatedByPartgen)}
 		if p.Rows != nil {
 			hp.RowsN = strconv.FormatInt(*p.Rows, 10)
@@ -274,11 +277,14 @@ func htmlTableOf(r *Report, t Table) htmlTable {
 		}
 		ht.Partitions = append(ht.Partitions, hp)
 		switch {
+		case p.State == StateLegacy && p.Upper != nil:
+			hp.Left, hp.Width = 0, pos(*p.Upper)
 		case p.Lower == nil || p.Upper == nil:
 			ht.Unplaced = append(ht.Unplaced, hp)
 			continue
+		default:
+			hp.Left, hp.Width = pos(*p.Lower), pos(*p.Upper)-pos(*p.Lower)
 		}
-		hp.Left, hp.Width = pos(*p.Lower), pos(*p.Upper)-pos(*p.Lower)
 		if p.State == StateDetached || p.State == StateArchived {
 			retired = append(retired, hp)
 		} else {

@@ -162,6 +162,9 @@ func (s *pgSource) attached(ctx context.Context, sp *spec.Spec, t *spec.Table, p
 		switch {
 		case !ok:
 			pf.bound = p.Bound
+			if upper, legacy := dialect.ReadLegacyBound(p.Bound, t.KeyType, sp.Location); legacy {
+				pf.legacy, pf.upper = true, &upper
+			}
 		case dflt:
 			pf.dflt = true
 		default:

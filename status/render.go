@@ -86,7 +86,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			if p.Schema != "" && p.State == StateArchived {
 				name = p.Schema + "." + p.Name
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, bound(p.Lower, loc), bound(p.Upper, loc), p.State, rowsText(p), bytesText(p.Bytes), partgenText(p.CreatedByPartgen))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, lowerBound(p, loc), bound(p.Upper, loc), p.State, rowsText(p), bytesText(p.Bytes), partgenText(p.CreatedByPartgen))
 		}
 		tw.Flush()
 	}
@@ -211,4 +211,13 @@ func (e *errWriter) Write(p []byte) (int, error) {
 		e.err = err
 	}
 	return n, err
+}
+
+// lowerBound is a partition's lower bound for people: MINVALUE for the
+// legacy partition of an adopted table, which has none.
+func lowerBound(p Partition, loc *time.Location) string {
+	if p.Lower == nil && p.Upper != nil && (p.State == StateLegacy || p.State == StateArchived || p.State == StateDetached) {
+		return "MINVALUE"
+	}
+	return bound(p.Lower, loc)
 }

@@ -37,10 +37,13 @@ const (
 	StateUnknown  State = "unknown"  // attached, but its bounds could not be read
 	StateDetached State = "detached" // retired: detached, still in the table's schema
 	StateArchived State = "archived" // retired: moved to the archive schema (SQLite: renamed)
+	// StateLegacy is an adopted table's legacy partition, FROM (MINVALUE)
+	// TO (the cutover), while it is attached: lower is null.
+	StateLegacy State = "legacy"
 )
 
 // States lists every state, in the order reports show them.
-var States = []State{StatePast, StateCurrent, StateFuture, StateDefault, StateUnknown, StateDetached, StateArchived}
+var States = []State{StatePast, StateCurrent, StateFuture, StateDefault, StateUnknown, StateDetached, StateArchived, StateLegacy}
 
 // Problem is one finding; see [rules.Problem] for the codes.
 type Problem = rules.Problem
@@ -110,7 +113,7 @@ type Runway struct {
 type Partition struct {
 	Name   string     `json:"name"`
 	Schema string     `json:"schema,omitempty"` // PostgreSQL
-	Lower  *time.Time `json:"lower"`            // null for the default partition or unreadable bounds
+	Lower  *time.Time `json:"lower"`            // null for the default partition, the legacy partition (MINVALUE) or unreadable bounds
 	Upper  *time.Time `json:"upper"`
 	State  State      `json:"state"`
 	// Rows is reltuples on PostgreSQL unless RowsExact; null when

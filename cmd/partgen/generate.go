@@ -29,6 +29,14 @@ partitioned by range on the spec's key and key_type, or created after
 partgen's first file for it. New PostgreSQL partitions copy the parent's
 tablespace, replica identity, persistence and access method.
 
+A PostgreSQL table that is an ordinary table in the folder is adopted only
+with adopt: true in the spec: three files (CHECK ... NOT VALID, VALIDATE,
+the swap) make it the partition <table>_legacy, FROM (MINVALUE) TO the
+cutover, of a new partitioned table under its name, without copying a row;
+what an adoption cannot carry (keys without the partition key, views,
+foreign keys, triggers, ...) stops generate with the object and the fix
+(README, "Adopting an existing table").
+
 Same spec, same folder and same date give the same bytes; a second run writes
 nothing. Files are written atomically and the folder is locked while partgen
 works, so concurrent runs cannot interleave.

@@ -17,7 +17,7 @@
 -- partgen:as-of 2026-05-20
 -- partgen:partition op=detach table=local_notes name=local_notes_p2026_01 from=2026-01-01T00:00:00Z to=2026-02-01T00:00:00Z
 -- partgen:partition op=detach table=local_notes name=local_notes_p2026_02 from=2026-02-01T00:00:00Z to=2026-03-01T00:00:00Z
--- partgen:checksum sha256=aa4ef0a66f66b8ba9f1577272249b087f7b07e0927df97320dd0ec662fc71225
+-- partgen:checksum sha256=47b352fa1e2a5ebafb863edbe545e40390be9e2aa9afcb0a5ad71d9fe29111af
 
 -- +goose NO TRANSACTION
 -- +goose Up
@@ -50,8 +50,23 @@ DECLARE
     bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
-        pg_catalog.hashtext('20260520000008 local_notes_p2026_01'));
+    -- A session lock, held until the last step of local_notes_p2026_01 below: a second
+    -- goose up running this file waits here until this one is through the
+    -- three steps, instead of acting on the partition between them.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260520000008 local_notes_p2026_01') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        BEGIN
+            PERFORM pg_catalog.pg_advisory_lock(pg_catalog.hashtext('partgen'),
+                pg_catalog.hashtext('20260520000008 local_notes_p2026_01'));
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION
+                'partgen: another session (pid %) is running version 20260520000008 for local_notes_p2026_01 and did not finish within lock_timeout; this run changed nothing. Fix: wait for it, then goose up again; if no goose up is running, that session kept the lock after a failed run: end it (pg_terminate_backend) or restart its program',
+                (SELECT string_agg(pid::text, ', ') FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND
+                    classid::int = pg_catalog.hashtext('partgen') AND objid::int =
+                    pg_catalog.hashtext('20260520000008 local_notes_p2026_01') AND objsubid = 2);
+        END;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('local_notes_p2026_01') AND
         inhdetachpending) THEN
         ALTER TABLE "local_notes" DETACH PARTITION "local_notes_p2026_01" FINALIZE;
@@ -148,6 +163,13 @@ BEGIN
                  WHERE c.oid = to_regclass('local_notes')));
         END IF;
     END IF;
+    -- The session lock taken in the first step.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260520000008 local_notes_p2026_01') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('partgen'),
+            pg_catalog.hashtext('20260520000008 local_notes_p2026_01'));
+    END IF;
 END
 $partgen$;
 -- +goose StatementEnd
@@ -166,8 +188,23 @@ DECLARE
     bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
-        pg_catalog.hashtext('20260520000008 local_notes_p2026_02'));
+    -- A session lock, held until the last step of local_notes_p2026_02 below: a second
+    -- goose up running this file waits here until this one is through the
+    -- three steps, instead of acting on the partition between them.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260520000008 local_notes_p2026_02') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        BEGIN
+            PERFORM pg_catalog.pg_advisory_lock(pg_catalog.hashtext('partgen'),
+                pg_catalog.hashtext('20260520000008 local_notes_p2026_02'));
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION
+                'partgen: another session (pid %) is running version 20260520000008 for local_notes_p2026_02 and did not finish within lock_timeout; this run changed nothing. Fix: wait for it, then goose up again; if no goose up is running, that session kept the lock after a failed run: end it (pg_terminate_backend) or restart its program',
+                (SELECT string_agg(pid::text, ', ') FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND
+                    classid::int = pg_catalog.hashtext('partgen') AND objid::int =
+                    pg_catalog.hashtext('20260520000008 local_notes_p2026_02') AND objsubid = 2);
+        END;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('local_notes_p2026_02') AND
         inhdetachpending) THEN
         ALTER TABLE "local_notes" DETACH PARTITION "local_notes_p2026_02" FINALIZE;
@@ -263,6 +300,13 @@ BEGIN
                 (SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                  WHERE c.oid = to_regclass('local_notes')));
         END IF;
+    END IF;
+    -- The session lock taken in the first step.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260520000008 local_notes_p2026_02') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('partgen'),
+            pg_catalog.hashtext('20260520000008 local_notes_p2026_02'));
     END IF;
 END
 $partgen$;

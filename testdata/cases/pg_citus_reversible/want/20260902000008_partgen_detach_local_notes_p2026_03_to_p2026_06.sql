@@ -21,7 +21,7 @@
 -- partgen:partition op=detach table=local_notes name=local_notes_p2026_04 from=2026-04-01T00:00:00Z to=2026-05-01T00:00:00Z
 -- partgen:partition op=detach table=local_notes name=local_notes_p2026_05 from=2026-05-01T00:00:00Z to=2026-06-01T00:00:00Z
 -- partgen:partition op=detach table=local_notes name=local_notes_p2026_06 from=2026-06-01T00:00:00Z to=2026-07-01T00:00:00Z
--- partgen:checksum sha256=05832c23b0dae5527ed6f0c92cb96c2400168d8674401587c0d41560996e4de2
+-- partgen:checksum sha256=6947cd624f0a2cdbd1dacd28cdde7110ebd87ad7f6d28bd839b0f40408c29b38
 
 -- +goose NO TRANSACTION
 -- +goose Up
@@ -54,8 +54,23 @@ DECLARE
     bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
-        pg_catalog.hashtext('20260902000008 local_notes_p2026_03'));
+    -- A session lock, held until the last step of local_notes_p2026_03 below: a second
+    -- goose up running this file waits here until this one is through the
+    -- three steps, instead of acting on the partition between them.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260902000008 local_notes_p2026_03') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        BEGIN
+            PERFORM pg_catalog.pg_advisory_lock(pg_catalog.hashtext('partgen'),
+                pg_catalog.hashtext('20260902000008 local_notes_p2026_03'));
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION
+                'partgen: another session (pid %) is running version 20260902000008 for local_notes_p2026_03 and did not finish within lock_timeout; this run changed nothing. Fix: wait for it, then goose up again; if no goose up is running, that session kept the lock after a failed run: end it (pg_terminate_backend) or restart its program',
+                (SELECT string_agg(pid::text, ', ') FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND
+                    classid::int = pg_catalog.hashtext('partgen') AND objid::int =
+                    pg_catalog.hashtext('20260902000008 local_notes_p2026_03') AND objsubid = 2);
+        END;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('local_notes_p2026_03') AND
         inhdetachpending) THEN
         ALTER TABLE "local_notes" DETACH PARTITION "local_notes_p2026_03" FINALIZE;
@@ -152,6 +167,13 @@ BEGIN
                  WHERE c.oid = to_regclass('local_notes')));
         END IF;
     END IF;
+    -- The session lock taken in the first step.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260902000008 local_notes_p2026_03') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('partgen'),
+            pg_catalog.hashtext('20260902000008 local_notes_p2026_03'));
+    END IF;
 END
 $partgen$;
 -- +goose StatementEnd
@@ -170,8 +192,23 @@ DECLARE
     bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
-        pg_catalog.hashtext('20260902000008 local_notes_p2026_04'));
+    -- A session lock, held until the last step of local_notes_p2026_04 below: a second
+    -- goose up running this file waits here until this one is through the
+    -- three steps, instead of acting on the partition between them.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260902000008 local_notes_p2026_04') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        BEGIN
+            PERFORM pg_catalog.pg_advisory_lock(pg_catalog.hashtext('partgen'),
+                pg_catalog.hashtext('20260902000008 local_notes_p2026_04'));
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION
+                'partgen: another session (pid %) is running version 20260902000008 for local_notes_p2026_04 and did not finish within lock_timeout; this run changed nothing. Fix: wait for it, then goose up again; if no goose up is running, that session kept the lock after a failed run: end it (pg_terminate_backend) or restart its program',
+                (SELECT string_agg(pid::text, ', ') FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND
+                    classid::int = pg_catalog.hashtext('partgen') AND objid::int =
+                    pg_catalog.hashtext('20260902000008 local_notes_p2026_04') AND objsubid = 2);
+        END;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('local_notes_p2026_04') AND
         inhdetachpending) THEN
         ALTER TABLE "local_notes" DETACH PARTITION "local_notes_p2026_04" FINALIZE;
@@ -268,6 +305,13 @@ BEGIN
                  WHERE c.oid = to_regclass('local_notes')));
         END IF;
     END IF;
+    -- The session lock taken in the first step.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260902000008 local_notes_p2026_04') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('partgen'),
+            pg_catalog.hashtext('20260902000008 local_notes_p2026_04'));
+    END IF;
 END
 $partgen$;
 -- +goose StatementEnd
@@ -286,8 +330,23 @@ DECLARE
     bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
-        pg_catalog.hashtext('20260902000008 local_notes_p2026_05'));
+    -- A session lock, held until the last step of local_notes_p2026_05 below: a second
+    -- goose up running this file waits here until this one is through the
+    -- three steps, instead of acting on the partition between them.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260902000008 local_notes_p2026_05') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        BEGIN
+            PERFORM pg_catalog.pg_advisory_lock(pg_catalog.hashtext('partgen'),
+                pg_catalog.hashtext('20260902000008 local_notes_p2026_05'));
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION
+                'partgen: another session (pid %) is running version 20260902000008 for local_notes_p2026_05 and did not finish within lock_timeout; this run changed nothing. Fix: wait for it, then goose up again; if no goose up is running, that session kept the lock after a failed run: end it (pg_terminate_backend) or restart its program',
+                (SELECT string_agg(pid::text, ', ') FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND
+                    classid::int = pg_catalog.hashtext('partgen') AND objid::int =
+                    pg_catalog.hashtext('20260902000008 local_notes_p2026_05') AND objsubid = 2);
+        END;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('local_notes_p2026_05') AND
         inhdetachpending) THEN
         ALTER TABLE "local_notes" DETACH PARTITION "local_notes_p2026_05" FINALIZE;
@@ -384,6 +443,13 @@ BEGIN
                  WHERE c.oid = to_regclass('local_notes')));
         END IF;
     END IF;
+    -- The session lock taken in the first step.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260902000008 local_notes_p2026_05') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('partgen'),
+            pg_catalog.hashtext('20260902000008 local_notes_p2026_05'));
+    END IF;
 END
 $partgen$;
 -- +goose StatementEnd
@@ -402,8 +468,23 @@ DECLARE
     bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
-        pg_catalog.hashtext('20260902000008 local_notes_p2026_06'));
+    -- A session lock, held until the last step of local_notes_p2026_06 below: a second
+    -- goose up running this file waits here until this one is through the
+    -- three steps, instead of acting on the partition between them.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260902000008 local_notes_p2026_06') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        BEGIN
+            PERFORM pg_catalog.pg_advisory_lock(pg_catalog.hashtext('partgen'),
+                pg_catalog.hashtext('20260902000008 local_notes_p2026_06'));
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION
+                'partgen: another session (pid %) is running version 20260902000008 for local_notes_p2026_06 and did not finish within lock_timeout; this run changed nothing. Fix: wait for it, then goose up again; if no goose up is running, that session kept the lock after a failed run: end it (pg_terminate_backend) or restart its program',
+                (SELECT string_agg(pid::text, ', ') FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND
+                    classid::int = pg_catalog.hashtext('partgen') AND objid::int =
+                    pg_catalog.hashtext('20260902000008 local_notes_p2026_06') AND objsubid = 2);
+        END;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('local_notes_p2026_06') AND
         inhdetachpending) THEN
         ALTER TABLE "local_notes" DETACH PARTITION "local_notes_p2026_06" FINALIZE;
@@ -499,6 +580,13 @@ BEGIN
                 (SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                  WHERE c.oid = to_regclass('local_notes')));
         END IF;
+    END IF;
+    -- The session lock taken in the first step.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260902000008 local_notes_p2026_06') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('partgen'),
+            pg_catalog.hashtext('20260902000008 local_notes_p2026_06'));
     END IF;
 END
 $partgen$;

@@ -19,7 +19,7 @@
 -- partgen:partition op=archive table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
 -- partgen:partition op=archive table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
 -- partgen:partition op=archive table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00+01:00 to=2026-04-01T00:00:00+02:00
--- partgen:checksum sha256=86d35a2e01b20bcf339a335155743fad5d0f631399d4ebf7414d2444d4a988d9
+-- partgen:checksum sha256=26dc449a00c56619d0a1a4803abd4e5eef4555726af73f944e976474ea0b0a79
 
 -- +goose NO TRANSACTION
 -- +goose Up
@@ -52,8 +52,23 @@ DECLARE
     bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
-        pg_catalog.hashtext('20260715000002 ticks_p2026_01'));
+    -- A session lock, held until the last step of ticks_p2026_01 below: a second
+    -- goose up running this file waits here until this one is through the
+    -- three steps, instead of acting on the partition between them.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260715000002 ticks_p2026_01') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        BEGIN
+            PERFORM pg_catalog.pg_advisory_lock(pg_catalog.hashtext('partgen'),
+                pg_catalog.hashtext('20260715000002 ticks_p2026_01'));
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION
+                'partgen: another session (pid %) is running version 20260715000002 for ticks_p2026_01 and did not finish within lock_timeout; this run changed nothing. Fix: wait for it, then goose up again; if no goose up is running, that session kept the lock after a failed run: end it (pg_terminate_backend) or restart its program',
+                (SELECT string_agg(pid::text, ', ') FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND
+                    classid::int = pg_catalog.hashtext('partgen') AND objid::int =
+                    pg_catalog.hashtext('20260715000002 ticks_p2026_01') AND objsubid = 2);
+        END;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('ticks_p2026_01') AND inhdetachpending)
         THEN
         ALTER TABLE "ticks" DETACH PARTITION "ticks_p2026_01" FINALIZE;
@@ -140,6 +155,13 @@ BEGIN
         ALTER TABLE "ticks_p2026_01" SET SCHEMA "cold";
         END IF;
     END IF;
+    -- The session lock taken in the first step.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260715000002 ticks_p2026_01') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('partgen'),
+            pg_catalog.hashtext('20260715000002 ticks_p2026_01'));
+    END IF;
 END
 $partgen$;
 -- +goose StatementEnd
@@ -158,8 +180,23 @@ DECLARE
     bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
-        pg_catalog.hashtext('20260715000002 ticks_p2026_02'));
+    -- A session lock, held until the last step of ticks_p2026_02 below: a second
+    -- goose up running this file waits here until this one is through the
+    -- three steps, instead of acting on the partition between them.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260715000002 ticks_p2026_02') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        BEGIN
+            PERFORM pg_catalog.pg_advisory_lock(pg_catalog.hashtext('partgen'),
+                pg_catalog.hashtext('20260715000002 ticks_p2026_02'));
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION
+                'partgen: another session (pid %) is running version 20260715000002 for ticks_p2026_02 and did not finish within lock_timeout; this run changed nothing. Fix: wait for it, then goose up again; if no goose up is running, that session kept the lock after a failed run: end it (pg_terminate_backend) or restart its program',
+                (SELECT string_agg(pid::text, ', ') FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND
+                    classid::int = pg_catalog.hashtext('partgen') AND objid::int =
+                    pg_catalog.hashtext('20260715000002 ticks_p2026_02') AND objsubid = 2);
+        END;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('ticks_p2026_02') AND inhdetachpending)
         THEN
         ALTER TABLE "ticks" DETACH PARTITION "ticks_p2026_02" FINALIZE;
@@ -246,6 +283,13 @@ BEGIN
         ALTER TABLE "ticks_p2026_02" SET SCHEMA "cold";
         END IF;
     END IF;
+    -- The session lock taken in the first step.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260715000002 ticks_p2026_02') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('partgen'),
+            pg_catalog.hashtext('20260715000002 ticks_p2026_02'));
+    END IF;
 END
 $partgen$;
 -- +goose StatementEnd
@@ -264,8 +308,23 @@ DECLARE
     bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
-        pg_catalog.hashtext('20260715000002 ticks_p2026_03'));
+    -- A session lock, held until the last step of ticks_p2026_03 below: a second
+    -- goose up running this file waits here until this one is through the
+    -- three steps, instead of acting on the partition between them.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260715000002 ticks_p2026_03') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        BEGIN
+            PERFORM pg_catalog.pg_advisory_lock(pg_catalog.hashtext('partgen'),
+                pg_catalog.hashtext('20260715000002 ticks_p2026_03'));
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION
+                'partgen: another session (pid %) is running version 20260715000002 for ticks_p2026_03 and did not finish within lock_timeout; this run changed nothing. Fix: wait for it, then goose up again; if no goose up is running, that session kept the lock after a failed run: end it (pg_terminate_backend) or restart its program',
+                (SELECT string_agg(pid::text, ', ') FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND
+                    classid::int = pg_catalog.hashtext('partgen') AND objid::int =
+                    pg_catalog.hashtext('20260715000002 ticks_p2026_03') AND objsubid = 2);
+        END;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('ticks_p2026_03') AND inhdetachpending)
         THEN
         ALTER TABLE "ticks" DETACH PARTITION "ticks_p2026_03" FINALIZE;
@@ -351,6 +410,13 @@ BEGIN
                           WHERE migration_version = 20260715000002 AND partition_name = 'ticks_p2026_03');
         ALTER TABLE "ticks_p2026_03" SET SCHEMA "cold";
         END IF;
+    END IF;
+    -- The session lock taken in the first step.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260715000002 ticks_p2026_03') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('partgen'),
+            pg_catalog.hashtext('20260715000002 ticks_p2026_03'));
     END IF;
 END
 $partgen$;

@@ -17,7 +17,7 @@
 -- partgen:as-of 2026-07-15
 -- partgen:partition op=drop table=events name=events_p2026_01 from=2026-01-01T00:00:00+01:00 to=2026-02-01T00:00:00+01:00
 -- partgen:partition op=drop table=events name=events_p2026_02 from=2026-02-01T00:00:00+01:00 to=2026-03-01T00:00:00+01:00
--- partgen:checksum sha256=3ddfc57ad278bb83ac4a115e8415cb2e107346ff8b64be0cee44f7bdea53e446
+-- partgen:checksum sha256=f9c457b18ac670d06769692aa73337a9a1dd416003625e57521b18a304f9b938
 
 -- +goose NO TRANSACTION
 -- +goose Up
@@ -49,8 +49,23 @@ DECLARE
     bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
-        pg_catalog.hashtext('20260715000006 events_p2026_01'));
+    -- A session lock, held until the last step of events_p2026_01 below: a second
+    -- goose up running this file waits here until this one is through the
+    -- three steps, instead of acting on the partition between them.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260715000006 events_p2026_01') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        BEGIN
+            PERFORM pg_catalog.pg_advisory_lock(pg_catalog.hashtext('partgen'),
+                pg_catalog.hashtext('20260715000006 events_p2026_01'));
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION
+                'partgen: another session (pid %) is running version 20260715000006 for events_p2026_01 and did not finish within lock_timeout; this run changed nothing. Fix: wait for it, then goose up again; if no goose up is running, that session kept the lock after a failed run: end it (pg_terminate_backend) or restart its program',
+                (SELECT string_agg(pid::text, ', ') FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND
+                    classid::int = pg_catalog.hashtext('partgen') AND objid::int =
+                    pg_catalog.hashtext('20260715000006 events_p2026_01') AND objsubid = 2);
+        END;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('events_p2026_01') AND
         inhdetachpending) THEN
         ALTER TABLE "events" DETACH PARTITION "events_p2026_01" FINALIZE;
@@ -137,6 +152,13 @@ BEGIN
         DROP TABLE "events_p2026_01";
         END IF;
     END IF;
+    -- The session lock taken in the first step.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260715000006 events_p2026_01') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('partgen'),
+            pg_catalog.hashtext('20260715000006 events_p2026_01'));
+    END IF;
 END
 $partgen$;
 -- +goose StatementEnd
@@ -155,8 +177,23 @@ DECLARE
     bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
-        pg_catalog.hashtext('20260715000006 events_p2026_02'));
+    -- A session lock, held until the last step of events_p2026_02 below: a second
+    -- goose up running this file waits here until this one is through the
+    -- three steps, instead of acting on the partition between them.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260715000006 events_p2026_02') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        BEGIN
+            PERFORM pg_catalog.pg_advisory_lock(pg_catalog.hashtext('partgen'),
+                pg_catalog.hashtext('20260715000006 events_p2026_02'));
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION
+                'partgen: another session (pid %) is running version 20260715000006 for events_p2026_02 and did not finish within lock_timeout; this run changed nothing. Fix: wait for it, then goose up again; if no goose up is running, that session kept the lock after a failed run: end it (pg_terminate_backend) or restart its program',
+                (SELECT string_agg(pid::text, ', ') FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND
+                    classid::int = pg_catalog.hashtext('partgen') AND objid::int =
+                    pg_catalog.hashtext('20260715000006 events_p2026_02') AND objsubid = 2);
+        END;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('events_p2026_02') AND
         inhdetachpending) THEN
         ALTER TABLE "events" DETACH PARTITION "events_p2026_02" FINALIZE;
@@ -242,6 +279,13 @@ BEGIN
                           WHERE migration_version = 20260715000006 AND partition_name = 'events_p2026_02');
         DROP TABLE "events_p2026_02";
         END IF;
+    END IF;
+    -- The session lock taken in the first step.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260715000006 events_p2026_02') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('partgen'),
+            pg_catalog.hashtext('20260715000006 events_p2026_02'));
     END IF;
 END
 $partgen$;

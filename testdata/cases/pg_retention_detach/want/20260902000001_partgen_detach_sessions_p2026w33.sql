@@ -15,7 +15,7 @@
 --
 -- partgen:as-of 2026-09-02
 -- partgen:partition op=detach table=sessions name=sessions_p2026w33 from=2026-08-10T00:00:00+05:30 to=2026-08-17T00:00:00+05:30
--- partgen:checksum sha256=106930a52e02346d42bbd65a76e71c5977c5eda181b68f85245ec060510fcadf
+-- partgen:checksum sha256=23cde961f1d15b82256aecbf72a86d33466f0ae4aa3659d0e391c7bbd98ffe04
 
 -- +goose NO TRANSACTION
 -- +goose Up
@@ -48,8 +48,23 @@ DECLARE
     bytes bigint;
 BEGIN
     PERFORM pg_catalog.set_config('lock_timeout', '5000ms', true);
-    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'),
-        pg_catalog.hashtext('20260902000001 sessions_p2026w33'));
+    -- A session lock, held until the last step of sessions_p2026w33 below: a second
+    -- goose up running this file waits here until this one is through the
+    -- three steps, instead of acting on the partition between them.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260902000001 sessions_p2026w33') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        BEGIN
+            PERFORM pg_catalog.pg_advisory_lock(pg_catalog.hashtext('partgen'),
+                pg_catalog.hashtext('20260902000001 sessions_p2026w33'));
+        EXCEPTION WHEN lock_not_available THEN
+            RAISE EXCEPTION
+                'partgen: another session (pid %) is running version 20260902000001 for sessions_p2026w33 and did not finish within lock_timeout; this run changed nothing. Fix: wait for it, then goose up again; if no goose up is running, that session kept the lock after a failed run: end it (pg_terminate_backend) or restart its program',
+                (SELECT string_agg(pid::text, ', ') FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND
+                    classid::int = pg_catalog.hashtext('partgen') AND objid::int =
+                    pg_catalog.hashtext('20260902000001 sessions_p2026w33') AND objsubid = 2);
+        END;
+    END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = to_regclass('sessions_p2026w33') AND
         inhdetachpending) THEN
         ALTER TABLE "sessions" DETACH PARTITION "sessions_p2026w33" FINALIZE;
@@ -145,6 +160,13 @@ BEGIN
                 (SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                  WHERE c.oid = to_regclass('sessions')));
         END IF;
+    END IF;
+    -- The session lock taken in the first step.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND classid::int =
+        pg_catalog.hashtext('partgen') AND objid::int = pg_catalog.hashtext('20260902000001 sessions_p2026w33') AND
+        objsubid = 2 AND pid = pg_catalog.pg_backend_pid()) THEN
+        PERFORM pg_catalog.pg_advisory_unlock(pg_catalog.hashtext('partgen'),
+            pg_catalog.hashtext('20260902000001 sessions_p2026w33'));
     END IF;
 END
 $partgen$;
