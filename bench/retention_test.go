@@ -162,7 +162,7 @@ func BenchmarkRetentionPostgres(b *testing.B) {
 	plainSize := func() int64 { return queryInt(b, db, "SELECT pg_total_relation_size('plain')") }
 
 	samples := map[string][]float64{}
-	var auditBig []float64 // the audit row's row_count for a big month, over its true rows
+	var auditBig []float64  // the audit row's row_count for a big month, over its true rows
 	var estimated []float64 // 1 when that row_count came from pg_class.reltuples
 	var partBefore, partAfter, plainBefore, plainAfterDelete, plainAfterVacuum int64
 	b.ResetTimer()

@@ -85,8 +85,9 @@ func TestCheckFindsEachFault(t *testing.T) {
 	must(t, err)
 	must(t, os.WriteFile(edited, bytes.Replace(data, []byte("lock_timeout = '5000ms'"), []byte("lock_timeout = '1s'"), 1), 0o644))
 	base := map[string]int64{
-		"20260101000000_base.sql": 20260101000000,
-		"20261126000000_partgen_create_readings_p2026_11_to_p2026_12.sql": 20261126000000,
+		"20260101000000_base.sql":                                         20260101000000,
+		"20261126000000_partgen_archive_log.sql":                          20261126000000,
+		"20261126000001_partgen_create_readings_p2026_11_to_p2026_12.sql": 20261126000001,
 		"20270401000000_add_sensor.sql":                                   20270401000000,
 	}
 	// Messages name files relative to the working directory, as a CI log does.

@@ -181,7 +181,7 @@ func TestInstallAsGoTool(t *testing.T) {
 		dir := filepath.Join(svc, "db", engine)
 		files := sqlFiles(t, dir)
 		names := strings.Join(files, "\n")
-		for _, want := range []string{"20261126000000_partgen_create_orders_p2026_09_to_p2027_01.sql", "_partgen_create_page_views_p2026_11_20_to_p2026_12_03.sql"} {
+		for _, want := range []string{"20261126000001_partgen_create_orders_p2026_09_to_p2027_01.sql", "_partgen_create_page_views_p2026_11_20_to_p2026_12_03.sql"} {
 			if !strings.Contains(names, want) {
 				t.Errorf("%s: no file *%s after go generate:\n%s\n%s", engine, want, names, out)
 			}

@@ -37,6 +37,8 @@ tables:
 		fmt.Println(f.Purpose)
 	}
 	// Output:
-	// 20261126000000_partgen_create_ticks_p2026_11_to_p2027_02.sql
+	// 20261126000000_partgen_archive_log.sql
+	// create partgen_archive_log, the audit trail of every partition partgen retires
+	// 20261126000001_partgen_create_ticks_p2026_11_to_p2027_02.sql
 	// create 4 month partition(s) of ticks, 2026-11 through 2027-02
 }

@@ -109,7 +109,7 @@ func TestGenerateStopsWhatTheFolderShows(t *testing.T) {
 // due, at the parent's CREATE, and says which version to give it.
 func TestGenerateStopsAParentCreatedAfterPartgensFile(t *testing.T) {
 	w := newWorkspace(t, pgSpec("events", "created_at", ""), "-- +goose Up\nCREATE TABLE events (created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at);\n")
-	first := w.generate("2026-11-26").Files[0].Name
+	first := tableFiles(w.generate("2026-11-26").Files)[0].Name
 	must(t, os.Rename(filepath.Join(w.dir, "20260101000000_base.sql"), filepath.Join(w.dir, "20261201093000_create_events.sql")))
 	se := generateErr(t, w, "2026-11-26")
 	if got := filepath.Base(se.File) + ":" + strconv.Itoa(se.Line); got != "20261201093000_create_events.sql:2" {
@@ -120,7 +120,7 @@ func TestGenerateStopsAParentCreatedAfterPartgensFile(t *testing.T) {
 			t.Errorf("message %q lacks %q", se.Msg, want)
 		}
 	}
-	if want := "give 20261201093000_create_events.sql a version below 20261126000000 (rename the file), or, if partgen's file(s) were never applied, delete " + first + " and run partgen generate again"; !strings.HasPrefix(se.Fix, want) {
+	if want := "give 20261201093000_create_events.sql a version below 20261126000001 (rename the file), or, if partgen's file(s) were never applied, delete " + first + " and run partgen generate again"; !strings.HasPrefix(se.Fix, want) {
 		t.Errorf("fix %q\nwant %q", se.Fix, want)
 	}
 	// Following the fix (delete and regenerate) gives a file after the parent.
@@ -299,7 +299,7 @@ func TestNewPartitionsMatchTheParent(t *testing.T) {
 				t.Errorf("index tablespaces differ from PARTITION OF's")
 			}
 			// A reviewer sees each property in the file.
-			body := string(p.Files[0].Body)
+			body := string(tableFiles(p.Files)[0].Body)
 			for _, want := range map[string][]string{
 				"failure 4: tablespace":        {"EXCLUDING IDENTITY) TABLESPACE \"" + ts + "\";"},
 				"replica identity full":        {"    ALTER TABLE \"tracking_p2026_11\" REPLICA IDENTITY FULL;\n    ALTER TABLE \"tracking_p2026_11\" ADD CONSTRAINT partgen_bounds"},

@@ -109,17 +109,13 @@ func BuildPlan(sp *spec.Spec, mig *folder.Folder, asOf calendar.Date) (*Plan, er
 	for i := range steps {
 		steps[i].asOf = asOf
 	}
-	// The audit trail's table gets a file of its own, right before the
-	// first file that writes to it: one that no partition names, so it is
-	// never among the files a user may delete, and sqlc always finds it.
+	// The audit trail's table gets a file of its own, the first of the
+	// folder's first partgen run: a file no partition names (never among
+	// those a user may delete), and a table sqlc, reading the folder, finds
+	// before and after the first retirement alike.
 	logAt := -1
 	if !mig.HasArchiveLog() {
-		for i := range steps {
-			if steps[i].kind() != kindCreate {
-				logAt = i
-				break
-			}
-		}
+		logAt = 0
 	}
 	n := len(steps)
 	if logAt >= 0 {

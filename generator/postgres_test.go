@@ -76,7 +76,7 @@ func TestPostgresRefusesAParentUnlikeTheSpec(t *testing.T) {
 			base := "-- +goose Up\n-- +goose StatementBegin\nDO $$ BEGIN EXECUTE " + dialect.QuoteLiteral(c.ddl) + "; END $$;\n-- +goose StatementEnd\n"
 			w := newWorkspace(t, sp, base)
 			p := w.generate("2026-11-26")
-			if body := string(p.Files[0].Body); !strings.Contains(body, "-- The folder does not show what ev is (") {
+			if body := string(tableFiles(p.Files)[0].Body); !strings.Contains(body, "-- The folder does not show what ev is (") {
 				t.Errorf("the file does not say that the folder cannot tell:\n%s", body)
 			}
 			db := pgDatabase(t)

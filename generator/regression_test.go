@@ -57,31 +57,32 @@ func TestPostgresKeyWithPrecision(t *testing.T) {
 	w.up(pgDatabase(t), goose.DialectPostgres)
 }
 
-// The audit table has a file of its own. A folder without one (written by an
-// earlier partgen, or whose file was deleted and must be regenerated, as
-// partgen's hints suggest) gets it again before any file that writes to it.
+// The audit table has a file of its own, the first of the folder's first
+// run. A folder without one (written by an earlier partgen, or whose file
+// was deleted and must be regenerated, as partgen's hints suggest) gets it
+// again, first, in the next run that writes anything.
 func TestArchiveLogExistsForEveryRetentionFile(t *testing.T) {
 	sp := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: a, key: ts, interval: month, premake: 0, retention: {keep: 1, action: drop}}\n"
 	w := newWorkspace(t, sp, "-- +goose Up\nCREATE TABLE a (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
 	db := pgDatabase(t)
-	w.generate("2026-11-26")
+	first := w.generate("2026-11-26")
 	w.up(db, goose.DialectPostgres)
-	first := w.generate("2027-01-26") // the first retirement, and the log's file before it
+	if names := fileNames(first.Files); len(names) != 2 || !strings.HasSuffix(names[0], "_partgen_archive_log.sql") {
+		t.Fatalf("files %v: the audit log's file is not the first of the folder's first run", names)
+	}
+	if n := testdb.Count(t, db, "SELECT count(*) FROM partgen_archive_log"); n != 0 {
+		t.Fatalf("%d audit rows before any retirement", n)
+	}
+	if later := w.generate("2027-01-26"); slices.ContainsFunc(later.Files, func(f generator.File) bool { return strings.HasSuffix(f.Name, "_partgen_archive_log.sql") }) {
+		t.Fatalf("the log file was written twice: %v", fileNames(later.Files))
+	}
 	w.up(db, goose.DialectPostgres)
-	logFile := ""
-	for i, f := range first.Files {
-		if strings.HasSuffix(f.Name, "_partgen_archive_log.sql") && i+1 < len(first.Files) && strings.Contains(first.Files[i+1].Name, "_drop_") {
-			logFile = f.Name
-		}
-	}
-	if logFile == "" {
-		t.Fatalf("files %v: no audit log's file right before the first retirement", fileNames(first.Files))
-	}
-	must(t, os.Remove(filepath.Join(w.dir, logFile)))
+	must(t, os.Remove(filepath.Join(w.dir, first.Files[0].Name)))
 	_, err := db.Exec("DROP TABLE partgen_archive_log")
 	must(t, err)
-	if later := w.generate("2027-02-26"); !slices.ContainsFunc(later.Files, func(f generator.File) bool { return strings.HasSuffix(f.Name, "_partgen_archive_log.sql") }) {
-		t.Fatalf("the log file was not written again: %v", fileNames(later.Files))
+	later := w.generate("2027-02-26")
+	if names := fileNames(later.Files); len(names) == 0 || !strings.HasSuffix(names[0], "_partgen_archive_log.sql") {
+		t.Fatalf("the log file was not written again, first: %v", names)
 	}
 	w.up(db, goose.DialectPostgres)
 	if n := testdb.Count(t, db, "SELECT count(*) FROM partgen_archive_log WHERE partition_name = 'a_p2026_12'"); n != 1 {
@@ -94,8 +95,8 @@ func TestOffsetWithSecondsIsIdempotent(t *testing.T) {
 	w := newWorkspace(t, "version: 1\ndialect: postgres\nmigrations: .\ntimezone: Africa/Monrovia\ntables:\n  - {name: a, key: ts, interval: year, premake: 1, start: 1970-01-01}\n",
 		"-- +goose Up\nCREATE TABLE a (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
 	p := w.generate("1971-06-01")
-	if !strings.Contains(string(p.Files[0].Body), "'1970-01-01 00:00:00-00:44:30'::timestamptz") {
-		t.Fatalf("bounds lose the offset's seconds:\n%s", p.Files[0].Body)
+	if body := tableFiles(p.Files)[0].Body; !strings.Contains(string(body), "'1970-01-01 00:00:00-00:44:30'::timestamptz") {
+		t.Fatalf("bounds lose the offset's seconds:\n%s", body)
 	}
 	if again := w.plan("1971-06-01"); len(again.Files) != 0 {
 		t.Fatalf("second run would write %v", again.Files)

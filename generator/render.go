@@ -345,7 +345,7 @@ func (r *renderer) renderLog(asOf calendar.Date, version int64) ([]byte, error) 
 		SpecFile: filepath.Base(r.sp.File),
 		Title:    "Create partgen_archive_log, the audit trail of every partition partgen retires.",
 		Why: []string{"Every retirement partgen writes (detach, archive, drop, purge) adds one row to it, in the same",
-			"transaction as the action. The table has a file of its own, written once before the first retirement,",
+			"transaction as the action. The table has a file of its own, the first of partgen's first run here,",
 			"that no partition names: it stays when applied partgen files are deleted (README, \"Keeping the folder",
 			"bounded\")."},
 		How:     []string{"Down: keeps the table; the history of retirements is never dropped by a migration."},

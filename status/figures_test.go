@@ -123,7 +123,7 @@ func checkFigures(t *testing.T, r *status.Report, exactWanted bool) {
 	if r.Health != rules.Warning {
 		t.Errorf("health %s, want warning", r.Health)
 	}
-	if r.Migrations.Applied != 3 || r.Migrations.MaxApplied != 20261126000001 || len(r.Migrations.Pending) != 0 {
+	if r.Migrations.Applied != 4 || r.Migrations.MaxApplied != 20261126000002 || len(r.Migrations.Pending) != 0 {
 		t.Errorf("migrations %+v", r.Migrations)
 	}
 }

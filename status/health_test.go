@@ -112,7 +112,7 @@ func TestHealthRulesPostgres(t *testing.T) {
 	})
 	expect(t, "plain table", e.reportWith(plain, exampleNow), rules.Critical, "plain_ticks:not_partitioned")
 
-	outOfOrderRule(t, e, "20261126000000_partgen_create_market_data_p2026_01_to_p2027_02.sql")
+	outOfOrderRule(t, e, "20261126000001_partgen_create_market_data_p2026_01_to_p2027_02.sql")
 }
 
 func TestHealthRulesSQLite(t *testing.T) {
@@ -171,7 +171,7 @@ func TestHealthRulesSQLite(t *testing.T) {
 	})
 	expect(t, "plain table", e.reportWith(plain, exampleNow), rules.Critical, "plain_ticks:not_partitioned")
 
-	outOfOrderRule(t, e, "20261126000000_partgen_create_market_data_p2026_01_to_p2027_02.sql")
+	outOfOrderRule(t, e, "20261126000001_partgen_create_market_data_p2026_01_to_p2027_02.sql")
 }
 
 // runwayRules moves now through the example's last partitions.
@@ -194,12 +194,12 @@ func runwayRules(t *testing.T, e *example) {
 // below the highest applied version: goose would refuse it.
 func outOfOrderRule(t *testing.T, e *example, file string) {
 	t.Helper()
-	e.exec("DELETE FROM goose_db_version WHERE version_id = 20261126000000")
+	e.exec("DELETE FROM goose_db_version WHERE version_id = 20261126000001")
 	r := e.report(exampleNow, false)
 	expect(t, "unapplied partgen file below the highest version", r, rules.Warning, ":out_of_order")
 	if m := r.Migrations; len(m.Pending) != 1 || m.Pending[0] != file || len(m.OutOfOrder) != 1 {
 		t.Errorf("migrations %+v", m)
 	}
-	e.exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (20261126000000, true)")
+	e.exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (20261126000001, true)")
 	expect(t, "applied again", e.report(exampleNow, false), rules.OK)
 }

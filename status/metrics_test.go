@@ -79,7 +79,7 @@ func TestPrometheusSeries(t *testing.T) {
 		k("partgen_problems", "severity", "critical"):                                                                 1,
 		k("partgen_problems", "severity", "warning"):                                                                  1,
 		k("partgen_migrations_pending"):                                                                               0,
-		k("partgen_migrations_applied"):                                                                               3,
+		k("partgen_migrations_applied"):                                                                               4,
 		k("partgen_report_timestamp_seconds"):                                                                         float64(exampleNow.Unix()),
 		k("partgen_report_info", "engine", "sqlite", "database", "", "bytes_source", r.BytesSource):                   1,
 	} {

@@ -102,7 +102,7 @@ func TestTableForm(t *testing.T) {
 		"missing from the database",
 		"CRITICAL  trades     table_missing",
 		"archive log: empty",
-		"migrations: 3 applied, highest 20261126000001; 0 pending, 0 out of order",
+		"migrations: 4 applied, highest 20261126000002; 0 pending, 0 out of order",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table form lacks %q:\n%s", want, out)

@@ -68,7 +68,7 @@ func TestCheckPassesOnTheExample(t *testing.T) {
 }
 
 func TestCheckShortRunway(t *testing.T) {
-	mdFile := "20261126000000_partgen_create_market_data_p2026_01_to_p2027_02.sql"
+	mdFile := "20261126000001_partgen_create_market_data_p2026_01_to_p2027_02.sql"
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -113,7 +113,7 @@ func TestCheckShortRunway(t *testing.T) {
 
 func TestCheckEditedFile(t *testing.T) {
 	sp := checkFolderCopy(t, t.TempDir())
-	file := filepath.Join(filepath.Dir(sp), "20261126000001_partgen_create_alert_log_p2026q1_to_p2027q2.sql")
+	file := filepath.Join(filepath.Dir(sp), "20261126000002_partgen_create_alert_log_p2026q1_to_p2027q2.sql")
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)

@@ -207,11 +207,11 @@ func TestAsOfFromTheEnvironment(t *testing.T) {
 	dir := specFolder(t, pgSpec, pgBase)
 	sp := filepath.Join(dir, "partgen.yaml")
 	code, out, errOut := cli(t, "plan", "--config", sp, "--names")
-	if code != 0 || !strings.Contains(out, "20261126000000_partgen_create_events_") {
+	if code != 0 || !strings.Contains(out, "20261126000001_partgen_create_events_") {
 		t.Errorf("plan with $PARTGEN_AS_OF=2026-11-26: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, _ = cli(t, "plan", "--config", sp, "--names", "--as-of", "2026-12-02")
-	if code != 0 || !strings.Contains(out, "20261202000000_partgen_create_events_") {
+	if code != 0 || !strings.Contains(out, "20261202000001_partgen_create_events_") {
 		t.Errorf("--as-of should win over $PARTGEN_AS_OF:\n%s", out)
 	}
 	db := "sqlite:" + sqliteExampleDB(t)

@@ -6,9 +6,8 @@
 // folders, lets partgen write its files at three as-of dates (creation,
 // retention, purge), runs the pinned sqlc after each, and requires the
 // generated Go to equal what is committed here (pgdb, sqlitedb), byte for
-// byte: sqlc's output does not change as partitions come and go (only
-// partgen_archive_log's model arrives, on PostgreSQL, with the file that
-// creates it right before the first retirement). The
+// byte: sqlc's output does not change as partitions come and go
+// (partgen_archive_log's file is the first of partgen's first run). The
 // benchmarks (bench/sqlitepart_test.go) run the SQLite queries through
 // package sqlitepart.
 //

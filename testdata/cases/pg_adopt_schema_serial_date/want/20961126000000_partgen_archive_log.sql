@@ -3,7 +3,7 @@
 -- Create partgen_archive_log, the audit trail of every partition partgen retires.
 --
 -- Every retirement partgen writes (detach, archive, drop, purge) adds one row to it, in the same
--- transaction as the action. The table has a file of its own, written once before the first retirement,
+-- transaction as the action. The table has a file of its own, the first of partgen's first run here,
 -- that no partition names: it stays when applied partgen files are deleted (README, "Keeping the folder
 -- bounded").
 --
@@ -11,9 +11,12 @@
 --
 -- partgen:as-of 2096-11-26
 -- partgen:archive-log
--- partgen:checksum sha256=e92fe743ba666fe06e4a573b44cfc40c67d391aadafe6a4db364176d65c377e7
+-- partgen:checksum sha256=09b7b4874ccca56995f467de20be47d38514c97270251ac3930643fb68023307
 
 -- +goose Up
+-- A second goose up running this file at the same time waits here, then
+-- finds the table (CREATE TABLE IF NOT EXISTS alone is not safe to race).
+SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('partgen'), pg_catalog.hashtext('partgen_archive_log'));
 -- The audit trail of every partition partgen detaches, archives or drops.
 CREATE TABLE IF NOT EXISTS partgen_archive_log (
     id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
