@@ -276,17 +276,7 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 	var markers []folder.Marker
 	switch s.kind() {
 	case kindCreate:
-		d.CreateDefault = s.dflt
-		if s.dflt {
-			markers = append(markers, folder.Marker{Op: folder.OpDefault, Table: key, Name: t.DefaultPartitionName()})
-		}
-		for _, p := range s.creates {
-			d.Creates = append(d.Creates, r.part(t, p))
-			markers = append(markers, folder.Marker{Op: folder.OpCreate, Table: key, Name: p.Name, From: p.Period.Lower, To: p.Period.Upper})
-		}
-		for i := len(d.Creates) - 1; i >= 0; i-- {
-			d.CreatesReversed = append(d.CreatesReversed, d.Creates[i])
-		}
+		markers = r.creates(d, s, markers)
 	case kindRetire:
 		d.Concurrent = r.eng.ConcurrentDetach(s.hasDefault) && !t.Citus
 		d.ExactRows = t.Retention.ExactRowCount || t.Citus
@@ -308,17 +298,7 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 		d.Legacy, d.LockSlice, d.CutoverConstraint = &lp, adoptLockSlice, cutoverConstraint
 		markers = append(markers, folder.Marker{Op: s.op, Table: key, Name: s.legacy.Name, To: s.legacy.Period.Upper})
 		if s.kind() == kindAdoptSwap {
-			d.CreateDefault = s.dflt
-			if s.dflt {
-				markers = append(markers, folder.Marker{Op: folder.OpDefault, Table: key, Name: t.DefaultPartitionName()})
-			}
-			for _, p := range s.creates {
-				d.Creates = append(d.Creates, r.part(t, p))
-				markers = append(markers, folder.Marker{Op: folder.OpCreate, Table: key, Name: p.Name, From: p.Period.Lower, To: p.Period.Upper})
-			}
-			for i := len(d.Creates) - 1; i >= 0; i-- {
-				d.CreatesReversed = append(d.CreatesReversed, d.Creates[i])
-			}
+			markers = r.creates(d, s, markers)
 		}
 	}
 	def, err := r.definition(t)
@@ -335,6 +315,24 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 		return nil, fmt.Errorf("render %s for %s: %w", name, t.Name, err)
 	}
 	return folder.Seal(tidy(buf.Bytes())), nil
+}
+
+// creates fills the file's data with the step's new partitions (and
+// default partition) and returns markers with theirs appended.
+func (r *renderer) creates(d *tmplData, s *step, markers []folder.Marker) []folder.Marker {
+	t, key := s.table, s.table.FullName()
+	d.CreateDefault = s.dflt
+	if s.dflt {
+		markers = append(markers, folder.Marker{Op: folder.OpDefault, Table: key, Name: t.DefaultPartitionName()})
+	}
+	for _, p := range s.creates {
+		d.Creates = append(d.Creates, r.part(t, p))
+		markers = append(markers, folder.Marker{Op: folder.OpCreate, Table: key, Name: p.Name, From: p.Period.Lower, To: p.Period.Upper})
+	}
+	for i := len(d.Creates) - 1; i >= 0; i-- {
+		d.CreatesReversed = append(d.CreatesReversed, d.Creates[i])
+	}
+	return markers
 }
 
 // renderLog writes the file that creates partgen_archive_log.

@@ -349,30 +349,15 @@ func checkColumn(expr *pg_query.Node) string {
 }
 
 func walkColumnRefs(n *pg_query.Node, f func(string)) {
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
+	walkNodes(n, func(m protoreflect.Message) bool {
 		if cr, ok := m.Interface().(*pg_query.ColumnRef); ok {
 			if ns := names(cr.Fields); len(ns) > 0 {
 				f(ns[len(ns)-1])
 			}
-			return
+			return false
 		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			if fd.Kind() != protoreflect.MessageKind || fd.IsMap() {
-				return true
-			}
-			if fd.IsList() {
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					walk(l.Get(i).Message())
-				}
-				return true
-			}
-			walk(v.Message())
-			return true
-		})
-	}
-	walk(n.ProtoReflect())
+		return true
+	})
 }
 
 // constraintName is a constraint's name: the one given, or the one

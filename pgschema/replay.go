@@ -174,10 +174,22 @@ func (r *replayer) statement(st stmt) {
 // rangeVars lists every relation a statement names.
 func rangeVars(n *pg_query.Node) []*pg_query.RangeVar {
 	var out []*pg_query.RangeVar
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
+	walkNodes(n, func(m protoreflect.Message) bool {
 		if rv, ok := m.Interface().(*pg_query.RangeVar); ok {
 			out = append(out, rv)
+		}
+		return true
+	})
+	return out
+}
+
+// walkNodes calls visit on every message of the parse tree under n, depth
+// first, and descends into a message's fields only when visit returns true.
+func walkNodes(n *pg_query.Node, visit func(protoreflect.Message) bool) {
+	var walk func(m protoreflect.Message)
+	walk = func(m protoreflect.Message) {
+		if !visit(m) {
+			return
 		}
 		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 			if fd.Kind() != protoreflect.MessageKind || fd.IsMap() {
@@ -195,7 +207,6 @@ func rangeVars(n *pg_query.Node) []*pg_query.RangeVar {
 		})
 	}
 	walk(n.ProtoReflect())
-	return out
 }
 
 // qname is a schema-qualified name, resolved.
