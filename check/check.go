@@ -54,19 +54,19 @@ func Run(sp *spec.Spec, mig *folder.Folder, asOf calendar.Date, opts Options) *R
 			r.PartgenFiles++
 		}
 	}
-	r.Problems = append(r.Problems, Edited(mig)...)
+	r.Problems = append(r.Problems, edited(mig)...)
 	for i := range sp.Tables {
-		r.Problems = append(r.Problems, Table(sp, mig, &sp.Tables[i], asOf, opts.Runway)...)
+		r.Problems = append(r.Problems, tableProblems(sp, mig, &sp.Tables[i], asOf, opts.Runway)...)
 	}
 	if opts.Base != "" {
-		r.Problems = append(r.Problems, Order(sp, mig, opts.Base, opts.BaseFiles, asOf)...)
+		r.Problems = append(r.Problems, order(sp, mig, opts.Base, opts.BaseFiles, asOf)...)
 	}
 	r.Health = rules.HealthOf(r.Problems)
 	return r
 }
 
-// Edited finds partgen files that no longer match their checksum.
-func Edited(mig *folder.Folder) []rules.Problem {
+// edited finds partgen files that no longer match their checksum.
+func edited(mig *folder.Folder) []rules.Problem {
 	var out []rules.Problem
 	for _, mf := range mig.Files {
 		if !mf.Edited() {
@@ -85,9 +85,9 @@ func Edited(mig *folder.Folder) []rules.Problem {
 	return out
 }
 
-// Table finds gaps, overlaps and a short runway among the partitions the
+// tableProblems finds gaps, overlaps and a short runway among the partitions the
 // folder's markers leave attached to t. want < 0 means the table's premake.
-func Table(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date, want int) []rules.Problem {
+func tableProblems(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date, want int) []rules.Problem {
 	loc := sp.Location
 	key := t.FullName()
 	byName := map[string]folder.PartitionState{}
@@ -138,10 +138,10 @@ func Table(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date,
 			key, rw.Periods, t.Interval, calendar.Label(t.Interval, current, loc), n, reach, Rel(sp.File), asOf)})
 }
 
-// Order flags partgen files that base does not have and whose version is
+// order flags partgen files that base does not have and whose version is
 // below base's highest: once merged, goose would refuse them on every
 // database that has base applied.
-func Order(sp *spec.Spec, mig *folder.Folder, base string, baseFiles map[string]int64, asOf calendar.Date) []rules.Problem {
+func order(sp *spec.Spec, mig *folder.Folder, base string, baseFiles map[string]int64, asOf calendar.Date) []rules.Problem {
 	var maxV int64
 	var maxName string
 	for name, v := range baseFiles {

@@ -178,7 +178,7 @@ func SQLiteViewMembers(viewSQL string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, m := range sqliteViewMemberRE.FindAllStringSubmatch(viewSQL, -1) {
-		name := UnquoteIdent(m[1])
+		name := unquoteIdent(m[1])
 		if !seen[name] {
 			seen[name] = true
 			out = append(out, name)
@@ -187,8 +187,8 @@ func SQLiteViewMembers(viewSQL string) []string {
 	return out
 }
 
-// UnquoteIdent removes SQL identifier quotes ("x", `x`, [x]).
-func UnquoteIdent(s string) string {
+// unquoteIdent removes SQL identifier quotes ("x", `x`, [x]).
+func unquoteIdent(s string) string {
 	if len(s) >= 2 {
 		switch {
 		case s[0] == '"' && s[len(s)-1] == '"':

@@ -67,8 +67,8 @@ type Marker struct {
 	Line  int
 }
 
-// Period is the marker's range.
-func (m Marker) Period() calendar.Period { return calendar.Period{Lower: m.From, Upper: m.To} }
+// period is the marker's range.
+func (m Marker) period() calendar.Period { return calendar.Period{Lower: m.From, Upper: m.To} }
 
 // MigrationFile is one goose migration in the folder.
 type MigrationFile struct {
@@ -362,9 +362,9 @@ func (f *Folder) Partitions(table string) []PartitionState {
 		}
 		switch m.Op {
 		case OpCreate:
-			ps.Period, ps.State, ps.CreatedBy = m.Period(), StateAttached, file
+			ps.Period, ps.State, ps.CreatedBy = m.period(), StateAttached, file
 		case OpLegacy:
-			ps.Period, ps.State, ps.CreatedBy, ps.Legacy = m.Period(), StateAttached, file, true
+			ps.Period, ps.State, ps.CreatedBy, ps.Legacy = m.period(), StateAttached, file, true
 		case OpAdoptCheck, OpAdoptValidate:
 			continue // the table is not partitioned yet: see Adoption
 		case OpDefault:
@@ -429,15 +429,6 @@ func (f *Folder) Adoption(table string) *Adoption {
 	return a
 }
 
-// HasPartgenFiles reports whether any file of the folder was written by partgen.
-func (f *Folder) HasPartgenFiles() bool {
-	for _, mf := range f.Files {
-		if mf.Partgen {
-			return true
-		}
-	}
-	return false
-}
 
 // HasArchiveLog reports whether a partgen file of the folder creates
 // partgen_archive_log on its own (ArchiveLogMarker).
