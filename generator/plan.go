@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -155,11 +156,12 @@ type tableState struct {
 	last       calendar.Period // current + premake
 	cutoff     time.Time       // retention: partitions ending at or before it leave
 	purge      time.Time       // drop_after: retired partitions ending at or before it are dropped
-	asOfs      []calendar.Date // the as-of dates of the folder's partgen files
+	asOfs      []calendar.Date // the as-of dates of the partgen files for the table
 }
 
-// newestAsOf is the latest as-of date a partgen file of the folder was
-// planned for.
+// newestAsOf is the latest as-of date a partgen file for the table was
+// planned for (a table new to the folder has none: an older as-of date
+// creates its partitions as that date asks).
 func (st *tableState) newestAsOf() (calendar.Date, bool) {
 	var newest calendar.Date
 	for _, d := range st.asOfs {
@@ -201,7 +203,7 @@ func readTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.D
 	loc := sp.Location
 	st := tableState{existing: mig.Partitions(t.FullName())}
 	for _, f := range mig.Files {
-		if f.AsOf != nil {
+		if f.AsOf != nil && slices.ContainsFunc(f.Markers, func(m folder.Marker) bool { return m.Table == t.FullName() }) {
 			st.asOfs = append(st.asOfs, *f.AsOf)
 		}
 	}
@@ -588,6 +590,10 @@ func createWhy(sp *spec.Spec, t *spec.Table, asOf calendar.Date, st *tableState,
 		fmt.Sprintf("through %s (premake: %d period(s) ahead), made from the calendar, never from the data.",
 			calendar.Label(t.Interval, st.last, loc), t.Premake),
 	}
+	if t.Retention != nil && len(st.existing) == 0 && len(missing) > 0 && rules.PastRetention(st.first.Upper, st.cutoff) {
+		why = append(why, fmt.Sprintf("Periods ending at or before %s are past retention (keep %d) and are not created: this file starts at %s.",
+			calendar.FormatInstant(st.cutoff.In(loc)), t.Retention.Keep, calendar.Label(partitionInterval(t, missing[0].Period, loc), missing[0].Period, loc)))
+	}
 	if len(st.attached) == 0 {
 		why = append(why, "The folder holds no partition of this table yet.")
 	} else {
@@ -636,7 +642,12 @@ func purpose(sp *spec.Spec, s *step) string {
 		if len(count) > 1 || (n > 0 && count[t.Interval] == 0) {
 			what = fmt.Sprintf("create %s of %s", countIntervals(count), t.Name)
 		}
-		if n > 0 {
+		switch {
+		case n == 1:
+			first := s.creates[0].Period
+			what = fmt.Sprintf("create the %s partition of %s, %s", partitionInterval(t, first, sp.Location), t.Name,
+				calendar.Label(partitionInterval(t, first, sp.Location), first, sp.Location))
+		case n > 1:
 			first, last := s.creates[0].Period, s.creates[n-1].Period
 			what += fmt.Sprintf(", %s through %s", calendar.Label(partitionInterval(t, first, sp.Location), first, sp.Location),
 				calendar.Label(partitionInterval(t, last, sp.Location), last, sp.Location))

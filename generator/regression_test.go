@@ -130,3 +130,38 @@ func TestSQLiteKeyDefault(t *testing.T) {
 		t.Fatal("the defaulted row is not in ev_p2026")
 	}
 }
+
+// A table added to a folder already generated for a later date, then
+// generated for an earlier date (a pinned CI date, say): it gets the
+// partitions that date asks for. The newer files' retention does not
+// apply to a table they never named, so check and generate agree
+// (found by a new user: generate wrote nothing, check asked for generate).
+func TestOlderAsOfForANewTable(t *testing.T) {
+	one := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: a, key: ts, interval: month, premake: 1, retention: {keep: 2, action: drop}}\n"
+	w := newWorkspace(t, one, "-- +goose Up\nCREATE TABLE a (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\nCREATE TABLE b (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
+	w.generate("2026-11-30")
+	must(t, os.WriteFile(w.spec, []byte(one+"  - {name: b, key: ts, interval: week, premake: 3, start: 2026-09-07, retention: {keep: 4, action: detach}}\n"), 0o644))
+	p := w.generate("2026-10-01")
+	if !slices.ContainsFunc(p.Files, func(f generator.File) bool { return strings.HasSuffix(f.Name, "_create_b_p2026w37_to_p2026w43.sql") }) {
+		t.Fatalf("as of 2026-10-01 the new table b wants weeks 37 (start: 2026-09-07) through 43 (week 40 + premake 3): %v", fileNames(p.Files))
+	}
+	if again := w.plan("2026-10-01"); len(again.Files) != 0 {
+		t.Fatalf("a second run writes %v", fileNames(again.Files))
+	}
+}
+
+// A fresh table whose start: lies before its retention window: the first
+// file starts where retention allows, and its header says why (found by a
+// new user: the header named start: and showed no reason for the gap).
+func TestStartPastRetentionIsExplained(t *testing.T) {
+	w := newWorkspace(t, "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - {name: r, key: ts, interval: month, premake: 1, start: 2026-01-01, retention: {keep: 6, action: drop}}\n",
+		"-- +goose Up\nCREATE TABLE r (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);\n")
+	files := tableFiles(w.generate("2026-11-30").Files)
+	if len(files) != 1 || !strings.HasSuffix(files[0].Name, "_create_r_p2026_05_to_p2026_12.sql") {
+		t.Fatalf("files %v, want 2026-05 (keep 6 before 2026-11) through 2026-12", fileNames(files))
+	}
+	want := "-- Periods ending at or before 2026-05-01 00:00:00+00 are past retention (keep 6) and are not created: this file starts\n-- at 2026-05."
+	if !strings.Contains(string(files[0].Body), want) {
+		t.Errorf("the header does not say why the file starts after start:\n%s", files[0].Body[:1200])
+	}
+}

@@ -17,7 +17,7 @@
 --
 -- partgen:as-of 2096-11-26
 -- partgen:partition op=adopt_check table=orders name=orders_legacy to=2097-01-01T00:00:00Z
--- partgen:checksum sha256=b596fa24eb77b6c2c13bec10e1781b4e0fa009b9f8dd1658bae0ecd824f1a6a5
+-- partgen:checksum sha256=c6ab92fef9e038997742014b784b0f3f0a16f965aaaf3063499b6919e5cb9a4e
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -184,7 +184,7 @@ BEGIN
     END IF;
     IF pg_catalog.cardinality(problems) > 0 THEN
         RAISE EXCEPTION
-            'partgen: cannot adopt orders: %. Nothing was changed. Fix: correct each as said, in a migration that sorts before this file; then goose up again',
+            'partgen: cannot adopt orders: %. Nothing was changed. Fix: correct each as its fix says (a change to the table belongs in a migration that sorts before this file); then goose up again',
             pg_catalog.array_to_string(problems, '; ');
     END IF;
 END

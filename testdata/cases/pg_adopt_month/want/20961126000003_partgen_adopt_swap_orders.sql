@@ -19,7 +19,7 @@
 -- partgen:as-of 2096-11-26
 -- partgen:partition op=legacy table=orders name=orders_legacy to=2097-01-01T00:00:00Z
 -- partgen:partition op=create table=orders name=orders_p2097_01 from=2097-01-01T00:00:00Z to=2097-02-01T00:00:00Z
--- partgen:checksum sha256=fe9da06f5d927c534a1d8b59b874f903e76923cb9cd52211d9d83c5fe4d99f27
+-- partgen:checksum sha256=4a9ce5a2d3827c49aec1b64adf8cdb16c67419e6202d5a0cace1549a7ef7a442
 
 -- +goose Up
 -- Every statement of this file is in a DO block, so that tools that read the
@@ -200,7 +200,7 @@ BEGIN
     END IF;
     IF pg_catalog.cardinality(problems) > 0 THEN
         RAISE EXCEPTION
-            'partgen: cannot adopt orders: %. Nothing was changed. Fix: correct each as said, in a migration that sorts before this file; then goose up again',
+            'partgen: cannot adopt orders: %. Nothing was changed. Fix: correct each as its fix says (a change to the table belongs in a migration that sorts before this file); then goose up again',
             pg_catalog.array_to_string(problems, '; ');
     END IF;
 END
@@ -448,7 +448,7 @@ BEGIN
     END IF;
     IF pg_catalog.cardinality(problems) > 0 THEN
         RAISE EXCEPTION
-            'partgen: cannot adopt orders: %. Nothing was changed. Fix: correct each as said, in a migration that sorts before this file; then goose up again',
+            'partgen: cannot adopt orders: %. Nothing was changed. Fix: correct each as its fix says (a change to the table belongs in a migration that sorts before this file); then goose up again',
             pg_catalog.array_to_string(problems, '; ');
     END IF;
 

@@ -16,7 +16,7 @@
 --
 -- partgen:as-of 2096-11-26
 -- partgen:partition op=adopt_check table=app.readings name=readings_before_2097q2 to=2097-04-01T00:00:00+02:00
--- partgen:checksum sha256=1f0321c71242957d137b61ed165240b1486d57272e7586ae5b031ee6f307ed2e
+-- partgen:checksum sha256=7492be82e275dbd4ece9f6811cfc0edcf50d56f20e44071533680df0810353dd
 
 -- +goose Up
 SET LOCAL lock_timeout = '5000ms';
@@ -179,7 +179,7 @@ BEGIN
     END IF;
     IF pg_catalog.cardinality(problems) > 0 THEN
         RAISE EXCEPTION
-            'partgen: cannot adopt app.readings: %. Nothing was changed. Fix: correct each as said, in a migration that sorts before this file; then goose up again',
+            'partgen: cannot adopt app.readings: %. Nothing was changed. Fix: correct each as its fix says (a change to the table belongs in a migration that sorts before this file); then goose up again',
             pg_catalog.array_to_string(problems, '; ');
     END IF;
 END

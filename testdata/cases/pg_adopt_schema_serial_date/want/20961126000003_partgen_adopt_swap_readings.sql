@@ -19,7 +19,7 @@
 -- partgen:partition op=legacy table=app.readings name=readings_before_2097q2 to=2097-04-01T00:00:00+02:00
 -- partgen:partition op=default table=app.readings name=readings_default
 -- partgen:partition op=create table=app.readings name=readings_p2097q2 from=2097-04-01T00:00:00+02:00 to=2097-07-01T00:00:00+02:00
--- partgen:checksum sha256=f96fa56ed6c0020025e72cf76cad812b029ca909c715b754601635e730dbcf1f
+-- partgen:checksum sha256=0140f2299a4a4a5a1c8347115a081068c7eff98c614865cdc7002a6577e54097
 
 -- +goose Up
 -- Every statement of this file is in a DO block, so that tools that read the
@@ -196,7 +196,7 @@ BEGIN
     END IF;
     IF pg_catalog.cardinality(problems) > 0 THEN
         RAISE EXCEPTION
-            'partgen: cannot adopt app.readings: %. Nothing was changed. Fix: correct each as said, in a migration that sorts before this file; then goose up again',
+            'partgen: cannot adopt app.readings: %. Nothing was changed. Fix: correct each as its fix says (a change to the table belongs in a migration that sorts before this file); then goose up again',
             pg_catalog.array_to_string(problems, '; ');
     END IF;
 END
@@ -440,7 +440,7 @@ BEGIN
     END IF;
     IF pg_catalog.cardinality(problems) > 0 THEN
         RAISE EXCEPTION
-            'partgen: cannot adopt app.readings: %. Nothing was changed. Fix: correct each as said, in a migration that sorts before this file; then goose up again',
+            'partgen: cannot adopt app.readings: %. Nothing was changed. Fix: correct each as its fix says (a change to the table belongs in a migration that sorts before this file); then goose up again',
             pg_catalog.array_to_string(problems, '; ');
     END IF;
 
