@@ -429,7 +429,6 @@ func (f *Folder) Adoption(table string) *Adoption {
 	return a
 }
 
-
 // HasArchiveLog reports whether a partgen file of the folder creates
 // partgen_archive_log on its own (ArchiveLogMarker).
 func (f *Folder) HasArchiveLog() bool {
