@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -96,6 +97,7 @@ func repoRoot(t *testing.T) string {
 func newService(t *testing.T, dir string) {
 	t.Helper()
 	root := repoRoot(t)
+	warmModuleCache(t, root)
 	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	if err != nil {
 		t.Fatal(err)
@@ -121,6 +123,31 @@ func writeFile(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+var (
+	warmOnce sync.Once
+	warmOut  string
+	warmErr  error
+)
+
+// warmModuleCache loads partgen's whole module graph into the module cache
+// once, through the user's module proxy: a new module's go get reads the
+// go.mod of every module in partgen's unpruned graph (jackc/pgpassfile's
+// go.mod names no go version, so its requirements, testify v1.3.0 among
+// them, are read too), and building partgen alone never fetches them. On a
+// fresh machine the services below (GOPROXY=off) fail without it.
+func warmModuleCache(t *testing.T, root string) {
+	t.Helper()
+	warmOnce.Do(func() {
+		cmd := exec.Command("go", "list", "-m", "all")
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		warmOut, warmErr = string(out), err
+	})
+	if warmErr != nil {
+		t.Fatalf("go list -m all in %s (loads partgen's module graph into the cache): %v\n%s", root, warmErr, warmOut)
 	}
 }
 
