@@ -258,7 +258,7 @@ func adoptDef(sp *spec.Spec, cat *pgschema.Catalog, t *spec.Table, pt *pgschema.
 	}
 	key, ok := pt.Column(t.Key)
 	if !ok {
-		return nil, sp.ErrorAt(t, "key", "set `key:` to the table's timestamp column", "table %s (%s) has no column %s", name, pt.Created, t.Key)
+		return nil, sp.ErrorAt(t, "key", keyColumnFix(pt), "table %s (%s) has no column %s", name, pt.Created, t.Key)
 	}
 	if want := dialect.PostgresTypeName(t.KeyType); key.BaseType != want {
 		fix := "partgen partitions timestamptz, timestamp and date keys: change the column's type in a migration, or leave the table out of the spec"
@@ -546,4 +546,22 @@ func indexStatement(parent string, ix pgschema.Index) string {
 		s += " WHERE " + ix.Where
 	}
 	return s
+}
+
+// keyColumnFix is the fix for a key: that names no column of pt: the
+// table's date and time columns, which partgen can partition by.
+func keyColumnFix(pt *pgschema.Table) string {
+	var cols []string
+	for _, c := range pt.Columns {
+		if _, ok := keyTypeOf[c.BaseType]; ok {
+			cols = append(cols, "`key: "+c.Name+"`")
+		}
+	}
+	switch len(cols) {
+	case 0:
+		return "set `key:` to the table's timestamp column; the folder shows none (timestamptz, timestamp or date)"
+	case 1:
+		return "write " + cols[0] + ", the table's only date or time column"
+	}
+	return "set `key:` to one of the table's date and time columns: " + strings.Join(cols, ", ")
 }

@@ -268,9 +268,9 @@ func yamlError(path string, err error, fix string, file *ast.File) error {
 		if m, f, ok := typeMessage(file, msg, line, col); ok {
 			return &Error{File: path, Line: line, Column: col, Msg: m, Fix: f}
 		}
-		msg, best := suggestKey(file, msg, line, col)
-		if best != "" && fix == "" {
-			fix = "write " + best + "; the keys are listed in README, \"The spec\""
+		msg, keyFix := suggestKey(file, msg, line, col)
+		if keyFix != "" && fix == "" {
+			fix = keyFix
 		}
 		if fix == "" {
 			fix = fixForYAML(msg)
@@ -310,9 +310,15 @@ func typeMessage(file *ast.File, msg string, line, col int) (string, string, boo
 			return fmt.Sprintf("%s is %s, too large for a count", key, value), "write a number such as " + example, true
 		}
 	case "bool":
-		want, example = "true or false", key+": true"
+		if value == "" {
+			value = m[1]
+		}
+		return fmt.Sprintf("%s must be true or false, not %s", key, value), "write " + key + ": true or " + key + ": false, without quotes (YAML 1.2 reads yes, no, on and off as text)", true
 	case "string":
-		want, example = "a single value", key+": "+exampleValues[key]
+		if value == "" {
+			value = m[1]
+		}
+		return fmt.Sprintf("%s must be a single value, not %s", key, value), "write it as " + key + ": " + exampleValues[key] + ", one value on the line", true
 	default:
 		return "", "", false
 	}

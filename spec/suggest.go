@@ -41,8 +41,29 @@ func didYouMean(s string, candidates []string) string {
 	return ""
 }
 
+// synonyms are words users write for a spec key or value, from other
+// tools' vocabularies (pg_partman's p_interval 'daily', a "partition
+// column"): each maps to the word partgen uses, suggested when it is a
+// candidate.
+var synonyms = map[string]string{
+	"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",
+	"yearly": "year", "annual": "year", "annually": "year",
+	"column": "key", "key_column": "key", "partition_key": "key", "partition_column": "key",
+	"partition_by": "key", "control": "key",
+	"type": "key_type", "column_type": "key_type",
+	"table": "name", "table_name": "name",
+	"retain": "retention", "retention_policy": "retention",
+	"zone": "timezone", "time_zone": "timezone", "tz": "timezone",
+	"ahead": "premake", "pre_make": "premake",
+	"engine": "dialect", "driver": "dialect", "database": "dialect",
+	"postgresql": "postgres", "sqlite3": "sqlite",
+}
+
 func closest(s string, candidates []string) string {
 	ls := strings.ToLower(s)
+	if w, ok := synonyms[ls]; ok && slices.Contains(candidates, w) {
+		return w
+	}
 	best, bestD := "", 3
 	for _, c := range candidates {
 		d := editDistance(ls, strings.ToLower(c))
@@ -93,8 +114,9 @@ var unknownFieldRE = regexp.MustCompile(`unknown field "([^"]*)"`)
 // suggestKey adds "did you mean" to the decoder's `unknown field "x"`
 // message, from the keys of the mapping the field sits in (top level, a
 // table entry or retention), found by the key's position in the file; or,
-// for a key of another level, where it belongs. best is the suggested key.
-func suggestKey(file *ast.File, msg string, line, col int) (_ string, best string) {
+// for a key of another level, where it belongs. fix, when not empty, says
+// what to write or where to move the key.
+func suggestKey(file *ast.File, msg string, line, col int) (_ string, fix string) {
 	m := unknownFieldRE.FindStringSubmatch(msg)
 	if m == nil || file == nil {
 		return msg, ""
@@ -103,15 +125,15 @@ func suggestKey(file *ast.File, msg string, line, col int) (_ string, best strin
 	if keys == nil {
 		return msg, ""
 	}
-	if best = closest(m[1], keys); best != "" {
-		return msg + didYouMean(m[1], keys), best
+	if best := closest(m[1], keys); best != "" {
+		return msg + didYouMean(m[1], keys), "write " + best + "; the keys are listed in README, \"The spec\""
 	}
 	for _, level := range []struct {
 		keys  []string
 		where string
 	}{{topKeys, "at the top level"}, {tableKeys, "in a table entry under tables:"}, {retentionKeys, "under retention:"}} {
 		if &level.keys[0] != &keys[0] && slices.Contains(level.keys, m[1]) {
-			return fmt.Sprintf("%s (%s belongs %s)", msg, m[1], level.where), ""
+			return fmt.Sprintf("%s (%s belongs %s)", msg, m[1], level.where), "move " + m[1] + ": to where it belongs, " + level.where
 		}
 	}
 	return msg, ""
