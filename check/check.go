@@ -56,6 +56,7 @@ func Run(sp *spec.Spec, mig *folder.Folder, asOf calendar.Date, opts Options) *R
 	}
 	r.Problems = append(r.Problems, edited(mig)...)
 	for i := range sp.Tables {
+		r.Problems = append(r.Problems, viewsAhead(mig, &sp.Tables[i])...)
 		r.Problems = append(r.Problems, tableProblems(sp, mig, &sp.Tables[i], asOf, opts.Runway)...)
 	}
 	if opts.Base != "" {
@@ -81,6 +82,18 @@ func edited(mig *folder.Folder) []rules.Problem {
 				mf.Checksum, mf.Actual, Rel(mf.Path))
 		}
 		out = append(out, p)
+	}
+	return out
+}
+
+// viewsAhead finds SQLite partgen files whose view of t names partitions
+// that no earlier file creates ([folder.Folder.ViewsAhead]).
+func viewsAhead(mig *folder.Folder, t *spec.Table) []rules.Problem {
+	var out []rules.Problem
+	for _, va := range mig.ViewsAhead(t.FullName()) {
+		msg, fix := va.Explain(t.FullName())
+		out = append(out, rules.Problem{Severity: rules.SevCritical, Code: rules.CodeViewAhead, Table: t.FullName(), Partition: va.Missing[0],
+			File: Rel(va.File.Path), Message: msg + "; " + fix})
 	}
 	return out
 }

@@ -17,6 +17,7 @@ var Codes = []struct {
 	Severity rules.Severity
 }{
 	{rules.CodeEdited, rules.SevCritical},
+	{rules.CodeViewAhead, rules.SevCritical},
 	{rules.CodeGap, rules.SevCritical},
 	{rules.CodeOverlap, rules.SevCritical},
 	{rules.CodeRunwayExhausted, rules.SevCritical},

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -84,6 +86,18 @@ type MigrationFile struct {
 	// AsOf is the date a partgen file was planned for (nil in files
 	// written before partgen recorded it, and in other files).
 	AsOf *calendar.Date
+	// Views are the CREATE VIEW statements of a partgen file's Up section:
+	// on SQLite, each file that changes a table's partitions writes the
+	// view under the table's name again, over the partitions it leaves
+	// attached.
+	Views []View
+}
+
+// View is one CREATE VIEW of a partgen file's Up section.
+type View struct {
+	Name    string   // the view's name, unquoted: the table's name
+	Members []string // the tables it selects from, in order, once each
+	Line    int      // of the CREATE VIEW
 }
 
 // Edited reports whether a partgen file no longer matches its checksum.
@@ -245,10 +259,149 @@ func parseGenerated(mf *MigrationFile, data []byte) error {
 			m.Line = line
 			mf.Markers = append(mf.Markers, m)
 		case strings.HasPrefix(text, "-- +goose Up"):
-			return nil // markers live in the header
+			// Markers live in the header; the body is read for views.
+			mf.Views = readViews(rest, line)
+			return nil
 		}
 	}
 	return nil
+}
+
+// createViewLine starts a view's statement in partgen's files, at the start
+// of a line.
+const createViewLine = "CREATE VIEW "
+
+// viewFromRE finds the tables a view selects from: one `FROM "partition"`
+// (quoted or bare) per UNION ALL branch of partgen's views.
+var viewFromRE = regexp.MustCompile(`(?i)\bFROM\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`)
+
+// readViews finds the CREATE VIEW statements of an Up section (body, whose
+// first line is line+1 of the file), up to its Down section. partgen writes
+// each one at the start of a line and ends it with a semicolon at the end
+// of a line; other files are not read.
+func readViews(body []byte, line int) []View {
+	if i := bytes.Index(body, []byte("\n-- +goose Down")); i >= 0 {
+		body = body[:i]
+	}
+	var out []View
+	at := 0
+	for {
+		i := bytes.Index(body[at:], []byte(createViewLine))
+		if i < 0 {
+			return out
+		}
+		i += at
+		if i > 0 && body[i-1] != '\n' {
+			at = i + len(createViewLine)
+			continue
+		}
+		end := bytes.Index(body[i:], []byte(";\n"))
+		if end < 0 {
+			end = len(body) - i
+		}
+		stmt := string(body[i : i+end])
+		name, _, _ := strings.Cut(strings.TrimPrefix(stmt, createViewLine), " ")
+		v := View{Name: unquote(strings.TrimSpace(name)), Line: line + 1 + bytes.Count(body[:i], []byte("\n"))}
+		seen := map[string]bool{}
+		for _, m := range viewFromRE.FindAllStringSubmatch(stmt, -1) {
+			if n := unquote(m[1]); !seen[n] {
+				seen[n] = true
+				v.Members = append(v.Members, n)
+			}
+		}
+		out = append(out, v)
+		at = i + end
+	}
+}
+
+// unquote removes the double quotes of an SQL identifier.
+func unquote(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
+	}
+	return s
+}
+
+// ViewAhead is a partgen file whose view of a table selects from
+// partitions that no file up to and including it creates: the file was
+// written after a creation file that has since been deleted (and perhaps
+// written again, with a later version). Applying it leaves the view naming
+// tables that do not exist, and every statement on the table fails until a
+// later file creates them.
+type ViewAhead struct {
+	File    MigrationFile
+	View    View
+	Missing []string // the partitions, in the view's order
+	// CreatedBy is the first later file that creates one of them, or "".
+	CreatedBy string
+}
+
+// Explain says what applying the file breaks (msg) and how to mend the
+// folder (fix). table is qualified as in markers.
+func (va ViewAhead) Explain(table string) (msg, fix string) {
+	names := va.Missing[0]
+	if n := len(va.Missing); n > 1 {
+		names = fmt.Sprintf("%d partitions, %s through %s,", n, va.Missing[0], va.Missing[n-1])
+	}
+	later := "no file creates them"
+	if va.CreatedBy != "" {
+		later = va.CreatedBy + ", later, creates them"
+	}
+	msg = fmt.Sprintf("%s writes the view %s over %s which no file before it creates (%s): a creation file written before it was deleted, and applying this one leaves every statement on %s failing with \"no such table\" until they exist",
+		va.File.Name, va.View.Name, names, later, table)
+	fix = fmt.Sprintf("if no database has applied %s, delete it and the partgen files after it, then run partgen generate; if one has, it applied the deleted file before it: restore that file from version control", va.File.Name)
+	return msg, fix
+}
+
+// ViewsAhead replays a table's markers in version order and returns each
+// partgen file that writes the table's view over partitions the folder has
+// not created by then. table is qualified as in markers; the view carries
+// the table's name without its schema.
+func (f *Folder) ViewsAhead(table string) []ViewAhead {
+	_, name, ok := strings.Cut(table, ".")
+	if !ok {
+		name = table
+	}
+	live := map[string]bool{}
+	var out []ViewAhead
+	for i, mf := range f.Files {
+		for _, m := range mf.Markers {
+			if m.Table != table {
+				continue
+			}
+			switch m.Op {
+			case OpCreate, OpDefault, OpLegacy:
+				live[m.Name] = true
+			case OpDetach, OpArchive, OpDrop, OpPurge:
+				delete(live, m.Name)
+			}
+		}
+		for _, v := range mf.Views {
+			if !strings.EqualFold(v.Name, name) {
+				continue
+			}
+			va := ViewAhead{File: mf, View: v}
+			for _, p := range v.Members {
+				if !live[p] {
+					va.Missing = append(va.Missing, p)
+				}
+			}
+			if len(va.Missing) == 0 {
+				continue
+			}
+		later:
+			for _, lf := range f.Files[i+1:] {
+				for _, m := range lf.Markers {
+					if m.Table == table && (m.Op == OpCreate || m.Op == OpDefault) && slices.Contains(va.Missing, m.Name) {
+						va.CreatedBy = lf.Name
+						break later
+					}
+				}
+			}
+			out = append(out, va)
+		}
+	}
+	return out
 }
 
 func parseMarker(s string) (Marker, error) {

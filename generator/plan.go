@@ -89,6 +89,15 @@ func (s *step) kind() stepKind {
 // folder shows is an [*spec.Error].
 func BuildPlan(sp *spec.Spec, mig *folder.Folder, asOf calendar.Date) (*Plan, error) {
 	plan := &Plan{Spec: sp, Folder: mig, AsOf: asOf}
+	for i := range sp.Tables {
+		// A file after a deleted creation file: a new creation file would
+		// sort after it, and the view it writes would name tables that do
+		// not exist until then.
+		if vas := mig.ViewsAhead(sp.Tables[i].FullName()); len(vas) > 0 {
+			msg, fix := vas[0].Explain(sp.Tables[i].FullName())
+			return nil, &spec.Error{File: vas[0].File.Path, Line: vas[0].View.Line, Column: 1, Msg: msg, Fix: fix}
+		}
+	}
 	var steps []step
 	for i := range sp.Tables {
 		s, err := planTable(sp, mig, &sp.Tables[i], asOf)

@@ -62,14 +62,14 @@ func pgDatabase(t *testing.T) *sql.DB {
 func TestPostgresRefusesAParentUnlikeTheSpec(t *testing.T) {
 	for _, c := range []struct{ name, spec, ddl, want string }{
 		{"key type", "    key_type: date\n", "CREATE TABLE ev (ts timestamptz NOT NULL) PARTITION BY RANGE (ts)",
-			"partgen: ev must be PARTITION BY RANGE (ts) with ts of type date, but it is PARTITION BY RANGE (ts) with ts of type timestamp with time zone. Fix: correct key: or key_type: for ev in partgen.yaml (or the table), delete this file and run partgen generate again"},
+			"partgen: ev must be PARTITION BY RANGE (ts) with ts of type date, but it is PARTITION BY RANGE (ts) with ts of type timestamp with time zone. Fix: correct key: or key_type: for ev in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again"},
 		{"key column", "", "CREATE TABLE ev (ts timestamptz NOT NULL, at timestamptz) PARTITION BY RANGE (at)",
 			"but it is PARTITION BY RANGE (at) with at of type timestamp with time zone. Fix: correct key:"},
 		{"expression key", "", "CREATE TABLE ev (ts timestamp NOT NULL) PARTITION BY RANGE ((ts + interval '1 day'))",
 			"but it is PARTITION BY RANGE (((ts + '1 day'::interval))). Fix:"},
 		{"not partitioned", "", "CREATE TABLE ev (ts timestamptz NOT NULL)", "but it is not partitioned. Fix:"},
 		{"missing", "", "CREATE TABLE events (ts timestamptz NOT NULL) PARTITION BY RANGE (ts)",
-			"partgen: table ev does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again"},
+			"partgen: table ev does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sp := "version: 1\ndialect: postgres\nmigrations: .\ntables:\n  - name: ev\n    key: ts\n    interval: month\n    premake: 1\n" + c.spec

@@ -76,6 +76,7 @@ const (
 	CodePending          Code = "pending_migration" // info: a folder migration the database has not applied
 	CodeOutOfOrder       Code = "out_of_order"      // warning: goose would refuse a pending migration
 	CodeEdited           Code = "edited"            // check: a partgen file no longer matches its checksum
+	CodeViewAhead        Code = "view_ahead"        // check: a SQLite partgen file's view names a partition no earlier file creates
 	CodeFolderUnread     Code = "folder_unread"     // warning: status could not read the spec's goose folder
 )
 

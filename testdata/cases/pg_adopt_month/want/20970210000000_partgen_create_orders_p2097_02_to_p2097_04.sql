@@ -16,7 +16,7 @@
 -- partgen:partition op=create table=orders name=orders_p2097_02 from=2097-02-01T00:00:00Z to=2097-03-01T00:00:00Z
 -- partgen:partition op=create table=orders name=orders_p2097_03 from=2097-03-01T00:00:00Z to=2097-04-01T00:00:00Z
 -- partgen:partition op=create table=orders name=orders_p2097_04 from=2097-04-01T00:00:00Z to=2097-05-01T00:00:00Z
--- partgen:checksum sha256=5cf0b44870f830bbb8b807e7a3466271cffab557c5d944d712fb1af04d2f0950
+-- partgen:checksum sha256=a94c7babca692839d35be8ba05ddf4355c6178322d9604e6f44635075dc1db22
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -38,7 +38,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"orders"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table orders does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table orders does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -50,7 +50,7 @@ BEGIN
      WHERE pt.partrelid = '"orders"'::regclass;
     IF found IS DISTINCT FROM 'r 1 placed_at timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: orders must be PARTITION BY RANGE (placed_at) with placed_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for orders in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: orders must be PARTITION BY RANGE (placed_at) with placed_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for orders in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -69,7 +69,7 @@ BEGIN
     IF found IS DISTINCT FROM
         'tablespace default, logged, replica identity using index orders_pkey, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of orders the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of orders the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity using index orders_pkey, access method default', found;
     END IF;
 END

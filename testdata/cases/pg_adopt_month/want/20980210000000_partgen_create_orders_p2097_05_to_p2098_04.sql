@@ -25,7 +25,7 @@
 -- partgen:partition op=create table=orders name=orders_p2098_02 from=2098-02-01T00:00:00Z to=2098-03-01T00:00:00Z
 -- partgen:partition op=create table=orders name=orders_p2098_03 from=2098-03-01T00:00:00Z to=2098-04-01T00:00:00Z
 -- partgen:partition op=create table=orders name=orders_p2098_04 from=2098-04-01T00:00:00Z to=2098-05-01T00:00:00Z
--- partgen:checksum sha256=8e5aefee2eb010712d3ee85acdc5d706084dca0de160a96c37c28eef15ae682a
+-- partgen:checksum sha256=6a3684eca0b3362b27ae237dccbba041fed72d41182d0793dee33d320f0c6dd9
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -47,7 +47,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"orders"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table orders does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table orders does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -59,7 +59,7 @@ BEGIN
      WHERE pt.partrelid = '"orders"'::regclass;
     IF found IS DISTINCT FROM 'r 1 placed_at timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: orders must be PARTITION BY RANGE (placed_at) with placed_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for orders in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: orders must be PARTITION BY RANGE (placed_at) with placed_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for orders in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -78,7 +78,7 @@ BEGIN
     IF found IS DISTINCT FROM
         'tablespace default, logged, replica identity using index orders_pkey, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of orders the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of orders the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity using index orders_pkey, access method default', found;
     END IF;
 END

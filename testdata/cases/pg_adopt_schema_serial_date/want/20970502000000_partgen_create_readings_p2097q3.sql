@@ -15,7 +15,7 @@
 --
 -- partgen:as-of 2097-05-02
 -- partgen:partition op=create table=app.readings name=readings_p2097q3 from=2097-07-01T00:00:00+02:00 to=2097-10-01T00:00:00+02:00
--- partgen:checksum sha256=b59b841021402f7f1f044b7e5cf5b1f76f7d1b76b10d887c4a69672645d9b259
+-- partgen:checksum sha256=7d6c55c23d9cef1af7a659663bf575de10c961a77f1abbf6666dd4d49b3ff240
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -38,7 +38,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"app"."readings"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table app.readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table app.readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -50,7 +50,7 @@ BEGIN
      WHERE pt.partrelid = '"app"."readings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 day date' THEN
         RAISE EXCEPTION
-            'partgen: app.readings must be PARTITION BY RANGE (day) with day of type date, but it is %. Fix: correct key: or key_type: for app.readings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: app.readings must be PARTITION BY RANGE (day) with day of type date, but it is %. Fix: correct key: or key_type: for app.readings in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -68,7 +68,7 @@ BEGIN
      WHERE c.oid = '"app"."readings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity full, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of app.readings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of app.readings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity full, access method default', found;
     END IF;
 END
@@ -109,7 +109,7 @@ BEGIN
     WHERE "day" >= '2097-07-01'::date AND "day" < '2097-10-01'::date;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition readings_default holds % row(s) of app.readings in the range of readings_p2097q3 [2097-07-01 00:00:00+02, 2097-10-01 00:00:00+02), keys % to %. Fix: move those rows out of readings_default, or set on_default_rows: move for app.readings in partgen.yaml, delete this file and run partgen generate again',
+            'partgen: the default partition readings_default holds % row(s) of app.readings in the range of readings_p2097q3 [2097-07-01 00:00:00+02, 2097-10-01 00:00:00+02), keys % to %. Fix: move those rows out of readings_default, or set on_default_rows: move for app.readings in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "app"."readings" ATTACH PARTITION "app"."readings_p2097q3"

@@ -22,7 +22,7 @@
 -- partgen:partition op=create table=pings name=pings_p2026_12_17 from=2026-12-17T00:00:00+01:00 to=2026-12-18T00:00:00+01:00
 -- partgen:partition op=create table=pings name=pings_p2026_12_18 from=2026-12-18T00:00:00+01:00 to=2026-12-19T00:00:00+01:00
 -- partgen:partition op=create table=pings name=pings_p2026_12_19 from=2026-12-19T00:00:00+01:00 to=2026-12-20T00:00:00+01:00
--- partgen:checksum sha256=b9ad30c66cf646005f15b38fe5ec563e0e3aa87038eca42e492f2dab3af6c9fa
+-- partgen:checksum sha256=eb239edf82bfc1f3356b2e7ce084c666ce10540fd1a53661b112d45aca24ec72
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -44,7 +44,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"pings"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -56,7 +56,7 @@ BEGIN
      WHERE pt.partrelid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 at timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -74,7 +74,7 @@ BEGIN
      WHERE c.oid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

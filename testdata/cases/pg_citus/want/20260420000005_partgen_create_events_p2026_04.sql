@@ -16,7 +16,7 @@
 --
 -- partgen:as-of 2026-04-20
 -- partgen:partition op=create table=events name=events_p2026_04 from=2026-04-01T00:00:00Z to=2026-05-01T00:00:00Z
--- partgen:checksum sha256=1f630ccd0490d7910edc448af5fae288863192c2f03852e33f4bea3adeba52c1
+-- partgen:checksum sha256=d6591d23f4eb4fba9f27cebf7faf488b8530a946ee024502a4807dc2f1e1cdc1
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -41,7 +41,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"events"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -53,7 +53,7 @@ BEGIN
      WHERE pt.partrelid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -71,7 +71,7 @@ BEGIN
      WHERE c.oid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

@@ -15,7 +15,7 @@
 -- partgen:as-of 2026-01-15
 -- partgen:partition op=create table=local_notes name=local_notes_p2026_01 from=2026-01-01T00:00:00Z to=2026-02-01T00:00:00Z
 -- partgen:partition op=create table=local_notes name=local_notes_p2026_02 from=2026-02-01T00:00:00Z to=2026-03-01T00:00:00Z
--- partgen:checksum sha256=712a8a64f95d40b3d29b957d918a35046e9869f8585a56a5608d93c557f4c2e9
+-- partgen:checksum sha256=7648e48c48da798eebcc2212100794fd1edf7cbdf4d1ff693a56100bc4de045c
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -38,7 +38,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"local_notes"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table local_notes does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table local_notes does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -50,7 +50,7 @@ BEGIN
      WHERE pt.partrelid = '"local_notes"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: local_notes must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for local_notes in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: local_notes must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for local_notes in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -68,7 +68,7 @@ BEGIN
      WHERE c.oid = '"local_notes"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of local_notes the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of local_notes the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

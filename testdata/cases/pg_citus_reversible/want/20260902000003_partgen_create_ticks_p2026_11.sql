@@ -17,7 +17,7 @@
 --
 -- partgen:as-of 2026-09-02
 -- partgen:partition op=create table=ticks name=ticks_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
--- partgen:checksum sha256=9f24f2c76eac962b7b36804b0b2e086092f084716c0f924e5d10ed63f1ace2c6
+-- partgen:checksum sha256=a2f803f184024c1db801654d71b6f095db666f904ad74979d2d3d585eb17bbf6
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -42,7 +42,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"ticks"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table ticks does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table ticks does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -54,7 +54,7 @@ BEGIN
      WHERE pt.partrelid = '"ticks"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: ticks must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for ticks in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: ticks must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for ticks in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -72,7 +72,7 @@ BEGIN
      WHERE c.oid = '"ticks"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of ticks the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of ticks the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

@@ -17,7 +17,7 @@
 -- partgen:partition op=create table=local_notes name=local_notes_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=create table=local_notes name=local_notes_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=local_notes name=local_notes_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=f0d91e95db56c1404b18a49d88d74a98fd1a41e9ea602e9e8cb6639d4e10ecf9
+-- partgen:checksum sha256=81a94292e1dab8fd5fa07b81dba4ebfc499ecc25aeaec58785d39f57d921f3ca
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -40,7 +40,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"local_notes"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table local_notes does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table local_notes does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -52,7 +52,7 @@ BEGIN
      WHERE pt.partrelid = '"local_notes"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: local_notes must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for local_notes in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: local_notes must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for local_notes in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -70,7 +70,7 @@ BEGIN
      WHERE c.oid = '"local_notes"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of local_notes the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of local_notes the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

@@ -15,7 +15,7 @@
 -- partgen:partition op=create table=events name=events_p2026_11_26 from=2026-11-26T00:00:00Z to=2026-11-27T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_11_27 from=2026-11-27T00:00:00Z to=2026-11-28T00:00:00Z
 -- partgen:partition op=create table=events name=events_p2026_11_28 from=2026-11-28T00:00:00Z to=2026-11-29T00:00:00Z
--- partgen:checksum sha256=c87cbafab0171a26f28e94687283ee9b9c284687cd7b5947e3e2e05673685c3c
+-- partgen:checksum sha256=0cf928f3c14f9c28cdb3ae9d47126e5f48626c08b131476eec0df9faaad3582d
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -37,7 +37,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"events"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -49,7 +49,7 @@ BEGIN
      WHERE pt.partrelid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts date' THEN
         RAISE EXCEPTION
-            'partgen: events must be PARTITION BY RANGE (ts) with ts of type date, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: events must be PARTITION BY RANGE (ts) with ts of type date, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -67,7 +67,7 @@ BEGIN
      WHERE c.oid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

@@ -16,7 +16,7 @@
 -- partgen:partition op=create table=visits name=visits_p2026_09_05 from=2026-09-05T00:00:00-04:00 to=2026-09-06T01:00:00-03:00
 -- partgen:partition op=create table=visits name=visits_p2026_09_06 from=2026-09-06T01:00:00-03:00 to=2026-09-07T00:00:00-03:00
 -- partgen:partition op=create table=visits name=visits_p2026_09_07 from=2026-09-07T00:00:00-03:00 to=2026-09-08T00:00:00-03:00
--- partgen:checksum sha256=9b6666fe124676a957f2efed3615e8d9de1728d3d79782b38fb136d37888d35d
+-- partgen:checksum sha256=e9e1ff167d16433f14fa105ef847388b4764bcb9dc8b924361f88ce044af59d1
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -38,7 +38,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"visits"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table visits does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table visits does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -50,7 +50,7 @@ BEGIN
      WHERE pt.partrelid = '"visits"'::regclass;
     IF found IS DISTINCT FROM 'r 1 visited_at timestamp without time zone' THEN
         RAISE EXCEPTION
-            'partgen: visits must be PARTITION BY RANGE (visited_at) with visited_at of type timestamp without time zone, but it is %. Fix: correct key: or key_type: for visits in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: visits must be PARTITION BY RANGE (visited_at) with visited_at of type timestamp without time zone, but it is %. Fix: correct key: or key_type: for visits in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -68,7 +68,7 @@ BEGIN
      WHERE c.oid = '"visits"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of visits the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of visits the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

@@ -17,7 +17,7 @@
 -- partgen:partition op=default table=readings name=readings_default
 -- partgen:partition op=create table=readings name=readings_p2026_11 from=2026-11-01T00:00:00+01:00 to=2026-12-01T00:00:00+01:00
 -- partgen:partition op=create table=readings name=readings_p2026_12 from=2026-12-01T00:00:00+01:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=0a014809266d95ed33d59e0449543f9510c3f38f5c1d22ef7a7ff96295f5937d
+-- partgen:checksum sha256=7f744121e8b8819484bf9dfbf3d3e1f63b349314e5c89133330a36d127de1f11
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -39,7 +39,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"readings"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -51,7 +51,7 @@ BEGIN
      WHERE pt.partrelid = '"readings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 taken_at timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: readings must be PARTITION BY RANGE (taken_at) with taken_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for readings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: readings must be PARTITION BY RANGE (taken_at) with taken_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for readings in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -69,7 +69,7 @@ BEGIN
      WHERE c.oid = '"readings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of readings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of readings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

@@ -16,7 +16,7 @@
 -- partgen:as-of 2027-01-10
 -- partgen:partition op=create table=readings name=readings_p2027_01 from=2027-01-01T00:00:00+01:00 to=2027-02-01T00:00:00+01:00
 -- partgen:partition op=create table=readings name=readings_p2027_02 from=2027-02-01T00:00:00+01:00 to=2027-03-01T00:00:00+01:00
--- partgen:checksum sha256=fc78517e6271eb26a21d0020114528b26c8f630f4f3e568c8847226452322e85
+-- partgen:checksum sha256=cab82a60591bed6062311a00cd2860e3da47396c36b7710e762ef62e6cf9f785
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -38,7 +38,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"readings"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table readings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -50,7 +50,7 @@ BEGIN
      WHERE pt.partrelid = '"readings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 taken_at timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: readings must be PARTITION BY RANGE (taken_at) with taken_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for readings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: readings must be PARTITION BY RANGE (taken_at) with taken_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for readings in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -68,7 +68,7 @@ BEGIN
      WHERE c.oid = '"readings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of readings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of readings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

@@ -18,7 +18,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_08 from=2026-08-01T00:00:00Z to=2026-09-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_09 from=2026-09-01T00:00:00Z to=2026-10-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_10 from=2026-10-01T00:00:00Z to=2026-11-01T00:00:00Z
--- partgen:checksum sha256=3c11e0104d82b2a5307647d03fee19fbc018487f49c5fa19a0448ab81b560f5a
+-- partgen:checksum sha256=2a176595271a77af777f7e0619eb184572d00be0ee689279d70fefbf9f9e1f1f
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -40,7 +40,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"sessions"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -52,7 +52,7 @@ BEGIN
      WHERE pt.partrelid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'r 1 started_at timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -70,7 +70,7 @@ BEGIN
      WHERE c.oid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

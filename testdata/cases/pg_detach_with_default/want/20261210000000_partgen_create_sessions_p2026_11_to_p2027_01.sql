@@ -17,7 +17,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=43db1c464abbc5c26bf303d1f032d64c8a6165589c19b36b30c91817ea8440ad
+-- partgen:checksum sha256=f345bfa74e342c2b5f693f61791c8f2186ebdffb016d0c1d59734bb8dea1cd00
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -39,7 +39,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"sessions"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -51,7 +51,7 @@ BEGIN
      WHERE pt.partrelid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'r 1 started_at timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -69,7 +69,7 @@ BEGIN
      WHERE c.oid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
@@ -111,7 +111,7 @@ BEGIN
         '2026-12-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_11 [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and run partgen generate again',
+            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_11 [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_11"
@@ -152,7 +152,7 @@ BEGIN
         '2027-01-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_12 [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and run partgen generate again',
+            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_12 [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_12"
@@ -193,7 +193,7 @@ BEGIN
         '2027-02-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and run partgen generate again',
+            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2027_01"

@@ -16,7 +16,7 @@
 -- partgen:partition op=create table=pings name=pings_p2025_06_04 from=2025-06-04T00:00:00+02:00 to=2025-06-05T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_06_05 from=2025-06-05T00:00:00+02:00 to=2025-06-06T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025_06_06 from=2025-06-06T00:00:00+02:00 to=2025-06-07T00:00:00+02:00
--- partgen:checksum sha256=601e1ab2729ceb38685f5970d74977c071d4d7d3bc038bbcd49814acf8190bad
+-- partgen:checksum sha256=ac195ce3c647ebd359f79a8de2204dbcce96ec4009f144aff0d59b33563d08e5
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -38,7 +38,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"pings"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -50,7 +50,7 @@ BEGIN
      WHERE pt.partrelid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 at timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -68,7 +68,7 @@ BEGIN
      WHERE c.oid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

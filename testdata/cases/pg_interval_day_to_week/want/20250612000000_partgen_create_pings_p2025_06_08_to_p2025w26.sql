@@ -19,7 +19,7 @@
 -- partgen:partition op=create table=pings name=pings_p2025w24 from=2025-06-09T00:00:00+02:00 to=2025-06-16T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025w25 from=2025-06-16T00:00:00+02:00 to=2025-06-23T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025w26 from=2025-06-23T00:00:00+02:00 to=2025-06-30T00:00:00+02:00
--- partgen:checksum sha256=cda1d027968fb8e1817d4f5e800b3ccc00989ca63a9c8a8f189aeaf99aa4fa8b
+-- partgen:checksum sha256=322566d39d7fe587703075d76f6912e8aa6abf1f3690c991a3195716dc1d7cda
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -41,7 +41,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"pings"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -53,7 +53,7 @@ BEGIN
      WHERE pt.partrelid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 at timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -71,7 +71,7 @@ BEGIN
      WHERE c.oid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

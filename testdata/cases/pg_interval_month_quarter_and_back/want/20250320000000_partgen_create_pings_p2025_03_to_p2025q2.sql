@@ -17,7 +17,7 @@
 -- partgen:as-of 2025-03-20
 -- partgen:partition op=create table=pings name=pings_p2025_03 from=2025-03-01T00:00:00+01:00 to=2025-04-01T00:00:00+02:00
 -- partgen:partition op=create table=pings name=pings_p2025q2 from=2025-04-01T00:00:00+02:00 to=2025-07-01T00:00:00+02:00
--- partgen:checksum sha256=d659bcfaa4b6ef9a30a7acb78ae0381929df50a1e0d2e6535652de4b8dfca0e3
+-- partgen:checksum sha256=97b074107c73b31650f1b617caaab5e76a4545d64ff85e754a252aaffb413a2a
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -39,7 +39,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"pings"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table pings does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -51,7 +51,7 @@ BEGIN
      WHERE pt.partrelid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'r 1 at timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: pings must be PARTITION BY RANGE (at) with at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for pings in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -69,7 +69,7 @@ BEGIN
      WHERE c.oid = '"pings"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of pings the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

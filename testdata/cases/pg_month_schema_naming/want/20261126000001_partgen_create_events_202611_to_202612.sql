@@ -14,7 +14,7 @@
 -- partgen:as-of 2026-11-26
 -- partgen:partition op=create table=ticks.events name=events_202611 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=ticks.events name=events_202612 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=22302a21f2a804dd367cdbad3f15718f345ce698f24fbe20d0a9c38eacecedb1
+-- partgen:checksum sha256=9a62f353fb6f03503e0a8b6fd0a6bfb0d2026846f52003f8b67c5eb64f1fe88f
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -37,7 +37,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"ticks"."events"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table ticks.events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table ticks.events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -49,7 +49,7 @@ BEGIN
      WHERE pt.partrelid = '"ticks"."events"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: ticks.events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for ticks.events in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: ticks.events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for ticks.events in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -67,7 +67,7 @@ BEGIN
      WHERE c.oid = '"ticks"."events"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of ticks.events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of ticks.events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

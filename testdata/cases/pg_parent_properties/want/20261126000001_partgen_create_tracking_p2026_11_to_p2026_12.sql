@@ -17,7 +17,7 @@
 -- partgen:partition op=default table=tracking name=tracking_default
 -- partgen:partition op=create table=tracking name=tracking_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=tracking name=tracking_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
--- partgen:checksum sha256=a07ed42a0c420759036fb3aad8f422da2517bb47b3df2b065ce0a63fbbb8b9c7
+-- partgen:checksum sha256=b0d73783eb6b4bb375041bdfe90171af2fb8a2a7c8bb3556e91f743574d6ad0b
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -39,7 +39,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"tracking"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table tracking does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table tracking does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -51,7 +51,7 @@ BEGIN
      WHERE pt.partrelid = '"tracking"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: tracking must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for tracking in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: tracking must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for tracking in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -71,7 +71,7 @@ BEGIN
         'tablespace partgen_case_slow_disk, logged, replica identity using index tracking_id_ts_key, access method default'
         THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of tracking the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of tracking the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace partgen_case_slow_disk, logged, replica identity using index tracking_id_ts_key, access method default',
             found;
     END IF;

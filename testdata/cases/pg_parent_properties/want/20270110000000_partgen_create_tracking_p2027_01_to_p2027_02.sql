@@ -16,7 +16,7 @@
 -- partgen:as-of 2027-01-10
 -- partgen:partition op=create table=tracking name=tracking_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=tracking name=tracking_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=415c5d3d52b4e974848732c7407464c6ae61c8610b9a165f0aeaa9a766c16161
+-- partgen:checksum sha256=3997cfca5eb58ad5f44bec3e11d8c5d8eefc6b92c1a092ce7f2d171f546dd8e2
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -38,7 +38,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"tracking"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table tracking does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table tracking does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -50,7 +50,7 @@ BEGIN
      WHERE pt.partrelid = '"tracking"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: tracking must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for tracking in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: tracking must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for tracking in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -70,7 +70,7 @@ BEGIN
         'tablespace partgen_case_slow_disk, logged, replica identity using index tracking_id_ts_key, access method default'
         THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of tracking the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of tracking the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace partgen_case_slow_disk, logged, replica identity using index tracking_id_ts_key, access method default',
             found;
     END IF;
@@ -114,7 +114,7 @@ BEGIN
     WHERE "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" < '2027-02-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: move those rows out of tracking_default, or set on_default_rows: move for tracking in partgen.yaml, delete this file and run partgen generate again',
+            'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: move those rows out of tracking_default, or set on_default_rows: move for tracking in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2027_01"
@@ -156,7 +156,7 @@ BEGIN
     WHERE "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" < '2027-03-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_02 [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00), keys % to %. Fix: move those rows out of tracking_default, or set on_default_rows: move for tracking in partgen.yaml, delete this file and run partgen generate again',
+            'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_02 [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00), keys % to %. Fix: move those rows out of tracking_default, or set on_default_rows: move for tracking in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2027_02"

@@ -18,7 +18,7 @@
 -- partgen:partition op=create table=events name=events_p2027q2 from=2027-04-01T00:00:00+11:00 to=2027-07-01T00:00:00+10:30
 -- partgen:partition op=create table=events name=events_p2027q3 from=2027-07-01T00:00:00+10:30 to=2027-10-01T00:00:00+10:30
 -- partgen:partition op=create table=events name=events_p2027q4 from=2027-10-01T00:00:00+10:30 to=2028-01-01T00:00:00+11:00
--- partgen:checksum sha256=75710497a0e0f7c9d845fca93510d1fe9aa1d5e19f95afd4ff584ca07a650ffc
+-- partgen:checksum sha256=7ba8dd35bc8ed9d1c0efdb4ccf32a0992a2fb05718cad193f7ddad9770a9c0f0
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -40,7 +40,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"events"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -52,7 +52,7 @@ BEGIN
      WHERE pt.partrelid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -70,7 +70,7 @@ BEGIN
      WHERE c.oid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

@@ -16,7 +16,7 @@
 -- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=alerts name=alerts_p2026q3 from=2026-07-01T00:00:00+02:00 to=2026-10-01T00:00:00+02:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q4 from=2026-10-01T00:00:00+02:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=2d7633011e3151f9629a3519f3149baea625ad68e392bea108315b39ddd82890
+-- partgen:checksum sha256=5164891f3e5c4c9bf045ae23835fdb4233810f0a1d34adc48d60dd4375182992
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -38,7 +38,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"alerts"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table alerts does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table alerts does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -50,7 +50,7 @@ BEGIN
      WHERE pt.partrelid = '"alerts"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: alerts must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alerts in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: alerts must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alerts in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -68,7 +68,7 @@ BEGIN
      WHERE c.oid = '"alerts"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of alerts the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of alerts the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
@@ -109,7 +109,7 @@ BEGIN
     WHERE "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" < '2026-10-01 00:00:00+02'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q3 [2026-07-01 00:00:00+02, 2026-10-01 00:00:00+02), keys % to %. Fix: move those rows out of alerts_default, or set on_default_rows: move for alerts in partgen.yaml, delete this file and run partgen generate again',
+            'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q3 [2026-07-01 00:00:00+02, 2026-10-01 00:00:00+02), keys % to %. Fix: move those rows out of alerts_default, or set on_default_rows: move for alerts in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q3"
@@ -149,7 +149,7 @@ BEGIN
     WHERE "ts" >= '2026-10-01 00:00:00+02'::timestamptz AND "ts" < '2027-01-01 00:00:00+01'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q4 [2026-10-01 00:00:00+02, 2027-01-01 00:00:00+01), keys % to %. Fix: move those rows out of alerts_default, or set on_default_rows: move for alerts in partgen.yaml, delete this file and run partgen generate again',
+            'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q4 [2026-10-01 00:00:00+02, 2027-01-01 00:00:00+01), keys % to %. Fix: move those rows out of alerts_default, or set on_default_rows: move for alerts in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q4"

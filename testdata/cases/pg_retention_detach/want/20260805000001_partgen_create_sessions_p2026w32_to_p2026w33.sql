@@ -15,7 +15,7 @@
 -- partgen:as-of 2026-08-05
 -- partgen:partition op=create table=sessions name=sessions_p2026w32 from=2026-08-03T00:00:00+05:30 to=2026-08-10T00:00:00+05:30
 -- partgen:partition op=create table=sessions name=sessions_p2026w33 from=2026-08-10T00:00:00+05:30 to=2026-08-17T00:00:00+05:30
--- partgen:checksum sha256=29583b297384f5ab439402f909209808f82b60ea3da9eadd255d9e39816731a8
+-- partgen:checksum sha256=ff872f3dfbc1dda6d33c13448c4137140032d4feea76fc6b79be377e38f9e044
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -37,7 +37,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"sessions"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -49,7 +49,7 @@ BEGIN
      WHERE pt.partrelid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'r 1 started_at timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -67,7 +67,7 @@ BEGIN
      WHERE c.oid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

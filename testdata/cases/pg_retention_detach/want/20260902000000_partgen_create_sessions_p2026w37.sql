@@ -14,7 +14,7 @@
 --
 -- partgen:as-of 2026-09-02
 -- partgen:partition op=create table=sessions name=sessions_p2026w37 from=2026-09-07T00:00:00+05:30 to=2026-09-14T00:00:00+05:30
--- partgen:checksum sha256=9fb89c1eb77516842bf74744217e9e804c0d7746e1315b894469572c7aae66e2
+-- partgen:checksum sha256=e2cbcd8afae0166a5237cd45be5dd14cc6a0daa3901a6a54c87a35e841b035be
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -36,7 +36,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"sessions"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table sessions does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -48,7 +48,7 @@ BEGIN
      WHERE pt.partrelid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'r 1 started_at timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: sessions must be PARTITION BY RANGE (started_at) with started_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for sessions in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -66,7 +66,7 @@ BEGIN
      WHERE c.oid = '"sessions"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of sessions the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

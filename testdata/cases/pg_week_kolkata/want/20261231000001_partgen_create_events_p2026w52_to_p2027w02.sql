@@ -16,7 +16,7 @@
 -- partgen:partition op=create table=events name=events_p2026w53 from=2026-12-28T00:00:00+05:30 to=2027-01-04T00:00:00+05:30
 -- partgen:partition op=create table=events name=events_p2027w01 from=2027-01-04T00:00:00+05:30 to=2027-01-11T00:00:00+05:30
 -- partgen:partition op=create table=events name=events_p2027w02 from=2027-01-11T00:00:00+05:30 to=2027-01-18T00:00:00+05:30
--- partgen:checksum sha256=2e752f3ebc19b36a2c4c8bc46da6877b66e659528486c5b324dad895efa8b3c1
+-- partgen:checksum sha256=19c7a68348ce4afac8b9bd41fd6c9da19e1983d57088c46d6661bbca05dc4968
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -38,7 +38,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"events"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table events does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -50,7 +50,7 @@ BEGIN
      WHERE pt.partrelid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: events must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for events in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -68,7 +68,7 @@ BEGIN
      WHERE c.oid = '"events"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of events the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
