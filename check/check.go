@@ -146,9 +146,33 @@ func tableProblems(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calend
 	if !rw.Covered {
 		code, sev = rules.CodeRunwayExhausted, rules.SevCritical
 	}
+	fix := fmt.Sprintf("run partgen generate --config %s --as-of %s and commit the new file", Rel(sp.File), asOf)
+	if newest := newestAsOf(mig, key); newest != nil && asOf.Before(*newest) {
+		// generate writes nothing for a date older than the folder's: the
+		// retention of the newer date retired what is missing here.
+		fix = fmt.Sprintf("the folder's partgen files for %s were generated as of %s, after %s, and generate writes nothing for an earlier date (retention as of %s may have retired what is missing here); check as of %s or later (partgen check --as-of %s)", key, newest, asOf, newest, newest, newest)
+	}
 	return append(out, rules.Problem{Severity: sev, Code: code, Table: key, File: where,
-		Message: fmt.Sprintf("%s has %d whole %s(s) of partitions after %s, fewer than %d: %s; run partgen generate --config %s --as-of %s and commit the new file",
-			key, rw.Periods, t.Interval, calendar.Label(t.Interval, current, loc), n, reach, Rel(sp.File), asOf)})
+		Message: fmt.Sprintf("%s has %d whole %s(s) of partitions after %s, fewer than %d: %s; %s",
+			key, rw.Periods, t.Interval, calendar.Label(t.Interval, current, loc), n, reach, fix)})
+}
+
+// newestAsOf is the latest as-of date of the partgen files that name table,
+// nil when none records one.
+func newestAsOf(mig *folder.Folder, table string) *calendar.Date {
+	var newest *calendar.Date
+	for _, mf := range mig.Files {
+		if mf.AsOf == nil || (newest != nil && !newest.Before(*mf.AsOf)) {
+			continue
+		}
+		for _, m := range mf.Markers {
+			if m.Table == table {
+				newest = mf.AsOf
+				break
+			}
+		}
+	}
+	return newest
 }
 
 // order flags partgen files that base does not have and whose version is

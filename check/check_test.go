@@ -141,3 +141,30 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// From two new users' trials: checked for a date older than the one the
+// folder was generated for, a runway that retention of the newer date
+// retired is not fixed by generating for the older date (generate writes
+// nothing then), and check says so instead of advising it.
+func TestRunwayOfAnOlderDate(t *testing.T) {
+	dir := t.TempDir()
+	copyCase(t, "pg_retention", dir)
+	r := run(t, dir, "2026-02-10", check.Options{Runway: -1})
+	var found bool
+	for _, p := range r.Problems {
+		if p.Table != "events" || p.Code != rules.CodeRunwayExhausted {
+			continue
+		}
+		found = true
+		if strings.Contains(p.Message, "--as-of 2026-02-10") || !strings.Contains(p.Message, "generated as of 2026-07-15, after 2026-02-10") ||
+			!strings.Contains(p.Message, "partgen check --as-of 2026-07-15") {
+			t.Errorf("message: %s", p.Message)
+		}
+	}
+	if !found {
+		t.Fatalf("no runway_exhausted for events: %+v", r.Problems)
+	}
+	if r := run(t, dir, "2026-07-15", check.Options{Runway: -1}); len(r.Problems) != 0 {
+		t.Errorf("as of the folder's date: %+v", r.Problems)
+	}
+}
