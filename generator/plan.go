@@ -58,6 +58,10 @@ type step struct {
 	after   []folder.PartitionState // attached range partitions after the file
 	why     []string                // the header's reasons
 	convert bool                    // SQLite: the table's first partgen file converts it
+	// retentionFloor: the file's first partition starts later than the
+	// spec asks because earlier periods are past retention (the instant
+	// they end at or before); zero otherwise.
+	retentionFloor time.Time
 	// hasDefault: the table has a default partition while the file runs
 	// (created by an earlier file, or by this one).
 	hasDefault bool
@@ -456,6 +460,9 @@ func createStep(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.
 		hasDefault: st.hasDefault || dflt,
 	}
 	s.why = createWhy(sp, t, asOf, st, missing)
+	if pastRetentionStart(t, st, missing) {
+		s.retentionFloor = st.cutoff
+	}
 	return s, true
 }
 
@@ -587,6 +594,12 @@ func removeAttached(a []folder.PartitionState, name string) []folder.PartitionSt
 	return out
 }
 
+// pastRetentionStart reports whether a table's first file starts later
+// than the spec asks because its first periods are already past retention.
+func pastRetentionStart(t *spec.Table, st *tableState, missing []folder.PartitionState) bool {
+	return t.Retention != nil && len(st.existing) == 0 && len(missing) > 0 && rules.PastRetention(st.first.Upper, st.cutoff)
+}
+
 func createWhy(sp *spec.Spec, t *spec.Table, asOf calendar.Date, st *tableState, missing []folder.PartitionState) []string {
 	loc := sp.Location
 	from := "the current period"
@@ -599,7 +612,7 @@ func createWhy(sp *spec.Spec, t *spec.Table, asOf calendar.Date, st *tableState,
 		fmt.Sprintf("through %s (premake: %d period(s) ahead), made from the calendar, never from the data.",
 			calendar.Label(t.Interval, st.last, loc), t.Premake),
 	}
-	if t.Retention != nil && len(st.existing) == 0 && len(missing) > 0 && rules.PastRetention(st.first.Upper, st.cutoff) {
+	if pastRetentionStart(t, st, missing) {
 		why = append(why, fmt.Sprintf("Periods ending at or before %s are past retention (keep %d) and are not created: this file starts at %s.",
 			calendar.FormatInstant(st.cutoff.In(loc)), t.Retention.Keep, calendar.Label(partitionInterval(t, missing[0].Period, loc), missing[0].Period, loc)))
 	}

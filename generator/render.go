@@ -94,8 +94,10 @@ type tmplData struct {
 	Before []tmplPart
 	After  []tmplPart
 	// Convert: the table's first partgen file, which converts an ordinary
-	// table (SQLite).
-	Convert bool
+	// table (SQLite). ConvertFix is what its refusal of a row outside every
+	// partition tells the user to change.
+	Convert    bool
+	ConvertFix string
 	// Def is what the engine read of the table from the folder (SQLite:
 	// *sqliteschema.Table); nil when it reads nothing.
 	Def any
@@ -245,6 +247,18 @@ func qualifiedBare(schema, name string) string {
 	return schema + "." + name
 }
 
+// convertFix is the fix a conversion gives for a row outside every
+// partition: an earlier start:, or, when retention is why the partitions
+// begin where they do, a larger keep: or deleting the rows retention would
+// drop; a default partition takes them either way.
+func convertFix(sp *spec.Spec, s *step) string {
+	if s.retentionFloor.IsZero() {
+		return "set an earlier start: or default_partition: true"
+	}
+	return fmt.Sprintf("the periods before %s are past retention (keep %d) and get no partition: raise keep: or delete those rows (a default partition would hold them for good: retention never reaches it)",
+		calendar.FormatInstant(s.retentionFloor.In(sp.Location)), s.table.Retention.Keep)
+}
+
 // render writes one step as a goose migration with its checksum.
 func (r *renderer) render(s *step, version int64) ([]byte, error) {
 	t := s.table
@@ -258,6 +272,7 @@ func (r *renderer) render(s *step, version int64) ([]byte, error) {
 		SpecFile:    filepath.Base(r.sp.File),
 		SpecValues:  specValues(r.sp, t),
 		Convert:     s.convert,
+		ConvertFix:  convertFix(r.sp, s),
 		KeyTypeName: dialect.PostgresTypeName(t.KeyType),
 		Title:       titleCase(purpose(r.sp, s)) + ".",
 		Why:         s.why,

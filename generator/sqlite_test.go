@@ -296,7 +296,8 @@ func TestSQLiteAdoptionRefusesRowsOutsideEveryPartition(t *testing.T) {
 	must(t, err)
 	w.generate("2026-11-26")
 	_, err = w.provider(db, goose.DialectSQLite3).Up(ctx)
-	if err == nil || !strings.Contains(err.Error(), "cannot convert market_data: a row's ts is NULL or outside every partition, which cover [2026-11-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00)") {
+	if err == nil || !strings.Contains(err.Error(), "cannot convert market_data: a row's ts is NULL or outside every partition, which cover [2026-11-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00)") ||
+		!strings.Contains(err.Error(), "set an earlier start: or default_partition: true") {
 		t.Fatalf("adoption with a row outside: err = %v", err)
 	}
 	if n := testdb.Count(t, db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'market_data'"); n != 1 {
@@ -304,6 +305,29 @@ func TestSQLiteAdoptionRefusesRowsOutsideEveryPartition(t *testing.T) {
 	}
 	if n := testdb.Count(t, db, "SELECT count(*) FROM market_data"); n != 2 {
 		t.Fatalf("market_data holds %d rows after the refused adoption, want 2", n)
+	}
+}
+
+// From a new user's trial: when start: is early enough and retention is
+// why the partitions begin later, the refusal says so (raise keep: or
+// delete the rows), not "set an earlier start:".
+func TestSQLiteConversionRefusalNamesRetention(t *testing.T) {
+	sp := strings.Replace(sqliteSpec, "    start: 2026-09-01\n", "    start: 2026-01-01\n    retention: {keep: 2, action: drop}\n", 1)
+	w := newWorkspace(t, sp, sqliteBase)
+	db, _ := testdb.SQLite(t)
+	ctx := context.Background()
+	_, err := w.provider(db, goose.DialectSQLite3).Up(ctx)
+	must(t, err)
+	_, err = db.Exec("INSERT INTO market_data (instrument_id, ts, price) VALUES (1, '2026-03-05 05:05:05+00:00', 1)")
+	must(t, err)
+	w.generate("2026-11-26")
+	_, err = w.provider(db, goose.DialectSQLite3).Up(ctx)
+	if err == nil || !strings.Contains(err.Error(), "the periods before 2026-09-01 00:00:00+00 are past retention (keep 2) and get no partition: raise keep: or delete those rows") ||
+		strings.Contains(err.Error(), "set an earlier start:") {
+		t.Fatalf("conversion with a row past retention: err = %v", err)
+	}
+	if n := testdb.Count(t, db, "SELECT count(*) FROM market_data"); n != 1 {
+		t.Fatalf("market_data holds %d rows after the refused conversion, want 1", n)
 	}
 }
 

@@ -16,7 +16,7 @@
 -- partgen:as-of 2026-01-15
 -- partgen:partition op=create table=events name=events_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
--- partgen:checksum sha256=6cad145d2c0676f42dc01427011cd240aa4bcc4470dbb08d3c34ff530ff27c52
+-- partgen:checksum sha256=c5c56c41e276902e48e7f85f80e05865fbc450807823c2a0dac93cb7a8300cd6
 
 -- +goose Up
 
@@ -67,7 +67,7 @@ CREATE TEMP TRIGGER partgen_guard_key_range BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'key_range'
 BEGIN
     SELECT RAISE(ABORT,
-        'partgen: cannot convert events: a row''s ts is NULL or outside every partition, which cover [2026-01-01 05:00:00+00:00, 2026-03-01 05:00:00+00:00); find it with SELECT * FROM "events" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 05:00:00'' AND datetime("ts") < ''2026-03-01 05:00:00'')); set an earlier start: or default_partition: true, delete this file and the partgen files after it that goose has not applied, then run partgen generate again');
+        'partgen: cannot convert events: a row''s ts is NULL or outside every partition, which cover [2026-01-01 05:00:00+00:00, 2026-03-01 05:00:00+00:00); find it with SELECT * FROM "events" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 05:00:00'' AND datetime("ts") < ''2026-03-01 05:00:00'')); set an earlier start: or default_partition: true; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
