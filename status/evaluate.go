@@ -237,7 +237,7 @@ func ruleAttached(e *tableEval) {
 					then = "the partgen file that creates their range moves them in (on_default_rows: move)"
 				}
 				e.add(rules.SevWarning, rules.CodeRowsInDefault, pf.name,
-					"the default partition %s holds %d row(s) that match no range partition: the runway or the start date is too short for them; %s", pf.name, n, then)
+					"the default partition %s holds %d row(s) that match no range partition. Rows past the runway: %s. Rows before the first partition (earlier than start:, or past retention) stay: no partgen file creates their range; delete them, or set an earlier start: or a larger keep:", pf.name, n, then)
 			}
 		case pf.legacy && e.legacy(pf.name):
 			p.State, p.Bound = StateLegacy, ""

@@ -2,6 +2,7 @@ package status_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,6 +120,15 @@ func checkFigures(t *testing.T, r *status.Report, exactWanted bool) {
 	// The one row in the default partition is the only finding.
 	if got := codes(r, rules.SevInfo); len(got) != 1 || got["alert_log:"+string(rules.CodeRowsInDefault)] != 1 {
 		t.Errorf("problems %v, want only alert_log:rows_in_default", r.Problems)
+	}
+	// Both causes are named: rows past the runway wait for the file that
+	// creates their range; rows before the first partition (before start:
+	// or past retention) stay, since no file will create theirs.
+	for _, p := range r.Problems {
+		if p.Code == rules.CodeRowsInDefault && (!strings.Contains(p.Message, "Rows past the runway: the partgen file that creates their range moves them in") ||
+			!strings.Contains(p.Message, "Rows before the first partition (earlier than start:, or past retention) stay")) {
+			t.Errorf("rows_in_default: %s", p.Message)
+		}
 	}
 	if r.Health != rules.Warning {
 		t.Errorf("health %s, want warning", r.Health)
