@@ -6,7 +6,7 @@
 // under the table's name (UNION ALL of the partitions) whose INSTEAD OF
 // triggers route writes. sqlc checks queries against that view, and they
 // run on it as they are; but a read through the view probes every
-// partition (25-35x a one-partition read at 120 partitions) and an insert
+// partition (51x a one-partition read at 120 partitions, BENCHMARKS.md) and an insert
 // through its triggers costs several times a plain one. This package runs
 // the same sqlc statements on the partition tables a key or a range needs:
 //

@@ -333,3 +333,28 @@ func TestSingleConnection(t *testing.T) {
 	must(t, tx.Commit())
 	must(t, <-done)
 }
+
+// README: SQLite counts no changes for a statement on a view (its INSTEAD
+// OF triggers do the work), so RowsAffected through the view is 0; the same
+// statement through the package runs on the partition and reports its rows.
+func TestRowsAffected(t *testing.T) {
+	db, _ := testDB(t, "2026-10-15")
+	ctx := context.Background()
+	parts := sqlitepart.New(db)
+	defer parts.Close()
+	_, err := db.Exec("INSERT INTO logins (id, ts, note) VALUES (1, '2026-10-02 00:00:00+00:00', 'a'), (2, '2026-10-03 00:00:00+00:00', 'a')")
+	must(t, err)
+	const q = "UPDATE logins SET note = ? WHERE note = 'a'"
+	res, err := db.ExecContext(ctx, q, "b")
+	must(t, err)
+	if n, err := res.RowsAffected(); err != nil || n != 0 {
+		t.Errorf("through the view: %d rows affected (%v), SQLite counts 0", n, err)
+	}
+	p, err := parts.Partition(ctx, "logins", at("2026-10-02T00:00:00Z"))
+	must(t, err)
+	res, err = parts.On(p).ExecContext(ctx, "UPDATE logins SET note = ? WHERE note = 'b'", "c")
+	must(t, err)
+	if n, err := res.RowsAffected(); err != nil || n != 2 {
+		t.Errorf("through sqlitepart: %d rows affected (%v), want 2", n, err)
+	}
+}
