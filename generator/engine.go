@@ -89,10 +89,6 @@ func parseTemplates(eng engine) (*template.Template, error) {
 		"each":         each,
 		"targetNames":  targetNames,
 		"retiredNames": retiredNames,
-		// include renders a defined template to a string, so that its
-		// output can be indented into a DO block; bound below, once the
-		// templates it names are parsed.
-		"include": func(string, any) (string, error) { return "", nil },
 	}
 	for k, f := range eng.funcs() {
 		funcs[k] = f
@@ -102,11 +98,6 @@ func parseTemplates(eng engine) (*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse the %s templates: %w", eng.Name(), err)
 	}
-	t.Funcs(template.FuncMap{"include": func(name string, data any) (string, error) {
-		var b strings.Builder
-		err := t.ExecuteTemplate(&b, name, data)
-		return b.String(), err
-	}})
 	required := templateNames
 	if eng.AdoptsInPlace() {
 		required = map[stepKind]string{}

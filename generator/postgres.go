@@ -28,12 +28,6 @@ func (postgresEngine) funcs() template.FuncMap {
 		// adoptPhase pairs a file's data with the adoption file it is
 		// ("check" or "swap") for the pg_adopt_guard template.
 		"adoptPhase": func(d *tmplData, phase string) adoptGuard { return adoptGuard{D: d, Phase: phase} },
-		// indent puts n spaces before every line of s: statements of a
-		// shared template written inside a DO block.
-		"indent": func(n int, s string) string {
-			pad := strings.Repeat(" ", n)
-			return pad + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+pad)
-		},
 		// underParent is a file's data with another (quoted, bare) parent,
 		// for pg_new_partition: the swap makes partitions of the new table
 		// while it is staged under another name.

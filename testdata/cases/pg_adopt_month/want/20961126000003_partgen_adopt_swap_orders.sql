@@ -19,7 +19,7 @@
 -- partgen:as-of 2096-11-26
 -- partgen:partition op=legacy table=orders name=orders_legacy to=2097-01-01T00:00:00Z
 -- partgen:partition op=create table=orders name=orders_p2097_01 from=2097-01-01T00:00:00Z to=2097-02-01T00:00:00Z
--- partgen:checksum sha256=4a9ce5a2d3827c49aec1b64adf8cdb16c67419e6202d5a0cace1549a7ef7a442
+-- partgen:checksum sha256=0db42948f227426dae323c62e0fdaf8379ce6334840993f897393c65a7b55802
 
 -- +goose Up
 -- Every statement of this file is in a DO block, so that tools that read the
@@ -234,9 +234,8 @@ BEGIN
     ALTER TABLE "partgen_staging"."orders" REPLICA IDENTITY USING INDEX "orders_pkey";
 
     -- orders_p2097_01: 2097-01, [2097-01-01 00:00:00+00, 2097-02-01 00:00:00+00)
-
-        CREATE TABLE "orders_p2097_01" (LIKE "partgen_staging"."orders" INCLUDING ALL EXCLUDING IDENTITY);
-        ALTER TABLE "orders_p2097_01" REPLICA IDENTITY USING INDEX "orders_p2097_01_pkey";
+    CREATE TABLE "orders_p2097_01" (LIKE "partgen_staging"."orders" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "orders_p2097_01" REPLICA IDENTITY USING INDEX "orders_p2097_01_pkey";
     ALTER TABLE "partgen_staging"."orders" ATTACH PARTITION "orders_p2097_01"
         FOR VALUES FROM ('2097-01-01 00:00:00+00'::timestamptz) TO ('2097-02-01 00:00:00+00'::timestamptz);
 END

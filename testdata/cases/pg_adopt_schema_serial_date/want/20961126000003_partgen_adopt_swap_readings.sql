@@ -19,7 +19,7 @@
 -- partgen:partition op=legacy table=app.readings name=readings_before_2097q2 to=2097-04-01T00:00:00+02:00
 -- partgen:partition op=default table=app.readings name=readings_default
 -- partgen:partition op=create table=app.readings name=readings_p2097q2 from=2097-04-01T00:00:00+02:00 to=2097-07-01T00:00:00+02:00
--- partgen:checksum sha256=0140f2299a4a4a5a1c8347115a081068c7eff98c614865cdc7002a6577e54097
+-- partgen:checksum sha256=feeb1ce81f01adbad224ec3d40afe5c158c194e363b75e30a4df4e66ef4c8d2c
 
 -- +goose Up
 -- Every statement of this file is in a DO block, so that tools that read the
@@ -224,16 +224,14 @@ BEGIN
     ALTER TABLE "partgen_staging"."readings" REPLICA IDENTITY FULL;
 
     -- readings_p2097q2: 2097-Q2, [2097-04-01 00:00:00+02, 2097-07-01 00:00:00+02)
-
-        CREATE TABLE "app"."readings_p2097q2" (LIKE "partgen_staging"."readings" INCLUDING ALL EXCLUDING IDENTITY);
-        ALTER TABLE "app"."readings_p2097q2" REPLICA IDENTITY FULL;
+    CREATE TABLE "app"."readings_p2097q2" (LIKE "partgen_staging"."readings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "app"."readings_p2097q2" REPLICA IDENTITY FULL;
     ALTER TABLE "partgen_staging"."readings" ATTACH PARTITION "app"."readings_p2097q2"
         FOR VALUES FROM ('2097-04-01'::date) TO ('2097-07-01'::date);
 
     -- readings_default catches rows outside every range.
-
-        CREATE TABLE "app"."readings_default" (LIKE "partgen_staging"."readings" INCLUDING ALL EXCLUDING IDENTITY);
-        ALTER TABLE "app"."readings_default" REPLICA IDENTITY FULL;
+    CREATE TABLE "app"."readings_default" (LIKE "partgen_staging"."readings" INCLUDING ALL EXCLUDING IDENTITY);
+    ALTER TABLE "app"."readings_default" REPLICA IDENTITY FULL;
     ALTER TABLE "partgen_staging"."readings" ATTACH PARTITION "app"."readings_default" DEFAULT;
 END
 $partgen$;
