@@ -27,7 +27,7 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=e984994d18c301a92446f496cb186e952292a366b64dba8443e167ce99258578
+-- partgen:checksum sha256=ebb16601364e735c08c6fc45b5ae94faa6ffc981cce3a5bdd73e5ed62a4a2358
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -50,7 +50,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"market_data"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table market_data does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table market_data does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -62,7 +62,7 @@ BEGIN
      WHERE pt.partrelid = '"market_data"'::regclass;
     IF found IS DISTINCT FROM 'r 1 ts timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: market_data must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for market_data in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: market_data must be PARTITION BY RANGE (ts) with ts of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for market_data in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -80,7 +80,7 @@ BEGIN
      WHERE c.oid = '"market_data"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of market_data the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of market_data the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END

@@ -21,7 +21,7 @@
 -- partgen:partition op=create table=alert_log name=alert_log_p2026q4 from=2026-10-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q1 from=2027-01-01T00:00:00Z to=2027-04-01T00:00:00Z
 -- partgen:partition op=create table=alert_log name=alert_log_p2027q2 from=2027-04-01T00:00:00Z to=2027-07-01T00:00:00Z
--- partgen:checksum sha256=7b8a856637d1364775db232c91e9e773214c521b0949acb7ca1adf49f013e634
+-- partgen:checksum sha256=2825f12706afbf6a939d023a752acfe0fc32403289a79ac82482a1c20db8439f
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -44,7 +44,7 @@ DECLARE
 BEGIN
     IF pg_catalog.to_regclass('"alert_log"') IS NULL THEN
         RAISE EXCEPTION
-            'partgen: table alert_log does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and run partgen generate again';
+            'partgen: table alert_log does not exist when this file runs. Fix: create it in a migration that sorts before this file, or correct name: for it in partgen.yaml; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again';
     END IF;
     SELECT pt.partstrat::text || ' ' || pt.partnatts::text || ' ' || a.attname::text || ' ' ||
         pg_catalog.format_type(a.atttypid, NULL),
@@ -56,7 +56,7 @@ BEGIN
      WHERE pt.partrelid = '"alert_log"'::regclass;
     IF found IS DISTINCT FROM 'r 1 raised_at timestamp with time zone' THEN
         RAISE EXCEPTION
-            'partgen: alert_log must be PARTITION BY RANGE (raised_at) with raised_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alert_log in partgen.yaml (or the table), delete this file and run partgen generate again',
+            'partgen: alert_log must be PARTITION BY RANGE (raised_at) with raised_at of type timestamp with time zone, but it is %. Fix: correct key: or key_type: for alert_log in partgen.yaml (or the table), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             coalesce(shown, 'not partitioned');
     END IF;
     SELECT 'tablespace ' || coalesce(ts.spcname::text, 'default')
@@ -74,7 +74,7 @@ BEGIN
      WHERE c.oid = '"alert_log"'::regclass;
     IF found IS DISTINCT FROM 'tablespace default, logged, replica identity default, access method default' THEN
         RAISE EXCEPTION
-            'partgen: this file gives new partitions of alert_log the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and run partgen generate again',
+            'partgen: this file gives new partitions of alert_log the parent''s properties as the folder''s migrations leave them (%), but the database has %. Fix: make the migrations say what the table is (partgen reads them, not the database, and cannot see into a DO block), delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
             'tablespace default, logged, replica identity default, access method default', found;
     END IF;
 END
