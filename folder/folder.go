@@ -358,6 +358,9 @@ func (va ViewAhead) Explain(table string) (msg, fix string) {
 // not created by then. table is qualified as in markers; the view carries
 // the table's name without its schema.
 func (f *Folder) ViewsAhead(table string) []ViewAhead {
+	if !slices.ContainsFunc(f.Files, func(mf MigrationFile) bool { return len(mf.Views) > 0 }) {
+		return nil // PostgreSQL folders: partgen writes no view there
+	}
 	_, name, ok := strings.Cut(table, ".")
 	if !ok {
 		name = table
