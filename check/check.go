@@ -87,10 +87,10 @@ func edited(mig *folder.Folder) []rules.Problem {
 }
 
 // viewsAhead finds SQLite partgen files whose view of t names partitions
-// that no earlier file creates ([folder.Folder.ViewsAhead]).
+// that only a later file creates ([folder.Folder.ViewsAhead]).
 func viewsAhead(mig *folder.Folder, t *spec.Table) []rules.Problem {
 	var out []rules.Problem
-	for _, va := range mig.ViewsAhead(t.FullName()) {
+	for _, va := range mig.ViewsAhead(t.FullName(), nil) {
 		msg, fix := va.Explain(t.FullName())
 		out = append(out, rules.Problem{Severity: rules.SevCritical, Code: rules.CodeViewAhead, Table: t.FullName(), Partition: va.Missing[0],
 			File: Rel(va.File.Path), Message: msg + "; " + fix})

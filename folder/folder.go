@@ -12,13 +12,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/partgen/partgen/calendar"
+	"github.com/partgen/partgen/internal/sqlitelex"
 	"github.com/partgen/partgen/spec"
 	"github.com/pressly/goose/v3"
 )
@@ -271,10 +271,6 @@ func parseGenerated(mf *MigrationFile, data []byte) error {
 // of a line.
 const createViewLine = "CREATE VIEW "
 
-// viewFromRE finds the tables a view selects from: one `FROM "partition"`
-// (quoted or bare) per UNION ALL branch of partgen's views.
-var viewFromRE = regexp.MustCompile(`(?i)\bFROM\s+("(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`)
-
 // readViews finds the CREATE VIEW statements of an Up section (body, whose
 // first line is line+1 of the file), up to its Down section. partgen writes
 // each one at the start of a line and ends it with a semicolon at the end
@@ -299,40 +295,46 @@ func readViews(body []byte, line int) []View {
 		if end < 0 {
 			end = len(body) - i
 		}
-		stmt := string(body[i : i+end])
-		name, _, _ := strings.Cut(strings.TrimPrefix(stmt, createViewLine), " ")
-		v := View{Name: unquote(strings.TrimSpace(name)), Line: line + 1 + bytes.Count(body[:i], []byte("\n"))}
-		seen := map[string]bool{}
-		for _, m := range viewFromRE.FindAllStringSubmatch(stmt, -1) {
-			if n := unquote(m[1]); !seen[n] {
-				seen[n] = true
-				v.Members = append(v.Members, n)
-			}
-		}
-		out = append(out, v)
+		out = append(out, parseView(string(body[i:i+end]), line+1+bytes.Count(body[:i], []byte("\n"))))
 		at = i + end
 	}
 }
 
-// unquote removes the double quotes of an SQL identifier.
-func unquote(s string) string {
-	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
-		return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
+// parseView reads a CREATE VIEW statement with SQLite's lexical rules: the
+// view's name, and the table after each FROM keyword (a quoted column
+// named "sent from device" is one token, not a FROM).
+func parseView(stmt string, line int) View {
+	toks := sqlitelex.Tokens(stmt)
+	v := View{Line: line}
+	if len(toks) > 2 {
+		v.Name = toks[2].Name()
 	}
-	return s
+	seen := map[string]bool{}
+	for i := 3; i+1 < len(toks); i++ {
+		if toks[i].Is("FROM") && toks[i+1].IsName() {
+			if n := toks[i+1].Name(); !seen[n] {
+				seen[n] = true
+				v.Members = append(v.Members, n)
+			}
+		}
+	}
+	return v
 }
 
 // ViewAhead is a partgen file whose view of a table selects from
-// partitions that no file up to and including it creates: the file was
-// written after a creation file that has since been deleted (and perhaps
-// written again, with a later version). Applying it leaves the view naming
-// tables that do not exist, and every statement on the table fails until a
-// later file creates them.
+// partitions that only a later file creates (or the run being planned
+// would): a creation file written before it was deleted and written again
+// after it. Applying it leaves the view naming tables that do not exist,
+// and every statement on the table fails until the later file runs. A
+// member no file creates at all is not one: it is a partition whose files a
+// user deleted once retention had dropped it (README, "Keeping the folder
+// bounded").
 type ViewAhead struct {
 	File    MigrationFile
 	View    View
 	Missing []string // the partitions, in the view's order
-	// CreatedBy is the first later file that creates one of them, or "".
+	// CreatedBy is the first later file that creates one of them; empty
+	// when only the planned run does.
 	CreatedBy string
 }
 
@@ -343,7 +345,7 @@ func (va ViewAhead) Explain(table string) (msg, fix string) {
 	if n := len(va.Missing); n > 1 {
 		names = fmt.Sprintf("%d partitions, %s through %s,", n, va.Missing[0], va.Missing[n-1])
 	}
-	later := "no file creates them"
+	later := "the run being generated would create them after it"
 	if va.CreatedBy != "" {
 		later = va.CreatedBy + ", later, creates them"
 	}
@@ -355,15 +357,30 @@ func (va ViewAhead) Explain(table string) (msg, fix string) {
 
 // ViewsAhead replays a table's markers in version order and returns each
 // partgen file that writes the table's view over partitions the folder has
-// not created by then. table is qualified as in markers; the view carries
-// the table's name without its schema.
-func (f *Folder) ViewsAhead(table string) []ViewAhead {
+// not created by then but a later file creates, or planned (the partitions
+// a run is about to create, after every file of the folder). table is
+// qualified as in markers; the view carries the table's name without its
+// schema.
+func (f *Folder) ViewsAhead(table string, planned []string) []ViewAhead {
 	if !slices.ContainsFunc(f.Files, func(mf MigrationFile) bool { return len(mf.Views) > 0 }) {
 		return nil // PostgreSQL folders: partgen writes no view there
 	}
 	_, name, ok := strings.Cut(table, ".")
 	if !ok {
 		name = table
+	}
+	createdAt := map[string]int{} // partition -> index of the first file that creates it
+	for i, mf := range f.Files {
+		for _, m := range mf.Markers {
+			if _, seen := createdAt[m.Name]; !seen && m.Table == table && (m.Op == OpCreate || m.Op == OpDefault || m.Op == OpLegacy) {
+				createdAt[m.Name] = i
+			}
+		}
+	}
+	for _, p := range planned {
+		if _, seen := createdAt[p]; !seen {
+			createdAt[p] = len(f.Files)
+		}
 	}
 	live := map[string]bool{}
 	var out []ViewAhead
@@ -384,22 +401,18 @@ func (f *Folder) ViewsAhead(table string) []ViewAhead {
 				continue
 			}
 			va := ViewAhead{File: mf, View: v}
+			first := len(f.Files) + 1
 			for _, p := range v.Members {
-				if !live[p] {
+				if at, ok := createdAt[p]; ok && at > i && !live[p] {
 					va.Missing = append(va.Missing, p)
+					first = min(first, at)
 				}
 			}
 			if len(va.Missing) == 0 {
 				continue
 			}
-		later:
-			for _, lf := range f.Files[i+1:] {
-				for _, m := range lf.Markers {
-					if m.Table == table && (m.Op == OpCreate || m.Op == OpDefault) && slices.Contains(va.Missing, m.Name) {
-						va.CreatedBy = lf.Name
-						break later
-					}
-				}
+			if first < len(f.Files) {
+				va.CreatedBy = f.Files[first].Name
 			}
 			out = append(out, va)
 		}

@@ -93,20 +93,29 @@ func (s *step) kind() stepKind {
 // folder shows is an [*spec.Error].
 func BuildPlan(sp *spec.Spec, mig *folder.Folder, asOf calendar.Date) (*Plan, error) {
 	plan := &Plan{Spec: sp, Folder: mig, AsOf: asOf}
-	for i := range sp.Tables {
-		// A file after a deleted creation file: a new creation file would
-		// sort after it, and the view it writes would name tables that do
-		// not exist until then.
-		if vas := mig.ViewsAhead(sp.Tables[i].FullName()); len(vas) > 0 {
-			msg, fix := vas[0].Explain(sp.Tables[i].FullName())
-			return nil, &spec.Error{File: vas[0].File.Path, Line: vas[0].View.Line, Column: 1, Msg: msg, Fix: fix}
-		}
-	}
 	var steps []step
 	for i := range sp.Tables {
 		s, err := planTable(sp, mig, &sp.Tables[i], asOf)
 		if err != nil {
 			return nil, err
+		}
+		// A file whose view names partitions that only a later file, or
+		// this run, creates: a creation file written before it was deleted
+		// (say after it stopped on rows in the default partition). Written
+		// after it, the new creation file would leave the view naming
+		// tables that do not exist until then.
+		var planned []string
+		for _, st := range s {
+			for _, p := range st.creates {
+				planned = append(planned, p.Name)
+			}
+			if st.dflt {
+				planned = append(planned, sp.Tables[i].DefaultPartitionName())
+			}
+		}
+		if vas := mig.ViewsAhead(sp.Tables[i].FullName(), planned); len(vas) > 0 {
+			msg, fix := vas[0].Explain(sp.Tables[i].FullName())
+			return nil, &spec.Error{File: vas[0].File.Path, Line: vas[0].View.Line, Column: 1, Msg: msg, Fix: fix}
 		}
 		steps = append(steps, s...)
 	}

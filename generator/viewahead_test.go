@@ -78,8 +78,24 @@ func TestViewNamesAPartitionOfADeletedFile(t *testing.T) {
 		t.Fatalf("goose up: %v; want the creation file to stop on the default partition's rows, saying to delete the files after it too", err)
 	}
 
-	// The user deletes the creation file alone.
+	// The user deletes the creation file alone: generate refuses to write
+	// a new one after the retention file, pointing at that file.
+	createBody, err := os.ReadFile(filepath.Join(w.dir, create))
+	must(t, err)
 	must(t, os.Remove(filepath.Join(w.dir, create)))
+	se := generateErr(t, w, "2026-12-10")
+	if !strings.HasSuffix(se.File, retire) || !strings.Contains(se.Msg, "writes the view readings over 9 partitions, readings_p2026_12_05 through readings_p2026_12_13,") ||
+		!strings.Contains(se.Msg, "the run being generated would create them after it") || !strings.Contains(se.Fix, "delete it and the partgen files after it") {
+		t.Fatalf("generate: %s:%d: %s / %s", se.File, se.Line, se.Msg, se.Fix)
+	}
+	if body, err := os.ReadFile(se.File); err != nil || !strings.HasPrefix(strings.Split(string(body), "\n")[se.Line-1], "CREATE VIEW readings") {
+		t.Errorf("line %d of %s is not the view's CREATE VIEW (%v)", se.Line, se.File, err)
+	}
+
+	// The folder an earlier partgen wrote here: the creation file again,
+	// after the retention file. check names the retention file.
+	later := strings.Replace(create, "20261210000000", "20261210000002", 1)
+	must(t, os.WriteFile(filepath.Join(w.dir, later), createBody, 0o644))
 	mig, err := folder.Read(w.dir)
 	must(t, err)
 	asOf, err := calendar.ParseDate("2026-12-10")
@@ -90,7 +106,7 @@ func TestViewNamesAPartitionOfADeletedFile(t *testing.T) {
 		if p.Code == rules.CodeViewAhead {
 			found = true
 			if !strings.HasSuffix(p.File, retire) || !strings.Contains(p.Message, "9 partitions, readings_p2026_12_05 through readings_p2026_12_13,") ||
-				!strings.Contains(p.Message, "delete it and the partgen files after it") {
+				!strings.Contains(p.Message, later+", later, creates them") || !strings.Contains(p.Message, "delete it and the partgen files after it") {
 				t.Errorf("check: %+v", p)
 			}
 		}
@@ -98,13 +114,7 @@ func TestViewNamesAPartitionOfADeletedFile(t *testing.T) {
 	if !found || r.Health != rules.Critical {
 		t.Fatalf("check found no view_ahead problem: %+v", r.Problems)
 	}
-	se := generateErr(t, w, "2026-12-10")
-	if !strings.HasSuffix(se.File, retire) || !strings.Contains(se.Msg, "writes the view readings over 9 partitions") || !strings.Contains(se.Fix, "delete it and the partgen files after it") {
-		t.Fatalf("generate: %s:%d: %s / %s", se.File, se.Line, se.Msg, se.Fix)
-	}
-	if body, err := os.ReadFile(se.File); err != nil || !strings.HasPrefix(strings.Split(string(body), "\n")[se.Line-1], "CREATE VIEW readings") {
-		t.Errorf("line %d of %s is not the view's CREATE VIEW (%v)", se.Line, se.File, err)
-	}
+	must(t, os.Remove(filepath.Join(w.dir, later)))
 
 	// What the file would have done: applied alone, the view names tables
 	// that do not exist, for the system's sqlite3 shell too.
