@@ -147,10 +147,12 @@ func tableProblems(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calend
 		code, sev = rules.CodeRunwayExhausted, rules.SevCritical
 	}
 	fix := fmt.Sprintf("run partgen generate --config %s --as-of %s and commit the new file", Rel(sp.File), asOf)
-	if newest := newestAsOf(mig, key); newest != nil && asOf.Before(*newest) {
-		// generate writes nothing for a date older than the folder's: the
-		// retention of the newer date retired what is missing here.
-		fix = fmt.Sprintf("the folder's partgen files for %s were generated as of %s, after %s, and generate writes nothing for an earlier date (retention as of %s may have retired what is missing here); check as of %s or later (partgen check --as-of %s)", key, newest, asOf, newest, newest, newest)
+	if newest := newestAsOf(mig, key); newest != nil && asOf.Before(*newest) && !rw.Covered &&
+		rules.PastRetention(current.Upper, rules.RetentionCutoff(t, calendar.PeriodOfDate(t.Interval, *newest, loc), loc)) {
+		// The as-of period is past the retention of the folder's newest
+		// date: generate never brings such a partition back.
+		fix = fmt.Sprintf("the folder's partgen files for %s were generated as of %s, after %s, and retention as of that date retired the partitions of %s; generate does not bring them back: check as of %s or later (partgen check --as-of %s)",
+			key, newest, asOf, calendar.Label(t.Interval, current, loc), newest, newest)
 	}
 	return append(out, rules.Problem{Severity: sev, Code: code, Table: key, File: where,
 		Message: fmt.Sprintf("%s has %d whole %s(s) of partitions after %s, fewer than %d: %s; %s",

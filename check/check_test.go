@@ -156,7 +156,7 @@ func TestRunwayOfAnOlderDate(t *testing.T) {
 			continue
 		}
 		found = true
-		if strings.Contains(p.Message, "--as-of 2026-02-10") || !strings.Contains(p.Message, "generated as of 2026-07-15, after 2026-02-10") ||
+		if strings.Contains(p.Message, "--as-of 2026-02-10") || !strings.Contains(p.Message, "generated as of 2026-07-15, after 2026-02-10, and retention as of that date retired the partitions of 2026-02") ||
 			!strings.Contains(p.Message, "partgen check --as-of 2026-07-15") {
 			t.Errorf("message: %s", p.Message)
 		}
@@ -166,5 +166,23 @@ func TestRunwayOfAnOlderDate(t *testing.T) {
 	}
 	if r := run(t, dir, "2026-07-15", check.Options{Runway: -1}); len(r.Problems) != 0 {
 		t.Errorf("as of the folder's date: %+v", r.Problems)
+	}
+	// A short runway an older date's generate does fill (a larger premake)
+	// keeps the usual advice.
+	sp, err := os.ReadFile(filepath.Join(dir, "partgen.yaml"))
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "partgen.yaml"), []byte(strings.Replace(string(sp), "    premake: 2\n", "    premake: 8\n", 1)), 0o644))
+	r = run(t, dir, "2026-06-20", check.Options{Runway: -1})
+	found = false
+	for _, p := range r.Problems {
+		if p.Table == "ticks" && p.Code == rules.CodeRunwayShort {
+			found = true
+			if !strings.Contains(p.Message, "run partgen generate --config partgen.yaml --as-of 2026-06-20") && !strings.Contains(p.Message, "--as-of 2026-06-20 and commit") {
+				t.Errorf("message: %s", p.Message)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no runway_short for ticks with premake 8: %+v", r.Problems)
 	}
 }
