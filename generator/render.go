@@ -248,14 +248,14 @@ func qualifiedBare(schema, name string) string {
 }
 
 // convertFix is the fix a conversion gives for a row outside every
-// partition: an earlier start:, or, when retention is why the partitions
-// begin where they do, a larger keep: or deleting the rows retention would
-// drop; a default partition takes them either way.
+// partition, by where the row lies: before the partitions (an earlier
+// start:, or, when retention is why they begin where they do, a larger
+// keep: or deleting it), after them (a larger premake:), or NULL.
 func convertFix(sp *spec.Spec, s *step) string {
 	if s.retentionFloor.IsZero() {
-		return "set an earlier start: or default_partition: true"
+		return "a row before the partitions needs an earlier start:, one after them a larger premake: (or default_partition: true for either), a NULL key a value"
 	}
-	return fmt.Sprintf("the periods before %s are past retention (keep %d) and get no partition: raise keep: or delete those rows (a default partition would hold them for good: retention never reaches it)",
+	return fmt.Sprintf("a row before %s is past retention (keep %d): raise keep: or delete it (a default partition would hold it for good: retention never reaches it); a row after the partitions needs a larger premake: or default_partition: true, a NULL key a value",
 		calendar.FormatInstant(s.retentionFloor.In(sp.Location)), s.table.Retention.Keep)
 }
 

@@ -297,7 +297,7 @@ func TestSQLiteAdoptionRefusesRowsOutsideEveryPartition(t *testing.T) {
 	w.generate("2026-11-26")
 	_, err = w.provider(db, goose.DialectSQLite3).Up(ctx)
 	if err == nil || !strings.Contains(err.Error(), "cannot convert market_data: a row's ts is NULL or outside every partition, which cover [2026-11-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00)") ||
-		!strings.Contains(err.Error(), "set an earlier start: or default_partition: true") {
+		!strings.Contains(err.Error(), "a row before the partitions needs an earlier start:, one after them a larger premake: (or default_partition: true for either)") {
 		t.Fatalf("adoption with a row outside: err = %v", err)
 	}
 	if n := testdb.Count(t, db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'market_data'"); n != 1 {
@@ -310,7 +310,8 @@ func TestSQLiteAdoptionRefusesRowsOutsideEveryPartition(t *testing.T) {
 
 // From a new user's trial: when start: is early enough and retention is
 // why the partitions begin later, the refusal says so (raise keep: or
-// delete the rows), not "set an earlier start:".
+// delete the row), not "an earlier start:"; a row after the partitions
+// still gets its own fix.
 func TestSQLiteConversionRefusalNamesRetention(t *testing.T) {
 	sp := strings.Replace(sqliteSpec, "    start: 2026-09-01\n", "    start: 2026-01-01\n    retention: {keep: 2, action: drop}\n", 1)
 	w := newWorkspace(t, sp, sqliteBase)
@@ -322,8 +323,8 @@ func TestSQLiteConversionRefusalNamesRetention(t *testing.T) {
 	must(t, err)
 	w.generate("2026-11-26")
 	_, err = w.provider(db, goose.DialectSQLite3).Up(ctx)
-	if err == nil || !strings.Contains(err.Error(), "the periods before 2026-09-01 00:00:00+00 are past retention (keep 2) and get no partition: raise keep: or delete those rows") ||
-		strings.Contains(err.Error(), "set an earlier start:") {
+	if err == nil || !strings.Contains(err.Error(), "a row before 2026-09-01 00:00:00+00 is past retention (keep 2): raise keep: or delete it") ||
+		strings.Contains(err.Error(), "earlier start:") || !strings.Contains(err.Error(), "a row after the partitions needs a larger premake: or default_partition: true") {
 		t.Fatalf("conversion with a row past retention: err = %v", err)
 	}
 	if n := testdb.Count(t, db, "SELECT count(*) FROM market_data"); n != 1 {

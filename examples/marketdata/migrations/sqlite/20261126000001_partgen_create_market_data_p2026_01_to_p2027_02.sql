@@ -28,7 +28,7 @@
 -- partgen:partition op=create table=market_data name=market_data_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=market_data name=market_data_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=06c0aac5437778416a291a99c95225cce48ed05fe267249aab324b0b5dfe9823
+-- partgen:checksum sha256=373d5af0fe5d91ef6491db49a7d2c7d7d87f72650ba19d4d4b8345b10c12cf47
 
 -- +goose Up
 
@@ -79,7 +79,7 @@ CREATE TEMP TRIGGER partgen_guard_key_range BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'key_range'
 BEGIN
     SELECT RAISE(ABORT,
-        'partgen: cannot convert market_data: a row''s ts is NULL or outside every partition, which cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00); find it with SELECT * FROM "market_data" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 00:00:00'' AND datetime("ts") < ''2027-03-01 00:00:00'')); set an earlier start: or default_partition: true; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again');
+        'partgen: cannot convert market_data: a row''s ts is NULL or outside every partition, which cover [2026-01-01 00:00:00+00:00, 2027-03-01 00:00:00+00:00); find it with SELECT * FROM "market_data" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 00:00:00'' AND datetime("ts") < ''2027-03-01 00:00:00'')); a row before the partitions needs an earlier start:, one after them a larger premake: (or default_partition: true for either), a NULL key a value; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)

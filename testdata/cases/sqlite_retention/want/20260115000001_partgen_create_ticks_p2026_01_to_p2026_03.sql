@@ -17,7 +17,7 @@
 -- partgen:partition op=create table=ticks name=ticks_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
 -- partgen:partition op=create table=ticks name=ticks_p2026_03 from=2026-03-01T00:00:00-05:00 to=2026-04-01T00:00:00-04:00
--- partgen:checksum sha256=2b03459e1e0394a1065b348f7bff4863de184a82b75b04574d52974fd3750968
+-- partgen:checksum sha256=e91063690532ccf498a9ff98e4d4756fab1ace712bd40be30dce4bd0a15437fa
 
 -- +goose Up
 
@@ -68,7 +68,7 @@ CREATE TEMP TRIGGER partgen_guard_key_range BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'key_range'
 BEGIN
     SELECT RAISE(ABORT,
-        'partgen: cannot convert ticks: a row''s ts is NULL or outside every partition, which cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00); find it with SELECT * FROM "ticks" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 05:00:00'' AND datetime("ts") < ''2026-04-01 04:00:00'')); set an earlier start: or default_partition: true; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again');
+        'partgen: cannot convert ticks: a row''s ts is NULL or outside every partition, which cover [2026-01-01 05:00:00+00:00, 2026-04-01 04:00:00+00:00); find it with SELECT * FROM "ticks" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 05:00:00'' AND datetime("ts") < ''2026-04-01 04:00:00'')); a row before the partitions needs an earlier start:, one after them a larger premake: (or default_partition: true for either), a NULL key a value; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)

@@ -16,7 +16,7 @@
 -- partgen:as-of 2026-01-15
 -- partgen:partition op=create table=events name=events_p2026_01 from=2026-01-01T00:00:00-05:00 to=2026-02-01T00:00:00-05:00
 -- partgen:partition op=create table=events name=events_p2026_02 from=2026-02-01T00:00:00-05:00 to=2026-03-01T00:00:00-05:00
--- partgen:checksum sha256=c5c56c41e276902e48e7f85f80e05865fbc450807823c2a0dac93cb7a8300cd6
+-- partgen:checksum sha256=88fce8f82feea4d522b1c1c2036018e48ba8caa9a4262772e479c682f6fc32d0
 
 -- +goose Up
 
@@ -67,7 +67,7 @@ CREATE TEMP TRIGGER partgen_guard_key_range BEFORE INSERT ON partgen_guard
 WHEN NEW.chk = 'key_range'
 BEGIN
     SELECT RAISE(ABORT,
-        'partgen: cannot convert events: a row''s ts is NULL or outside every partition, which cover [2026-01-01 05:00:00+00:00, 2026-03-01 05:00:00+00:00); find it with SELECT * FROM "events" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 05:00:00'' AND datetime("ts") < ''2026-03-01 05:00:00'')); set an earlier start: or default_partition: true; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again');
+        'partgen: cannot convert events: a row''s ts is NULL or outside every partition, which cover [2026-01-01 05:00:00+00:00, 2026-03-01 05:00:00+00:00); find it with SELECT * FROM "events" WHERE "ts" IS NULL OR NOT ((datetime("ts") >= ''2026-01-01 05:00:00'' AND datetime("ts") < ''2026-03-01 05:00:00'')); a row before the partitions needs an earlier start:, one after them a larger premake: (or default_partition: true for either), a NULL key a value; then delete this file and the partgen files after it that goose has not applied, and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
