@@ -206,6 +206,12 @@ func Read(dir string) (*Folder, error) {
 			if err != nil {
 				return nil, &spec.Error{File: path, Msg: fmt.Sprintf("cannot read: %v", err), Fix: "check the file's permissions"}
 			}
+			// A checkout with CRLF line ends (git's core.autocrlf on
+			// Windows) holds the bytes partgen wrote with \r added: read and
+			// checksum them as written.
+			if bytes.Contains(data, []byte("\r\n")) {
+				data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+			}
 			if err := parseGenerated(&mf, data); err != nil {
 				return nil, err
 			}

@@ -140,3 +140,42 @@ func TestViewMembersAreTables(t *testing.T) {
 		t.Fatalf("views: %+v", v)
 	}
 }
+
+// A folder checked out with CRLF line ends (git's core.autocrlf on
+// Windows) reads as partgen wrote it: the same partgen files, markers,
+// as-of dates, views, and checksums that match.
+func TestCRLFCheckout(t *testing.T) {
+	src := filepath.Join("..", "testdata", "cases", "sqlite_retention", "want")
+	lf, err := folder.Read(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), []byte(strings.ReplaceAll(string(data), "\n", "\r\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crlf, err := folder.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(crlf.Files) != len(lf.Files) {
+		t.Fatalf("%d files, want %d", len(crlf.Files), len(lf.Files))
+	}
+	for i, mf := range crlf.Files {
+		want := lf.Files[i]
+		if !mf.Partgen || mf.Edited() || len(mf.Markers) != len(want.Markers) || len(mf.Views) != len(want.Views) || mf.Checksum != want.Checksum ||
+			(want.AsOf != nil && (mf.AsOf == nil || *mf.AsOf != *want.AsOf)) {
+			t.Errorf("%s read from a CRLF checkout: partgen %v, edited %v, %d markers, %d views", mf.Name, mf.Partgen, mf.Edited(), len(mf.Markers), len(mf.Views))
+		}
+	}
+}
