@@ -56,7 +56,7 @@ func Run(sp *spec.Spec, mig *folder.Folder, asOf calendar.Date, opts Options) *R
 	}
 	r.Problems = append(r.Problems, edited(mig)...)
 	for i := range sp.Tables {
-		r.Problems = append(r.Problems, viewsAhead(mig, &sp.Tables[i])...)
+		r.Problems = append(r.Problems, viewsAhead(sp, mig, &sp.Tables[i], asOf)...)
 		r.Problems = append(r.Problems, tableProblems(sp, mig, &sp.Tables[i], asOf, opts.Runway)...)
 	}
 	if opts.Base != "" {
@@ -86,11 +86,39 @@ func edited(mig *folder.Folder) []rules.Problem {
 	return out
 }
 
+// kept names the partitions of t that the as-of date keeps, from the
+// retention cutoff (or start:, or the as-of period) through premake: a view
+// naming one of them that no file creates was written after a creation
+// file that is gone (unlike a partition past retention, whose files a user
+// may trim).
+func kept(sp *spec.Spec, t *spec.Table, asOf calendar.Date) []string {
+	loc := sp.Location
+	current := calendar.PeriodOfDate(t.Interval, asOf, loc)
+	first := current
+	if t.Retention != nil {
+		first = calendar.Shift(t.Interval, current, -t.Retention.Keep, loc)
+	} else if t.Start != nil {
+		first = calendar.PeriodOfDate(t.Interval, *t.Start, loc)
+	}
+	if t.Start != nil {
+		if s := calendar.PeriodOfDate(t.Interval, *t.Start, loc); s.Lower.After(first.Lower) {
+			first = s
+		}
+	}
+	last := calendar.Shift(t.Interval, current, t.Premake, loc)
+	var names []string
+	for p := first; !p.Lower.After(last.Lower) && len(names) < 10000; p = calendar.Shift(t.Interval, p, 1, loc) {
+		names = append(names, t.PartitionName(p))
+	}
+	return names
+}
+
 // viewsAhead finds SQLite partgen files whose view of t names partitions
-// that only a later file creates ([folder.Folder.ViewsAhead]).
-func viewsAhead(mig *folder.Folder, t *spec.Table) []rules.Problem {
+// that only a later file creates, or that the as-of date keeps and no file
+// creates ([folder.Folder.ViewsAhead]).
+func viewsAhead(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date) []rules.Problem {
 	var out []rules.Problem
-	for _, va := range mig.ViewsAhead(t.FullName(), nil) {
+	for _, va := range mig.ViewsAhead(t.FullName(), kept(sp, t, asOf)) {
 		msg, fix := va.Explain(t.FullName())
 		out = append(out, rules.Problem{Severity: rules.SevCritical, Code: rules.CodeViewAhead, Table: t.FullName(), Partition: va.Missing[0],
 			File: Rel(va.File.Path), Message: msg + "; " + fix})

@@ -351,7 +351,7 @@ func (va ViewAhead) Explain(table string) (msg, fix string) {
 	if n := len(va.Missing); n > 1 {
 		names = fmt.Sprintf("%d partitions, %s through %s,", n, va.Missing[0], va.Missing[n-1])
 	}
-	later := "the run being generated would create them after it"
+	later := "only a new partgen generate run would create them, after it"
 	if va.CreatedBy != "" {
 		later = va.CreatedBy + ", later, creates them"
 	}

@@ -83,9 +83,18 @@ func TestViewNamesAPartitionOfADeletedFile(t *testing.T) {
 	createBody, err := os.ReadFile(filepath.Join(w.dir, create))
 	must(t, err)
 	must(t, os.Remove(filepath.Join(w.dir, create)))
+	asOf, err := calendar.ParseDate("2026-12-10")
+	must(t, err)
+	// check names the retention file at once: its view names partitions the
+	// as-of date keeps and no file creates (from a second trial).
+	mig, err := folder.Read(w.dir)
+	must(t, err)
+	if r := check.Run(w.loadSpec(), mig, asOf, check.Options{Runway: -1}); !hasViewAhead(r, retire, "9 partitions, readings_p2026_12_05 through readings_p2026_12_13,") {
+		t.Errorf("check after the deletion: %+v", r.Problems)
+	}
 	se := generateErr(t, w, "2026-12-10")
 	if !strings.HasSuffix(se.File, retire) || !strings.Contains(se.Msg, "writes the view readings over 9 partitions, readings_p2026_12_05 through readings_p2026_12_13,") ||
-		!strings.Contains(se.Msg, "the run being generated would create them after it") || !strings.Contains(se.Fix, "delete it and the partgen files after it") {
+		!strings.Contains(se.Msg, "only a new partgen generate run would create them, after it") || !strings.Contains(se.Fix, "delete it and the partgen files after it") {
 		t.Fatalf("generate: %s:%d: %s / %s", se.File, se.Line, se.Msg, se.Fix)
 	}
 	if body, err := os.ReadFile(se.File); err != nil || !strings.HasPrefix(strings.Split(string(body), "\n")[se.Line-1], "CREATE VIEW readings") {
@@ -96,9 +105,7 @@ func TestViewNamesAPartitionOfADeletedFile(t *testing.T) {
 	// after the retention file. check names the retention file.
 	later := strings.Replace(create, "20261210000000", "20261210000002", 1)
 	must(t, os.WriteFile(filepath.Join(w.dir, later), createBody, 0o644))
-	mig, err := folder.Read(w.dir)
-	must(t, err)
-	asOf, err := calendar.ParseDate("2026-12-10")
+	mig, err = folder.Read(w.dir)
 	must(t, err)
 	r := check.Run(w.loadSpec(), mig, asOf, check.Options{Runway: -1})
 	var found bool
@@ -147,4 +154,15 @@ func TestViewNamesAPartitionOfADeletedFile(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(out)) != "ok\n0" {
 		t.Errorf("sqlite3: %v %q", err, out)
 	}
+}
+
+// hasViewAhead reports whether r holds a view_ahead problem on file naming
+// the partitions in names.
+func hasViewAhead(r *check.Report, file, names string) bool {
+	for _, p := range r.Problems {
+		if p.Code == rules.CodeViewAhead && strings.HasSuffix(p.File, file) && strings.Contains(p.Message, names) {
+			return true
+		}
+	}
+	return false
 }
