@@ -604,6 +604,71 @@ func (f *Folder) Adoption(table string) *Adoption {
 	return a
 }
 
+// Trimmable lists the applied partgen files a user may delete to keep the
+// folder bounded (README, "Keeping the folder bounded"), in version order:
+// a file whose every partition is gone (dropped by retention or purged
+// after drop_after), when every other file that names one of those
+// partitions is gone with it, so that no partition the folder keeps loses
+// the record of how it was made or retired. A file that names no partition
+// (the audit log's) always stays, and so do the folder's newest file (the
+// next file's version follows it) and the other files of its partitions. Whether databases have applied a file is the
+// user's to check: the folder cannot tell.
+func (f *Folder) Trimmable() []string {
+	gone := map[string]bool{}
+	for _, mf := range f.Files {
+		for _, m := range mf.Markers {
+			if m.Op == OpDrop || m.Op == OpPurge {
+				gone[m.Table+"."+m.Name] = true
+			}
+		}
+	}
+	allGone := func(mf MigrationFile) bool {
+		for _, m := range mf.Markers {
+			if !gone[m.Table+"."+m.Name] {
+				return false
+			}
+		}
+		return len(mf.Markers) > 0
+	}
+	// A file stays when a partition it names is not gone, or it is the
+	// newest; a file that names a partition a staying file names stays too,
+	// until nothing changes: the files of a partition go together or not at
+	// all.
+	stays := make([]bool, len(f.Files))
+	for i, mf := range f.Files {
+		stays[i] = !mf.Partgen || !allGone(mf) || i == len(f.Files)-1
+	}
+	for changed := true; changed; {
+		changed = false
+		held := map[string]bool{}
+		for i, mf := range f.Files {
+			if stays[i] {
+				for _, m := range mf.Markers {
+					held[m.Table+"."+m.Name] = true
+				}
+			}
+		}
+		for i, mf := range f.Files {
+			if stays[i] {
+				continue
+			}
+			for _, m := range mf.Markers {
+				if held[m.Table+"."+m.Name] {
+					stays[i], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	var out []string
+	for i, mf := range f.Files {
+		if !stays[i] {
+			out = append(out, mf.Name)
+		}
+	}
+	return out
+}
+
 // HasArchiveLog reports whether a partgen file of the folder creates
 // partgen_archive_log on its own (ArchiveLogMarker).
 func (f *Folder) HasArchiveLog() bool {

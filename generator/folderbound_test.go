@@ -20,34 +20,9 @@ import (
 	"github.com/partgen/partgen/status"
 )
 
-// deletable applies README's rule ("Keeping the folder bounded"): an applied
-// partgen file may go once every partition it names is gone from the
-// database (dropped by retention, or purged after drop_after). The audit
-// log's own file names no partition and always stays.
-func deletable(mig *folder.Folder) []string {
-	gone := map[string]bool{}
-	for _, mf := range mig.Files {
-		for _, m := range mf.Markers {
-			if m.Op == folder.OpDrop || m.Op == folder.OpPurge {
-				gone[m.Table+"."+m.Name] = true
-			}
-		}
-	}
-	var out []string
-	for _, mf := range mig.Files {
-		if !mf.Partgen {
-			continue
-		}
-		all := len(mf.Markers) > 0
-		for _, m := range mf.Markers {
-			all = all && gone[m.Table+"."+m.Name]
-		}
-		if all {
-			out = append(out, mf.Name)
-		}
-	}
-	return out
-}
+// deletable applies README's rule ("Keeping the folder bounded"):
+// [folder.Folder.Trimmable].
+func deletable(mig *folder.Folder) []string { return mig.Trimmable() }
 
 // Issue 15 (6): sixty days of daily runs on a daily table with retention
 // write one retirement file per run, not one per partition; the files a
@@ -224,6 +199,52 @@ tables:
 	}
 	out, err := exec.Command("sqlite3", path, "PRAGMA integrity_check; SELECT count(*) FROM clicks").CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "ok\n3" {
+		t.Errorf("sqlite3: %v %q", err, out)
+	}
+}
+
+// From a second trial: a retention file whose partitions the first file
+// created together with the default partition (which stays) is not
+// trimmable; deleting it would leave the folder saying its partitions are
+// still attached (a false gap, a second drop of them, a version reused).
+// What the rule allows to go leaves check, generate and goose up working.
+func TestTrimKeepsTheRecordOfKeptFiles(t *testing.T) {
+	w := newWorkspace(t, viewAheadSpec, viewAheadBase)
+	db, path := testdb.SQLite(t)
+	for d := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC); !d.After(time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)); d = d.AddDate(0, 0, 1) {
+		w.generate(d.Format("2006-01-02"))
+		w.up(db, goose.DialectSQLite3)
+	}
+	mig, err := folder.Read(w.dir)
+	must(t, err)
+	gone := mig.Trimmable()
+	if len(gone) < 10 {
+		t.Errorf("only %d files are trimmable after three weeks of daily runs", len(gone))
+	}
+	for _, name := range gone {
+		if strings.Contains(name, "_partgen_drop_readings_p2026_11_25_") {
+			t.Errorf("%s is trimmable, but the file that created its partitions also made the default partition, which stays", name)
+		}
+		must(t, os.Remove(filepath.Join(w.dir, name)))
+	}
+	t.Logf("trimmable: %v", gone)
+	mig, err = folder.Read(w.dir)
+	must(t, err)
+	asOf, err := calendar.ParseDate("2026-12-20")
+	must(t, err)
+	if r := check.Run(w.loadSpec(), mig, asOf, check.Options{Runway: -1}); len(r.Problems) != 0 {
+		t.Errorf("check after the trim: %+v", r.Problems)
+	}
+	before := mig.MaxVersion()
+	p := w.generate("2026-12-21")
+	for _, f := range p.Files {
+		if f.Version <= before {
+			t.Errorf("%s reuses a version at or below the folder's newest, %d", f.Name, before)
+		}
+	}
+	w.up(db, goose.DialectSQLite3)
+	out, err := exec.Command("sqlite3", path, "PRAGMA integrity_check; SELECT count(*) FROM readings").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ok\n0" {
 		t.Errorf("sqlite3: %v %q", err, out)
 	}
 }

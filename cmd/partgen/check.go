@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/partgen/partgen/check"
 	"github.com/partgen/partgen/folder"
@@ -12,6 +13,7 @@ func newCheckCmd() *cobra.Command {
 	var f specFlags
 	var runwayN int
 	var base, format string
+	var trimmable bool
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Fail on a short runway, edited files, gaps or out-of-order files",
@@ -26,6 +28,14 @@ database) and prints one line per problem, naming the file:
               say, leave a hole or overlap
   out-of-order (with --base REF) a partgen file that REF does not have sorts
               below REF's highest version
+  view ahead  (SQLite) a partgen file writes the view over partitions that
+              only a later file creates, or that no file creates though the
+              as-of date keeps them: a creation file before it was deleted
+
+--trimmable lists, instead, the partgen files README's rule lets you delete
+to keep the folder bounded: files whose partitions are all gone (dropped or
+purged), together with every other file of those partitions, never the
+newest. Delete them only once every database you deploy to has applied them.
 
 Out of order is a fact about a database, not a folder: goose refuses a
 pending migration whose version is below the highest version the database
@@ -47,7 +57,8 @@ Exit codes: 0 no problem (one summary line), 1 problems found, 2 a usage or
 spec error.`,
 		Example: `  partgen check --config migrations/postgres/partgen.yaml
   partgen check --as-of 2026-11-26 --runway 2
-  partgen check --base origin/main`,
+  partgen check --base origin/main
+  partgen check --trimmable | xargs -r git rm`,
 		Args: argsNone,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("runway") && runwayN < 0 {
@@ -65,6 +76,12 @@ spec error.`,
 			mig, err := folder.Read(sp.Migrations)
 			if err != nil {
 				return sp.FolderError(err)
+			}
+			if trimmable {
+				for _, name := range mig.Trimmable() {
+					fmt.Fprintln(cmd.OutOrStdout(), rel(filepath.Join(sp.Migrations, name)))
+				}
+				return nil
 			}
 			opts := check.Options{Runway: -1, Base: base}
 			if cmd.Flags().Changed("runway") {
@@ -98,5 +115,6 @@ spec error.`,
 	cmd.Flags().IntVar(&runwayN, "runway", 0, "whole periods of partitions required after the as-of period (default: each table's premake)")
 	cmd.Flags().StringVar(&format, "format", "text", "text (one line per problem), json, or prometheus (text exposition for node_exporter's textfile collector)")
 	cmd.Flags().StringVar(&base, "base", "", "a git ref (origin/main) whose files count as applied, to find partgen files goose would refuse as out of order")
+	cmd.Flags().BoolVar(&trimmable, "trimmable", false, "list the partgen files README's rule lets you delete (partitions all gone), one path a line, and check nothing")
 	return cmd
 }

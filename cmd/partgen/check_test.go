@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -238,6 +239,47 @@ func TestCheckUsageErrorsExit2(t *testing.T) {
 	for _, want := range []string{"--runway", "--base", "--as-of", "Out of order is a fact about a database", "run partgen generate again", "Exit codes"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("check --help lacks %q", want)
+		}
+	}
+}
+
+// check --trimmable prints the files folder.Trimmable allows deleting, one
+// path a line, and checks nothing (exit 0 even where check would fail).
+func TestCheckTrimmable(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "partgen.yaml")
+	if err := os.WriteFile(spec, []byte("version: 1\ndialect: postgres\nmigrations: .\ntimezone: UTC\ntables:\n"+
+		"  - {name: clicks, key: at, interval: day, premake: 1, start: 2026-01-01, retention: {keep: 2, action: drop}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "20260101000000_base.sql"), []byte("-- +goose Up\n"+
+		"CREATE TABLE clicks (id bigint NOT NULL, at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for d := 1; d <= 9; d++ {
+		if code, _, errOut := runPartgen(t, "generate", "--config", spec, "--as-of", fmt.Sprintf("2026-01-%02d", d)); code != 0 {
+			t.Fatalf("generate: exit %d: %s", code, errOut)
+		}
+	}
+	mig, err := folder.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mig.Trimmable()
+	if len(want) < 4 {
+		t.Fatalf("only %d trimmable files after 9 daily runs: %v", len(want), want)
+	}
+	code, out, errOut := runPartgen(t, "check", "--trimmable", "--as-of", "2020-01-01", "--config", spec)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("printed %q, want %d paths %v", out, len(want), want)
+	}
+	for i, l := range lines {
+		if filepath.Base(l) != want[i] {
+			t.Errorf("line %d: %s, want %s", i, l, want[i])
 		}
 	}
 }
