@@ -96,7 +96,7 @@ func TestStatusPointsAtThePendingFile(t *testing.T) {
 	written := generateInto(t, dir, calendar.Date{Year: 2026, Month: time.December, Day: 20})
 	p, err = goose.NewProvider(goose.DialectPostgres, db, os.DirFS(dir), goose.WithLogger(goose.NopLogger())) // it lists the folder once
 	testdb.Must(t, "goose", err)
-	if _, err := p.Up(context.Background()); err == nil || !strings.Contains(err.Error(), "Fix: move those rows out of events_default") {
+	if _, err := p.Up(context.Background()); err == nil || !strings.Contains(err.Error(), "Fix: either move those rows out of events_default") {
 		t.Fatalf("goose up: %v", err)
 	}
 	s, mig := loadExample(t, dir)

@@ -15,7 +15,7 @@
 --
 -- partgen:as-of 2097-05-02
 -- partgen:partition op=create table=app.readings name=readings_p2097q3 from=2097-07-01T00:00:00+02:00 to=2097-10-01T00:00:00+02:00
--- partgen:checksum sha256=7d6c55c23d9cef1af7a659663bf575de10c961a77f1abbf6666dd4d49b3ff240
+-- partgen:checksum sha256=6db305506a21b9bb6e7b5953b1bf82223fdc432a0d186efc142d7b3ca249b431
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -109,7 +109,7 @@ BEGIN
     WHERE "day" >= '2097-07-01'::date AND "day" < '2097-10-01'::date;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition readings_default holds % row(s) of app.readings in the range of readings_p2097q3 [2097-07-01 00:00:00+02, 2097-10-01 00:00:00+02), keys % to %. Fix: move those rows out of readings_default, or set on_default_rows: move for app.readings in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
+            'partgen: the default partition readings_default holds % row(s) of app.readings in the range of readings_p2097q3 [2097-07-01 00:00:00+02, 2097-10-01 00:00:00+02), keys % to %. Fix: either move those rows out of readings_default (into another table, to insert again once this file has run) and run goose up again, or set on_default_rows: move for app.readings in partgen.yaml, delete this file and the partgen files after it that goose has not applied, and run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "app"."readings" ATTACH PARTITION "app"."readings_p2097q3"

@@ -17,7 +17,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=f345bfa74e342c2b5f693f61791c8f2186ebdffb016d0c1d59734bb8dea1cd00
+-- partgen:checksum sha256=f514e7f58c1edb66b323fee1921beba1c1fb8dcb3b889cf73d947f4b66c12751
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -111,7 +111,7 @@ BEGIN
         '2026-12-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_11 [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
+            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_11 [2026-11-01 00:00:00+00, 2026-12-01 00:00:00+00), keys % to %. Fix: either move those rows out of sessions_default (into another table, to insert again once this file has run) and run goose up again, or set on_default_rows: move for sessions in partgen.yaml, delete this file and the partgen files after it that goose has not applied, and run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_11"
@@ -152,7 +152,7 @@ BEGIN
         '2027-01-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_12 [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
+            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2026_12 [2026-12-01 00:00:00+00, 2027-01-01 00:00:00+00), keys % to %. Fix: either move those rows out of sessions_default (into another table, to insert again once this file has run) and run goose up again, or set on_default_rows: move for sessions in partgen.yaml, delete this file and the partgen files after it that goose has not applied, and run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2026_12"
@@ -193,7 +193,7 @@ BEGIN
         '2027-02-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: move those rows out of sessions_default, or set on_default_rows: move for sessions in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
+            'partgen: the default partition sessions_default holds % row(s) of sessions in the range of sessions_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: either move those rows out of sessions_default (into another table, to insert again once this file has run) and run goose up again, or set on_default_rows: move for sessions in partgen.yaml, delete this file and the partgen files after it that goose has not applied, and run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "sessions" ATTACH PARTITION "sessions_p2027_01"

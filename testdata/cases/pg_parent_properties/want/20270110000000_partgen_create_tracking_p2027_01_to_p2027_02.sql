@@ -16,7 +16,7 @@
 -- partgen:as-of 2027-01-10
 -- partgen:partition op=create table=tracking name=tracking_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
 -- partgen:partition op=create table=tracking name=tracking_p2027_02 from=2027-02-01T00:00:00Z to=2027-03-01T00:00:00Z
--- partgen:checksum sha256=3997cfca5eb58ad5f44bec3e11d8c5d8eefc6b92c1a092ce7f2d171f546dd8e2
+-- partgen:checksum sha256=b8b34c9940c0629fa22c0a70200f52cd3e3b865a5a9c83d1f12bbc22b94f8113
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -114,7 +114,7 @@ BEGIN
     WHERE "ts" >= '2027-01-01 00:00:00+00'::timestamptz AND "ts" < '2027-02-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: move those rows out of tracking_default, or set on_default_rows: move for tracking in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
+            'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_01 [2027-01-01 00:00:00+00, 2027-02-01 00:00:00+00), keys % to %. Fix: either move those rows out of tracking_default (into another table, to insert again once this file has run) and run goose up again, or set on_default_rows: move for tracking in partgen.yaml, delete this file and the partgen files after it that goose has not applied, and run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2027_01"
@@ -156,7 +156,7 @@ BEGIN
     WHERE "ts" >= '2027-02-01 00:00:00+00'::timestamptz AND "ts" < '2027-03-01 00:00:00+00'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_02 [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00), keys % to %. Fix: move those rows out of tracking_default, or set on_default_rows: move for tracking in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
+            'partgen: the default partition tracking_default holds % row(s) of tracking in the range of tracking_p2027_02 [2027-02-01 00:00:00+00, 2027-03-01 00:00:00+00), keys % to %. Fix: either move those rows out of tracking_default (into another table, to insert again once this file has run) and run goose up again, or set on_default_rows: move for tracking in partgen.yaml, delete this file and the partgen files after it that goose has not applied, and run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "tracking" ATTACH PARTITION "tracking_p2027_02"

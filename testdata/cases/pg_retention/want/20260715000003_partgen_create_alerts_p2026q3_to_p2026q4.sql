@@ -16,7 +16,7 @@
 -- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=alerts name=alerts_p2026q3 from=2026-07-01T00:00:00+02:00 to=2026-10-01T00:00:00+02:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q4 from=2026-10-01T00:00:00+02:00 to=2027-01-01T00:00:00+01:00
--- partgen:checksum sha256=5164891f3e5c4c9bf045ae23835fdb4233810f0a1d34adc48d60dd4375182992
+-- partgen:checksum sha256=eebaffe8d6e03313c4d2d7d6abdac24a10390159f0567fbfe2360c88757292fd
 
 -- +goose Up
 -- One run of this file at a time: a second goose up running it at the same
@@ -109,7 +109,7 @@ BEGIN
     WHERE "ts" >= '2026-07-01 00:00:00+02'::timestamptz AND "ts" < '2026-10-01 00:00:00+02'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q3 [2026-07-01 00:00:00+02, 2026-10-01 00:00:00+02), keys % to %. Fix: move those rows out of alerts_default, or set on_default_rows: move for alerts in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
+            'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q3 [2026-07-01 00:00:00+02, 2026-10-01 00:00:00+02), keys % to %. Fix: either move those rows out of alerts_default (into another table, to insert again once this file has run) and run goose up again, or set on_default_rows: move for alerts in partgen.yaml, delete this file and the partgen files after it that goose has not applied, and run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q3"
@@ -149,7 +149,7 @@ BEGIN
     WHERE "ts" >= '2026-10-01 00:00:00+02'::timestamptz AND "ts" < '2027-01-01 00:00:00+01'::timestamptz;
     IF n > 0 THEN
         RAISE EXCEPTION
-            'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q4 [2026-10-01 00:00:00+02, 2027-01-01 00:00:00+01), keys % to %. Fix: move those rows out of alerts_default, or set on_default_rows: move for alerts in partgen.yaml, delete this file and the partgen files after it that goose has not applied, then run partgen generate again',
+            'partgen: the default partition alerts_default holds % row(s) of alerts in the range of alerts_p2026q4 [2026-10-01 00:00:00+02, 2027-01-01 00:00:00+01), keys % to %. Fix: either move those rows out of alerts_default (into another table, to insert again once this file has run) and run goose up again, or set on_default_rows: move for alerts in partgen.yaml, delete this file and the partgen files after it that goose has not applied, and run partgen generate again',
             n, first_key, last_key;
     END IF;
     ALTER TABLE "alerts" ATTACH PARTITION "alerts_p2026q4"

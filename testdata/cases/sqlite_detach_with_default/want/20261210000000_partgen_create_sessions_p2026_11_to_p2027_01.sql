@@ -16,7 +16,7 @@
 -- partgen:partition op=create table=sessions name=sessions_p2026_11 from=2026-11-01T00:00:00Z to=2026-12-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2026_12 from=2026-12-01T00:00:00Z to=2027-01-01T00:00:00Z
 -- partgen:partition op=create table=sessions name=sessions_p2027_01 from=2027-01-01T00:00:00Z to=2027-02-01T00:00:00Z
--- partgen:checksum sha256=93eefd2130a4ee8e43cbc2d637d2a23c01855b6ad5220fc0b1e3d90f92949d7a
+-- partgen:checksum sha256=5fc77925b00cef35dbe7d79b24f41ffcbe97d0d91ce85ea8e206b0ad62a39615
 
 -- +goose Up
 
@@ -67,7 +67,7 @@ CREATE TEMP TRIGGER "partgen_guard_default_sessions_p2026_11" BEFORE INSERT ON p
 WHEN NEW.chk = 'default_sessions_p2026_11'
 BEGIN
     SELECT RAISE(ABORT,
-        'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2026_11 [2026-11-01 00:00:00+00:00, 2026-12-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2026-11-01 00:00:00+00:00'' AND "started_at" < ''2026-12-01 00:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and the partgen files after it that goose has not applied, then run partgen generate again');
+        'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2026_11 [2026-11-01 00:00:00+00:00, 2026-12-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2026-11-01 00:00:00+00:00'' AND "started_at" < ''2026-12-01 00:00:00+00:00''. Fix: either move them out of sessions_default (into another table, to insert again through the view once this file has run) and run goose up again, or set on_default_rows: move for sessions in partgen.yaml, delete this file and the partgen files after it that goose has not applied, and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -80,7 +80,7 @@ CREATE TEMP TRIGGER "partgen_guard_default_sessions_p2026_12" BEFORE INSERT ON p
 WHEN NEW.chk = 'default_sessions_p2026_12'
 BEGIN
     SELECT RAISE(ABORT,
-        'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2026_12 [2026-12-01 00:00:00+00:00, 2027-01-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2026-12-01 00:00:00+00:00'' AND "started_at" < ''2027-01-01 00:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and the partgen files after it that goose has not applied, then run partgen generate again');
+        'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2026_12 [2026-12-01 00:00:00+00:00, 2027-01-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2026-12-01 00:00:00+00:00'' AND "started_at" < ''2027-01-01 00:00:00+00:00''. Fix: either move them out of sessions_default (into another table, to insert again through the view once this file has run) and run goose up again, or set on_default_rows: move for sessions in partgen.yaml, delete this file and the partgen files after it that goose has not applied, and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -93,7 +93,7 @@ CREATE TEMP TRIGGER "partgen_guard_default_sessions_p2027_01" BEFORE INSERT ON p
 WHEN NEW.chk = 'default_sessions_p2027_01'
 BEGIN
     SELECT RAISE(ABORT,
-        'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2027_01 [2027-01-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2027-01-01 00:00:00+00:00'' AND "started_at" < ''2027-02-01 00:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and the partgen files after it that goose has not applied, then run partgen generate again');
+        'partgen: the default partition sessions_default holds rows of sessions in the range of sessions_p2027_01 [2027-01-01 00:00:00+00:00, 2027-02-01 00:00:00+00:00); list them with SELECT * FROM "sessions_default" WHERE "started_at" >= ''2027-01-01 00:00:00+00:00'' AND "started_at" < ''2027-02-01 00:00:00+00:00''. Fix: either move them out of sessions_default (into another table, to insert again through the view once this file has run) and run goose up again, or set on_default_rows: move for sessions in partgen.yaml, delete this file and the partgen files after it that goose has not applied, and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)

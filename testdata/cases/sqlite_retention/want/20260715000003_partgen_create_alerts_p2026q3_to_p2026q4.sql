@@ -15,7 +15,7 @@
 -- partgen:as-of 2026-07-15
 -- partgen:partition op=create table=alerts name=alerts_p2026q3 from=2026-07-01T00:00:00-04:00 to=2026-10-01T00:00:00-04:00
 -- partgen:partition op=create table=alerts name=alerts_p2026q4 from=2026-10-01T00:00:00-04:00 to=2027-01-01T00:00:00-05:00
--- partgen:checksum sha256=7408358dc20fcc3aa9594b0dc6d678404e12dc1e26f6d0cb2eec56fe047faf37
+-- partgen:checksum sha256=e0f66c480ddcb43da50436a2d7662d2911d73e7ada5b0c308d16e73e5da1b16d
 
 -- +goose Up
 
@@ -46,7 +46,7 @@ CREATE TEMP TRIGGER "partgen_guard_default_alerts_p2026q3" BEFORE INSERT ON part
 WHEN NEW.chk = 'default_alerts_p2026q3'
 BEGIN
     SELECT RAISE(ABORT,
-        'partgen: the default partition alerts_default holds rows of alerts in the range of alerts_p2026q3 [2026-07-01 04:00:00+00:00, 2026-10-01 04:00:00+00:00); list them with SELECT * FROM "alerts_default" WHERE "ts" >= ''2026-07-01 04:00:00+00:00'' AND "ts" < ''2026-10-01 04:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and the partgen files after it that goose has not applied, then run partgen generate again');
+        'partgen: the default partition alerts_default holds rows of alerts in the range of alerts_p2026q3 [2026-07-01 04:00:00+00:00, 2026-10-01 04:00:00+00:00); list them with SELECT * FROM "alerts_default" WHERE "ts" >= ''2026-07-01 04:00:00+00:00'' AND "ts" < ''2026-10-01 04:00:00+00:00''. Fix: either move them out of alerts_default (into another table, to insert again through the view once this file has run) and run goose up again, or set on_default_rows: move for alerts in partgen.yaml, delete this file and the partgen files after it that goose has not applied, and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
@@ -59,7 +59,7 @@ CREATE TEMP TRIGGER "partgen_guard_default_alerts_p2026q4" BEFORE INSERT ON part
 WHEN NEW.chk = 'default_alerts_p2026q4'
 BEGIN
     SELECT RAISE(ABORT,
-        'partgen: the default partition alerts_default holds rows of alerts in the range of alerts_p2026q4 [2026-10-01 04:00:00+00:00, 2027-01-01 05:00:00+00:00); list them with SELECT * FROM "alerts_default" WHERE "ts" >= ''2026-10-01 04:00:00+00:00'' AND "ts" < ''2027-01-01 05:00:00+00:00''; move them out, or set on_default_rows: move, delete this file and the partgen files after it that goose has not applied, then run partgen generate again');
+        'partgen: the default partition alerts_default holds rows of alerts in the range of alerts_p2026q4 [2026-10-01 04:00:00+00:00, 2027-01-01 05:00:00+00:00); list them with SELECT * FROM "alerts_default" WHERE "ts" >= ''2026-10-01 04:00:00+00:00'' AND "ts" < ''2027-01-01 05:00:00+00:00''. Fix: either move them out of alerts_default (into another table, to insert again through the view once this file has run) and run goose up again, or set on_default_rows: move for alerts in partgen.yaml, delete this file and the partgen files after it that goose has not applied, and run partgen generate again');
 END;
 -- +goose StatementEnd
 INSERT INTO partgen_guard (chk)
