@@ -5,10 +5,7 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
-	"os"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -57,6 +54,21 @@ CREATE INDEX orders_placed_at_idx ON orders (placed_at);
 DROP TABLE orders;
 `
 
+// adoptLoad is the load beside each adoption step: writers insert rows
+// below the cutover, as an application does until the swap; the reader
+// reads one customer's first month, then holds its transaction; lock waits
+// are sampled.
+func adoptLoad(hold time.Duration) load {
+	return load{
+		insert: "INSERT INTO orders (placed_at, customer, amount) VALUES ($1, $2, 1)",
+		key: func(i int) time.Time {
+			return time.Date(2096, 11, 26, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Millisecond)
+		},
+		read: "SELECT count(*) FROM orders WHERE customer = 1 AND placed_at < '2095-02-01'",
+		hold: hold, settle: 20 * time.Millisecond, sampleLocks: "INSERT INTO orders %",
+	}
+}
+
 // The rows span 2095-01 to 2096-11 and the adoption runs as of 2096-11-26
 // (cutover 2097-01-01): an adoption refuses a cutover the database's clock
 // has passed, and the benchmark must run any day.
@@ -72,173 +84,6 @@ tables:
     premake: 2
     adopt: true
 `
-
-// loadResult is one step under load.
-type loadResult struct {
-	wall        time.Duration // the step's wall time
-	afterReader time.Duration // from the reader's commit to the step's end (0: it ended first)
-	worst       time.Duration // the worst insert that began during the step
-	worstAt     time.Duration // when it began, from the reader's commit (negative: before)
-	p99         time.Duration
-	over50      int // inserts that took over 50 ms
-	inserts     int
-	// lockWait is the longest a writer's insert was seen waiting on a lock
-	// (pg_stat_activity, sampled every 2 ms during the step); lockSamples
-	// counts the samples that saw one, of samples.
-	lockWait             time.Duration
-	lockSamples, samples int
-}
-
-// underLoad runs step while adoptWriters insert into orders (keys below the
-// cutover, as an application does until the swap) and a reader, which read
-// the table just before the step began, keeps its transaction open for hold.
-func underLoad(b *testing.B, db *sql.DB, hold time.Duration, step func() error) loadResult {
-	b.Helper()
-	const writers = 2
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var (
-		mu      sync.Mutex
-		samples []insertSample
-		wg      sync.WaitGroup
-		stop    = make(chan struct{})
-		errs    = make(chan error, writers+1)
-	)
-	for w := 0; w < writers; w++ {
-		conn, err := db.Conn(ctx)
-		must(b, "writer connection", err)
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			defer conn.Close()
-			var local []insertSample
-			defer func() {
-				mu.Lock()
-				samples = append(samples, local...)
-				mu.Unlock()
-			}()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				at := time.Date(2096, 11, 26, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Millisecond)
-				began := time.Now()
-				if _, err := conn.ExecContext(ctx, "INSERT INTO orders (placed_at, customer, amount) VALUES ($1, $2, 1)", at, w); err != nil {
-					errs <- fmt.Errorf("writer %d: %w", w, err)
-					return
-				}
-				local = append(local, insertSample{began, time.Since(began)})
-			}
-		}(w)
-	}
-	time.Sleep(200 * time.Millisecond)
-
-	reading := make(chan struct{})
-	var committed time.Time
-	readerDone := make(chan struct{})
-	rconn, err := db.Conn(ctx)
-	must(b, "reader connection", err)
-	go func() {
-		defer close(readerDone)
-		defer rconn.Close()
-		tx, err := rconn.BeginTx(ctx, nil)
-		if err != nil {
-			errs <- err
-			close(reading)
-			return
-		}
-		var n int64
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM orders WHERE customer = 1 AND placed_at < '2095-02-01'").Scan(&n); err != nil {
-			errs <- err
-		}
-		close(reading)
-		time.Sleep(hold)
-		if err := tx.Commit(); err != nil {
-			errs <- err
-		}
-		committed = time.Now()
-	}()
-	<-reading
-	time.Sleep(20 * time.Millisecond)
-
-	// A sampler of lock waits: an insert that is slow because the machine
-	// is busy is not one a lock held up.
-	sconn, err := db.Conn(ctx)
-	must(b, "sampler connection", err)
-	stepDone := make(chan struct{})
-	sampled := make(chan loadResult, 1)
-	go func() {
-		defer sconn.Close()
-		var r loadResult
-		for {
-			select {
-			case <-stepDone:
-				sampled <- r
-				return
-			default:
-			}
-			var waiting int
-			var longest float64
-			err := sconn.QueryRowContext(ctx, `SELECT count(*), coalesce(max(extract(epoch FROM clock_timestamp() - query_start)), 0)
-FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO orders %'`).Scan(&waiting, &longest)
-			if err != nil {
-				errs <- fmt.Errorf("lock sampler: %w", err)
-				sampled <- r
-				return
-			}
-			r.samples++
-			if waiting > 0 {
-				r.lockSamples++
-				r.lockWait = max(r.lockWait, time.Duration(longest*float64(time.Second)))
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
-	}()
-	t0 := time.Now()
-	stepErr := step()
-	t1 := time.Now()
-	close(stepDone)
-	locks := <-sampled
-	<-readerDone
-	time.Sleep(100 * time.Millisecond)
-	close(stop)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-	must(b, "step under load", stepErr)
-	res := loadResult{wall: t1.Sub(t0), lockWait: locks.lockWait, lockSamples: locks.lockSamples, samples: locks.samples}
-	if committed.Before(t1) {
-		res.afterReader = t1.Sub(committed)
-	}
-	var durs []float64
-	for _, s := range samples {
-		if !s.start.Before(t0) && s.start.Before(t1) {
-			res.inserts++
-			durs = append(durs, float64(s.dur))
-			if s.dur > 50*time.Millisecond {
-				res.over50++
-				if os.Getenv("PARTGEN_BENCH_DEBUG") != "" {
-					b.Logf("  slow insert: %v, began %v into the step", s.dur, s.start.Sub(t0))
-				}
-			}
-			if s.dur > res.worst {
-				res.worst, res.worstAt = s.dur, s.start.Sub(committed)
-			}
-		}
-	}
-	if len(durs) > 0 {
-		sort.Float64s(durs)
-		res.p99 = time.Duration(durs[len(durs)*99/100])
-	}
-	if res.inserts == 0 {
-		b.Fatal("no insert overlapped the step; the writers did not run")
-	}
-	return res
-}
 
 func BenchmarkAdopt(b *testing.B) {
 	rows := adoptRows()
@@ -273,7 +118,7 @@ func BenchmarkAdopt(b *testing.B) {
 		b.Fatalf("want partgen_archive_log's file and the three adoption files, got %d", len(plan.Files))
 	}
 	// The machine's own noise: the same writers and reader, no step.
-	control := underLoad(b, db, hold, func() error { time.Sleep(hold + 50*time.Millisecond); return nil })
+	control := underLoad(b, db, adoptLoad(hold), func() error { time.Sleep(hold + 50*time.Millisecond); return nil })
 	b.Logf("control (no step): worst insert %v, p99 %v, %d of %d inserts over 50 ms", control.worst.Round(time.Microsecond), control.p99.Round(time.Microsecond), control.over50, control.inserts)
 	names := []string{"check", "validate", "swap"}
 	var steps [3]loadResult
@@ -283,7 +128,7 @@ func BenchmarkAdopt(b *testing.B) {
 	must(b, "partgen_archive_log's file", err)
 	for i, f := range plan.Files[1:] {
 		p := w.provider(db, goose.DialectPostgres)
-		steps[i] = underLoad(b, db, hold, func() error { _, err := p.UpTo(context.Background(), f.Version); return err })
+		steps[i] = underLoad(b, db, adoptLoad(hold), func() error { _, err := p.UpTo(context.Background(), f.Version); return err })
 		total += steps[i].wall
 		b.Logf("adopt_%s: %v (%v after the reader left); worst insert %v (began %v after the reader left), p99 %v, %d of %d inserts over 50 ms",
 			names[i], steps[i].wall.Round(time.Microsecond), steps[i].afterReader.Round(time.Microsecond), steps[i].worst.Round(time.Microsecond),
@@ -367,7 +212,7 @@ func copyWay(b *testing.B, db *sql.DB, hold time.Duration) copied {
 	}
 	c.copyTime = time.Since(copyStart)
 	exec(b, db, "VACUUM (ANALYZE) orders_new")
-	c.swap = underLoad(b, db, hold, func() error {
+	c.swap = underLoad(b, db, adoptLoad(hold), func() error {
 		tx, err := db.Begin()
 		if err != nil {
 			return err

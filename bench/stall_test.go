@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,116 +41,30 @@ tables:
     premake: 1
 `
 
-const stallWriters = 2
-
 type insertSample struct {
 	start time.Time
 	dur   time.Duration
 }
 
-// stallResult is one round: the worst insert latency among inserts that
-// began while the DDL ran, how many did, and how long the DDL took.
-type stallResult struct {
-	worst, ddl time.Duration
-	worstAt    time.Duration // when the worst insert started, from the DDL's start
-	inserts    int
+// stallLoad is the load beside each creation file or PARTITION OF: writers
+// insert into January, the reader counts the table and holds.
+func stallLoad(hold time.Duration) load {
+	return load{
+		insert: "INSERT INTO events (ts, v) VALUES ($1, $2)",
+		key: func(i int) time.Time {
+			return time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Millisecond)
+		},
+		read: "SELECT count(*) FROM events",
+		hold: hold, settle: 50 * time.Millisecond,
+	}
 }
 
-func measureStall(b *testing.B, db *sql.DB, hold time.Duration, ddl func() error) stallResult {
+// measureStall runs ddl under stallLoad: the worst insert among those that
+// began while it ran (an insert already running when it began holds its
+// lock, so the DDL waits for it, not the reverse).
+func measureStall(b *testing.B, db *sql.DB, hold time.Duration, ddl func() error) loadResult {
 	b.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var (
-		mu      sync.Mutex
-		samples []insertSample
-		wg      sync.WaitGroup
-		stop    = make(chan struct{})
-		errs    = make(chan error, stallWriters+1)
-	)
-	for w := 0; w < stallWriters; w++ {
-		conn, err := db.Conn(ctx)
-		must(b, "writer connection", err)
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			defer conn.Close()
-			var local []insertSample
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					mu.Lock()
-					samples = append(samples, local...)
-					mu.Unlock()
-					return
-				default:
-				}
-				ts := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Millisecond)
-				began := time.Now()
-				if _, err := conn.ExecContext(ctx, "INSERT INTO events (ts, v) VALUES ($1, $2)", ts, w); err != nil {
-					errs <- fmt.Errorf("writer %d: %w", w, err)
-					mu.Lock()
-					samples = append(samples, local...)
-					mu.Unlock()
-					return
-				}
-				local = append(local, insertSample{began, time.Since(began)})
-			}
-		}(w)
-	}
-	time.Sleep(200 * time.Millisecond) // writers warm
-
-	reading := make(chan struct{})
-	readerDone := make(chan struct{})
-	rconn, err := db.Conn(ctx)
-	must(b, "reader connection", err)
-	go func() {
-		defer close(readerDone)
-		defer rconn.Close()
-		tx, err := rconn.BeginTx(ctx, nil)
-		if err != nil {
-			errs <- err
-			close(reading)
-			return
-		}
-		var n int64
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM events").Scan(&n); err != nil {
-			errs <- err
-		}
-		close(reading)
-		time.Sleep(hold)
-		if err := tx.Commit(); err != nil {
-			errs <- err
-		}
-	}()
-	<-reading
-	time.Sleep(50 * time.Millisecond)
-	t0 := time.Now()
-	ddlErr := ddl()
-	t1 := time.Now()
-	<-readerDone
-	time.Sleep(100 * time.Millisecond)
-	close(stop)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
-	must(b, "DDL under load", ddlErr)
-	res := stallResult{ddl: t1.Sub(t0)}
-	for _, s := range samples {
-		// Inserts that began while the DDL ran: an insert already running when
-		// it began holds its lock, so the DDL waits for it, not the reverse.
-		if !s.start.Before(t0) && s.start.Before(t1) {
-			res.inserts++
-			if s.dur > res.worst {
-				res.worst, res.worstAt = s.dur, s.start.Sub(t0)
-			}
-		}
-	}
-	if res.inserts == 0 {
-		b.Fatal("no insert overlapped the DDL; the writers did not run")
-	}
-	return res
+	return underLoad(b, db, stallLoad(hold), ddl)
 }
 
 func BenchmarkWriterStall(b *testing.B) {
@@ -175,8 +88,8 @@ func BenchmarkWriterStall(b *testing.B) {
 			p := w.provider(db, goose.DialectPostgres)
 			res := measureStall(b, db, hold, func() error { _, err := p.Up(context.Background()); return err })
 			partgenWorst = append(partgenWorst, ms(res.worst))
-			partgenDDL = append(partgenDDL, ms(res.ddl))
-			b.Logf("round %d partgen: worst insert %v (started %v into the migration) over %d inserts, migration %v", r, res.worst.Round(time.Microsecond), res.worstAt.Round(time.Microsecond), res.inserts, res.ddl.Round(time.Microsecond))
+			partgenDDL = append(partgenDDL, ms(res.wall))
+			b.Logf("round %d partgen: worst insert %v (started %v into the migration) over %d inserts, migration %v", r, res.worst.Round(time.Microsecond), res.worstInto.Round(time.Microsecond), res.inserts, res.wall.Round(time.Microsecond))
 		}
 		plain := func() {
 			// A month far from partgen's, same lock_timeout as partgen's files.
@@ -198,8 +111,8 @@ func BenchmarkWriterStall(b *testing.B) {
 				return tx.Commit()
 			})
 			plainWorst = append(plainWorst, ms(res.worst))
-			plainDDL = append(plainDDL, ms(res.ddl))
-			b.Logf("round %d PARTITION OF: worst insert %v over %d inserts, DDL %v", r, res.worst.Round(time.Microsecond), res.inserts, res.ddl.Round(time.Microsecond))
+			plainDDL = append(plainDDL, ms(res.wall))
+			b.Logf("round %d PARTITION OF: worst insert %v over %d inserts, DDL %v", r, res.worst.Round(time.Microsecond), res.inserts, res.wall.Round(time.Microsecond))
 		}
 		// The noise floor: the same load and reader, and a window as long as
 		// partgen's migration with no DDL in it.
