@@ -175,8 +175,8 @@ func tableProblems(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calend
 		code, sev = rules.CodeRunwayExhausted, rules.SevCritical
 	}
 	fix := fmt.Sprintf("run partgen generate --config %s --as-of %s and commit the new file", Rel(sp.File), asOf)
-	if newest := newestAsOf(mig, key); newest != nil && asOf.Before(*newest) && !rw.Covered &&
-		rules.PastRetention(current.Upper, rules.RetentionCutoff(t, calendar.PeriodOfDate(t.Interval, *newest, loc), loc)) {
+	if newest, ok := mig.NewestAsOf(key); ok && asOf.Before(newest) && !rw.Covered &&
+		rules.PastRetention(current.Upper, rules.RetentionCutoff(t, calendar.PeriodOfDate(t.Interval, newest, loc), loc)) {
 		// The as-of period is past the retention of the folder's newest
 		// date: generate never brings such a partition back.
 		fix = fmt.Sprintf("the folder's partgen files for %s were generated as of %s, after %s, and retention as of that date retired the partitions of %s; generate does not bring them back: check as of %s or later (partgen check --as-of %s)",
@@ -185,24 +185,6 @@ func tableProblems(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calend
 	return append(out, rules.Problem{Severity: sev, Code: code, Table: key, File: where,
 		Message: fmt.Sprintf("%s has %d whole %s(s) of partitions after %s, fewer than %d: %s; %s",
 			key, rw.Periods, t.Interval, calendar.Label(t.Interval, current, loc), n, reach, fix)})
-}
-
-// newestAsOf is the latest as-of date of the partgen files that name table,
-// nil when none records one.
-func newestAsOf(mig *folder.Folder, table string) *calendar.Date {
-	var newest *calendar.Date
-	for _, mf := range mig.Files {
-		if mf.AsOf == nil || (newest != nil && !newest.Before(*mf.AsOf)) {
-			continue
-		}
-		for _, m := range mf.Markers {
-			if m.Table == table {
-				newest = mf.AsOf
-				break
-			}
-		}
-	}
-	return newest
 }
 
 // order flags partgen files that base does not have and whose version is

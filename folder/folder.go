@@ -669,6 +669,22 @@ func (f *Folder) Trimmable() []string {
 	return out
 }
 
+// NewestAsOf is the latest as-of date of the partgen files that name table
+// (qualified as in markers); false when none records one.
+func (f *Folder) NewestAsOf(table string) (calendar.Date, bool) {
+	var newest calendar.Date
+	found := false
+	for _, mf := range f.Files {
+		if mf.AsOf == nil || (found && !newest.Before(*mf.AsOf)) {
+			continue
+		}
+		if slices.ContainsFunc(mf.Markers, func(m Marker) bool { return m.Table == table }) {
+			newest, found = *mf.AsOf, true
+		}
+	}
+	return newest, found
+}
+
 // HasArchiveLog reports whether a partgen file of the folder creates
 // partgen_archive_log on its own (ArchiveLogMarker).
 func (f *Folder) HasArchiveLog() bool {

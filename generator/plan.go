@@ -2,7 +2,6 @@ package generator
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -178,20 +177,11 @@ type tableState struct {
 	last       calendar.Period // current + premake
 	cutoff     time.Time       // retention: partitions ending at or before it leave
 	purge      time.Time       // drop_after: retired partitions ending at or before it are dropped
-	asOfs      []calendar.Date // the as-of dates of the partgen files for the table
-}
-
-// newestAsOf is the latest as-of date a partgen file for the table was
-// planned for (a table new to the folder has none: an older as-of date
-// creates its partitions as that date asks).
-func (st *tableState) newestAsOf() (calendar.Date, bool) {
-	var newest calendar.Date
-	for _, d := range st.asOfs {
-		if newest.Before(d) {
-			newest = d
-		}
-	}
-	return newest, len(st.asOfs) > 0
+	// newest is the latest as-of date a partgen file for the table was
+	// planned for; hasNewest is false for a table new to the folder (an
+	// older as-of date creates its partitions as that date asks).
+	newest    calendar.Date
+	hasNewest bool
 }
 
 func planTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date) ([]step, error) {
@@ -224,11 +214,7 @@ func planTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.D
 func readTable(sp *spec.Spec, mig *folder.Folder, t *spec.Table, asOf calendar.Date) tableState {
 	loc := sp.Location
 	st := tableState{existing: mig.Partitions(t.FullName())}
-	for _, f := range mig.Files {
-		if f.AsOf != nil && slices.ContainsFunc(f.Markers, func(m folder.Marker) bool { return m.Table == t.FullName() }) {
-			st.asOfs = append(st.asOfs, *f.AsOf)
-		}
-	}
+	st.newest, st.hasNewest = mig.NewestAsOf(t.FullName())
 	st.current = calendar.PeriodOfDate(t.Interval, asOf, loc)
 	st.first = st.current
 	if t.Start != nil {
@@ -279,10 +265,10 @@ func missingPartitions(sp *spec.Spec, t *spec.Table, st *tableState) ([]folder.P
 	sort.SliceStable(existing, func(i, j int) bool { return existing[i].Period.Lower.Before(existing[j].Period.Lower) })
 	lo, hi := st.first.Lower, st.last.Upper
 	floor := st.cutoff // creating a partition that ends before it would only retire it again
-	if newest, ok := st.newestAsOf(); ok {
+	if st.hasNewest {
 		// An as-of date earlier than one the folder was generated for does
 		// not bring back what retention had left behind by then.
-		if c := rules.RetentionCutoff(t, calendar.PeriodOfDate(t.Interval, newest, loc), loc); c.After(floor) {
+		if c := rules.RetentionCutoff(t, calendar.PeriodOfDate(t.Interval, st.newest, loc), loc); c.After(floor) {
 			floor = c
 		}
 	}
