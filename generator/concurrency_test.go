@@ -102,27 +102,7 @@ func interrupt(t *testing.T, w *workspace, db *sql.DB, partition, at string, ver
 		_, err = db.Exec("DELETE FROM goose_db_version WHERE version_id = $1", version)
 		must(t, err)
 	case "pending":
-		// A reader keeps the detach waiting in its second phase; a statement
-		// timeout cancels it there, leaving the partition pending detach.
-		reader, err := db.Conn(ctx)
-		must(t, err)
-		defer reader.Close()
-		rtx, err := reader.BeginTx(ctx, nil)
-		must(t, err)
-		var n int
-		must(t, rtx.QueryRow("SELECT count(*) FROM h").Scan(&n))
-		detacher, err := db.Conn(ctx)
-		must(t, err)
-		_, err = detacher.ExecContext(ctx, "SET statement_timeout = '300ms'")
-		must(t, err)
-		if _, err := detacher.ExecContext(ctx, "ALTER TABLE h DETACH PARTITION "+partition+" CONCURRENTLY"); err == nil {
-			t.Fatal("setup: the detach was not interrupted")
-		}
-		detacher.Close()
-		must(t, rtx.Commit())
-		if n := testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_inherits WHERE inhrelid = '"+partition+"'::regclass AND inhdetachpending"); n != 1 {
-			t.Fatal("setup: the partition is not pending detach")
-		}
+		leavePendingDetach(t, db, "h", partition, "300ms")
 	}
 }
 

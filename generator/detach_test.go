@@ -81,29 +81,7 @@ func checkArchived(t *testing.T, db *sql.DB) {
 // detach"; the next goose up must finish the job.
 func TestPostgresDetachResumesAfterInterruption(t *testing.T) {
 	w, db, _ := detachSetup(t)
-	ctx := context.Background()
-
-	reader, err := db.Conn(ctx)
-	must(t, err)
-	defer reader.Close()
-	rtx, err := reader.BeginTx(ctx, nil)
-	must(t, err)
-	var n int
-	must(t, rtx.QueryRow("SELECT count(*) FROM ticks").Scan(&n))
-
-	detacher, err := db.Conn(ctx)
-	must(t, err)
-	_, err = detacher.ExecContext(ctx, "SET statement_timeout = '500ms'")
-	must(t, err)
-	_, err = detacher.ExecContext(ctx, "ALTER TABLE ticks DETACH PARTITION ticks_p2026_01 CONCURRENTLY")
-	if err == nil {
-		t.Fatal("the detach was not interrupted")
-	}
-	detacher.Close()
-	must(t, rtx.Commit())
-	if n := testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_inherits WHERE inhrelid = 'ticks_p2026_01'::regclass AND inhdetachpending"); n != 1 {
-		t.Fatal("setup: the partition is not pending detach")
-	}
+	leavePendingDetach(t, db, "ticks", "ticks_p2026_01", "500ms")
 	w.up(db, goose.DialectPostgres)
 	checkArchived(t, db)
 }
@@ -206,5 +184,32 @@ func TestPostgresCreateLockTimeoutLeavesNothing(t *testing.T) {
 	w.up(db, goose.DialectPostgres)
 	if n := testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_inherits WHERE inhparent = 'ticks'::regclass"); n != 2 {
 		t.Fatalf("%d partitions after the rerun, want 2", n)
+	}
+}
+
+// leavePendingDetach interrupts a DETACH ... CONCURRENTLY of partition: a
+// reader keeps the detach waiting in its second phase and a statement
+// timeout cancels it there, leaving the partition pending detach.
+func leavePendingDetach(t *testing.T, db *sql.DB, table, partition, timeout string) {
+	t.Helper()
+	ctx := context.Background()
+	reader, err := db.Conn(ctx)
+	must(t, err)
+	defer reader.Close()
+	rtx, err := reader.BeginTx(ctx, nil)
+	must(t, err)
+	var n int
+	must(t, rtx.QueryRow("SELECT count(*) FROM "+table).Scan(&n))
+	detacher, err := db.Conn(ctx)
+	must(t, err)
+	_, err = detacher.ExecContext(ctx, "SET statement_timeout = '"+timeout+"'")
+	must(t, err)
+	if _, err := detacher.ExecContext(ctx, "ALTER TABLE "+table+" DETACH PARTITION "+partition+" CONCURRENTLY"); err == nil {
+		t.Fatal("setup: the detach was not interrupted")
+	}
+	detacher.Close()
+	must(t, rtx.Commit())
+	if n := testdb.Count(t, db, "SELECT count(*) FROM pg_catalog.pg_inherits WHERE inhrelid = '"+partition+"'::regclass AND inhdetachpending"); n != 1 {
+		t.Fatal("setup: the partition is not pending detach")
 	}
 }
