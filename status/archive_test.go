@@ -1,14 +1,11 @@
 package status_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/pressly/goose/v3"
 
 	"github.com/partgen/partgen/calendar"
-	"github.com/partgen/partgen/internal/testdb"
 	"github.com/partgen/partgen/rules"
 	"github.com/partgen/partgen/status"
 )
@@ -26,21 +23,7 @@ func TestArchivedPartitionsSQLite(t *testing.T) {
 }
 
 func testArchived(t *testing.T, engine string, dialect goose.Dialect) {
-	dir := copyFolder(t, filepath.Join("..", "examples", "marketdata", "migrations", engine))
-	var e *example
-	if engine == "postgres" {
-		db, dsn := testdb.Postgres(t)
-		e = &example{t: t, sqlDB: db, pg: pgConnect(t, dsn)}
-		e.src = status.Postgres(e.pg)
-	} else {
-		db, _ := testdb.SQLite(t)
-		e = &example{t: t, sqlDB: db, src: status.SQLite(db)}
-	}
-	up := func() {
-		t.Helper()
-		gooseUp(t, e.sqlDB, dialect, os.DirFS(dir))
-		e.spec, e.folder = loadExample(t, dir)
-	}
+	e, dir, up := exampleCopy(t, engine, dialect)
 	up()
 	for i, key := range []string{"2026-01-05 00:00:00+00:00", "2026-01-06 00:00:00+00:00", "2026-02-05 00:00:00+00:00"} {
 		if engine == "postgres" {

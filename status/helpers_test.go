@@ -174,3 +174,25 @@ func codes(r *status.Report, minSeverity rules.Severity) map[string]int {
 	}
 	return out
 }
+
+// exampleCopy is the example's folder for engine copied to a temporary
+// directory, an empty database of that engine, and up, which applies the
+// folder with goose and loads the spec and folder into e.
+func exampleCopy(t *testing.T, engine string, dialect goose.Dialect) (e *example, dir string, up func()) {
+	t.Helper()
+	dir = copyFolder(t, filepath.Join("..", "examples", "marketdata", "migrations", engine))
+	if engine == "postgres" {
+		db, dsn := testdb.Postgres(t)
+		e = &example{t: t, sqlDB: db, pg: pgConnect(t, dsn)}
+		e.src = status.Postgres(e.pg)
+	} else {
+		db, _ := testdb.SQLite(t)
+		e = &example{t: t, sqlDB: db, src: status.SQLite(db)}
+	}
+	up = func() {
+		t.Helper()
+		gooseUp(t, e.sqlDB, dialect, os.DirFS(dir))
+		e.spec, e.folder = loadExample(t, dir)
+	}
+	return e, dir, up
+}

@@ -2,8 +2,6 @@ package status_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/partgen/partgen/calendar"
 	"github.com/partgen/partgen/internal/promtext"
-	"github.com/partgen/partgen/internal/testdb"
 	"github.com/partgen/partgen/rules"
 	"github.com/partgen/partgen/status"
 )
@@ -150,21 +147,7 @@ func TestPartitionSeriesKeepLabelsSQLite(t *testing.T) {
 }
 
 func testSeriesKeepLabels(t *testing.T, engine string, dialect goose.Dialect) {
-	dir := copyFolder(t, filepath.Join("..", "examples", "marketdata", "migrations", engine))
-	var e *example
-	if engine == "postgres" {
-		db, dsn := testdb.Postgres(t)
-		e = &example{t: t, sqlDB: db, pg: pgConnect(t, dsn)}
-		e.src = status.Postgres(e.pg)
-	} else {
-		db, _ := testdb.SQLite(t)
-		e = &example{t: t, sqlDB: db, src: status.SQLite(db)}
-	}
-	up := func() {
-		t.Helper()
-		gooseUp(t, e.sqlDB, dialect, os.DirFS(dir))
-		e.spec, e.folder = loadExample(t, dir)
-	}
+	e, dir, up := exampleCopy(t, engine, dialect)
 	up()
 	e.exec(map[string]string{
 		"postgres": "INSERT INTO market_data (instrument_id, ts, price, volume) VALUES (1, '2026-01-05 00:00:00+00', 1, 1)",
